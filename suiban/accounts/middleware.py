@@ -1,0 +1,63 @@
+"""Idle-session timeout and password expiry (SEC-1)."""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from suiban import policy
+
+SESSION_KEY = "suiban_last_activity"
+# Polling the remaining time must not itself count as activity.
+PASSIVE_PATHS = ("/accounts/session/status",)
+EXEMPT_PREFIXES = ("/static/", "/i18n/")
+
+
+def idle_seconds() -> int:
+    return int(policy.value(None, "session_idle_minutes")) * 60
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and SESSION_KEY in request.session
+                and not request.path.startswith(EXEMPT_PREFIXES)):
+            now = time.time()
+            last = request.session.get(SESSION_KEY, now)
+            if now - last > idle_seconds():
+                logout(request)
+                if request.path.startswith("/api/") or request.headers.get("HX-Request") or \
+                        request.path in PASSIVE_PATHS:
+                    return JsonResponse({"status": 401, "code": "session_expired",
+                                         "title": _("Your session has ended after a period of inactivity.")},
+                                        status=401, content_type="application/problem+json")
+                messages.warning(request, _("Your session has ended after a period of inactivity. "
+                                            "Please log in again; the form you were typing has been kept."))
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+            if request.path not in PASSIVE_PATHS:
+                request.session[SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class PasswordExpiryMiddleware:
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/accounts/session/", "/static/", "/i18n/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith(self.ALLOWED):
+            if request.session.get("suiban_password_expired"):
+                messages.warning(request, _("Your password has expired or was set by an administrator: "
+                                            "please choose a new one."))
+                return redirect("accounts:password_change")
+        return self.get_response(request)

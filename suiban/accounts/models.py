@@ -1,0 +1,177 @@
+"""Users, role assignments and API tokens (ORG-3, SEC-1, SEC-2)."""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from suiban.core.permissions import ROLES, SCOPE_ALL, SCOPE_CLASS, SCOPE_REGION, SCOPE_SCHOOL, SCOPE_STUDENT
+from suiban.core.scoping import Grant, ScopedQuerySet
+
+
+class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person's account. Accounts are disabled, never deleted (SEC-2)."""
+
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    failed_login_count = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+
+    objects = ScopedUserManager()
+    VIEW_PERMISSION = "accounts.view"
+    SCOPE_LOOKUPS: dict = {}  # accounts are visible to global roles (the security administrator) only
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self):
+        return self.full_name or self.username
+
+    def is_locked(self, now=None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+    def active_assignments(self) -> list["RoleAssignment"]:
+        """The user's current role assignments, read once per request (one query)."""
+        cached = getattr(self, "_assignments_cache", None)
+        if cached is None:
+            cached = list(RoleAssignment.objects.filter(user=self, revoked_at__isnull=True)
+                          .select_related(*RoleAssignment.SCOPE_RELATED))
+            self._assignments_cache = cached
+        return cached
+
+    def grants(self) -> list[Grant]:
+        """The user's role assignments as plain scope grants (ORG-3: the union is over these)."""
+        cached = getattr(self, "_grants_cache", None)
+        if cached is None:
+            cached = [a.as_grant() for a in self.active_assignments()]
+            self._grants_cache = cached
+        return cached
+
+    def role_codes(self) -> set[str]:
+        return {g.role for g in self.grants()}
+
+    def audit_scope(self):
+        return "", None
+
+
+class RoleAssignment(models.Model):
+    """A role bound to a scope. Revoked, never deleted, so history stays attributable."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments",
+                             verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=30)
+    region = models.ForeignKey("org.Region", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("region"))
+    school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    school_class = models.ForeignKey("org.SchoolClass", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("class"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    SCOPE_RELATED = ["region", "school", "school_class__school", "school_class__school_year"]
+
+    class Meta:
+        ordering = ["user__username", "role", "id"]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="roleassign_user_active_idx")]
+
+    def __str__(self):
+        return f"{self.role_label} · {self.scope_name}"
+
+    @property
+    def role_obj(self):
+        return ROLES[self.role]
+
+    @property
+    def role_label(self):
+        return ROLES[self.role].label if self.role in ROLES else self.role
+
+    @property
+    def scope_type(self) -> str:
+        return ROLES[self.role].scope_type
+
+    @property
+    def scope_object(self):
+        return {SCOPE_REGION: self.region, SCOPE_SCHOOL: self.school, SCOPE_CLASS: self.school_class}.get(
+            self.scope_type
+        ) or self.scope_extra_object()
+
+    def scope_extra_object(self):
+        return None
+
+    @property
+    def scope_name(self) -> str:
+        if self.scope_type == SCOPE_ALL:
+            return str(_("Everything"))
+        obj = self.scope_object
+        return str(obj) if obj is not None else "—"
+
+    def clean(self):
+        if self.role not in ROLES:
+            raise ValidationError({"role": _("Unknown role.")})
+        needed = ROLES[self.role].scope_type
+        given = {
+            SCOPE_REGION: self.region_id, SCOPE_SCHOOL: self.school_id, SCOPE_CLASS: self.school_class_id,
+        }
+        for kind, value in given.items():
+            if kind != needed and value:
+                raise ValidationError({kind if kind != SCOPE_CLASS else "school_class":
+                                       _("This role is not bound to this kind of scope.")})
+        if needed in given and not given[needed]:
+            field = "school_class" if needed == SCOPE_CLASS else needed
+            raise ValidationError({field: _("This role needs a scope of this kind.")})
+
+    def as_grant(self) -> Grant:
+        role = ROLES[self.role]
+        kind = role.scope_type
+        if kind == SCOPE_REGION:
+            return Grant(self.role, kind, role.permissions, region_id=self.region_id, region_path=self.region.path)
+        if kind == SCOPE_SCHOOL:
+            return Grant(self.role, kind, role.permissions, region_path=self.school.region_path,
+                         school_id=self.school_id)
+        if kind == SCOPE_CLASS:
+            return Grant(self.role, kind, role.permissions, region_path=self.school_class.school.region_path,
+                         school_id=self.school_class.school_id, class_id=self.school_class_id)
+        if kind == SCOPE_STUDENT:
+            return self.student_grant(role)
+        return Grant(self.role, SCOPE_ALL, role.permissions)
+
+    def student_grant(self, role) -> Grant:
+        # A guardian's scope is their child; the student record arrives with the students module.
+        return Grant(self.role, SCOPE_STUDENT, role.permissions)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

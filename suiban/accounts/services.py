@@ -1,0 +1,233 @@
+"""Account services: login with lockout, tokens, password change, user and role management.
+
+Every write validates, audits and is atomic (ARCHITECTURE §1); SEC-1, SEC-2, SEC-3.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from suiban import policy
+from suiban.accounts.models import ApiToken, RoleAssignment, User
+from suiban.core import audit
+from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.permissions import ROLES
+from suiban.core.services import validate
+
+TOKEN_HOURS = 12
+
+
+class AccountLocked(DomainError):
+    status = 423
+    default_code = "account_locked"
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    default_code = "invalid_credentials"
+
+
+def _locked_message(user):
+    minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
+    return _("Too many failed logins: the account is locked. Try again in %(minutes)d minutes.") % {
+        "minutes": minutes}
+
+
+def login_attempt(*, username: str, password: str, request=None) -> User:
+    """Check credentials with the lockout rule (SEC-1) and audit the attempt (SEC-3).
+
+    After ``lockout_attempts`` consecutive failures the account is locked for
+    ``lockout_minutes``; while locked even the right password is refused.
+    """
+    attempts = policy.value(None, "lockout_attempts")
+    minutes = policy.value(None, "lockout_minutes")
+    user = User.objects.filter(username=username).first()
+    now = timezone.now()
+    if user is not None and user.is_locked(now):
+        audit.record(None, "accounts.login.refused_locked", user, result="denied", username=username)
+        raise AccountLocked(_locked_message(user))
+    authed = authenticate(request, username=username, password=password) if user is not None else None
+    if authed is None:
+        if user is not None:
+            with transaction.atomic():
+                if user.locked_until and user.locked_until <= now:
+                    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+                User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+                user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+                if user.failed_login_count >= attempts:
+                    User.objects.filter(pk=user.pk).update(locked_until=now + timedelta(minutes=minutes))
+                    user.refresh_from_db(fields=["locked_until"])
+                    audit.record(None, "accounts.account.locked", user, result="failure", username=username,
+                                 changes={"failed_login_count": user.failed_login_count})
+        audit.record(None, "accounts.login.failed", user, result="failure", username=username,
+                     object_type="user", object_id=user.pk if user else "", object_repr=username)
+        if user is not None and user.is_locked():
+            raise AccountLocked(_locked_message(user))
+        raise InvalidCredentials(_("The username or password is incorrect."))
+    User.objects.filter(pk=authed.pk).update(failed_login_count=0, locked_until=None)
+    audit.record(authed, "accounts.login.succeeded", authed)
+    return authed
+
+
+def token_issue(*, user: User) -> tuple[str, ApiToken]:
+    key = secrets.token_urlsafe(32)
+    tok = ApiToken.objects.create(user=user, key_hash=ApiToken.hash(key),
+                                  expires_at=timezone.now() + timedelta(hours=TOKEN_HOURS))
+    audit.record(user, "accounts.token.issued", user)
+    return key, tok
+
+
+def token_user(key: str) -> User | None:
+    tok = (ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key),
+                                                          expires_at__gt=timezone.now()).first())
+    if tok is None or not tok.user.is_active:
+        return None
+    return tok.user
+
+
+def password_needs_change(user: User) -> bool:
+    max_age = policy.value(None, "password_max_age_days")
+    if not max_age:
+        return False
+    changed = user.password_changed_at
+    return changed is None or changed < timezone.now() - timedelta(days=max_age)
+
+
+def password_change(*, actor: User, user: User, old_password: str | None, new_password: str) -> None:
+    errors = []
+    if old_password is not None and not user.check_password(old_password):
+        errors.append({"field": "old_password", "code": "invalid", "message": _("The current password is wrong.")})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        errors += [{"field": "new_password1", "code": "weak", "message": str(m)} for m in exc.messages]
+    if old_password is not None and new_password == old_password:
+        errors.append({"field": "new_password1", "code": "unchanged",
+                       "message": _("The new password must differ from the current one.")})
+    if errors:
+        raise DomainError(errors[0]["message"], errors=errors)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "password_changed_at"])
+        audit.record(actor, "accounts.password.changed", user)
+
+
+def _require_manager(actor):
+    from suiban.core.scoping import has_perm
+
+    if not has_perm(actor, "accounts.manage"):
+        raise PermissionDenied()
+
+
+def user_create(*, actor, username: str, full_name: str, password: str, phone: str = "") -> User:
+    _require_manager(actor)
+    with transaction.atomic():
+        user = User(username=username.strip(), full_name=full_name.strip(), phone=phone.strip())
+        errors = []
+        if User.objects.filter(username=user.username).exists():
+            errors.append({"field": "username", "code": "unique", "message": _("This username is taken.")})
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors += [{"field": "password", "code": "weak", "message": str(m)} for m in exc.messages]
+        if errors:
+            raise DomainError(errors[0]["message"], errors=errors)
+        user.set_password(password)
+        # The person sets their own password at first login (password_changed_at stays empty).
+        validate(user, exclude=["password"])
+        user.save()
+        audit.record(actor, "accounts.user.created", user,
+                     changes={"username": [None, user.username], "full_name": [None, user.full_name]})
+        return user
+
+
+def user_update(*, actor, user: User, version=None, full_name: str, phone: str) -> User:
+    _require_manager(actor)
+    with transaction.atomic():
+        before = audit.snapshot(user, ["full_name", "phone"])
+        user.full_name, user.phone = full_name.strip(), phone.strip()
+        validate(user, exclude=["password"])
+        user.save(update_fields=["full_name", "phone"])
+        audit.record(actor, "accounts.user.updated", user,
+                     changes=audit.diff(before, audit.snapshot(user, ["full_name", "phone"])))
+        return user
+
+
+def user_set_active(*, actor, user: User, active: bool) -> User:
+    """Disable or re-enable an account; accounts are never deleted (SEC-2)."""
+    _require_manager(actor)
+    if user.pk == actor.pk and not active:
+        raise DomainError(_("You cannot disable your own account."), field="is_active")
+    with transaction.atomic():
+        user.is_active = active
+        user.disabled_at = None if active else timezone.now()
+        user.save(update_fields=["is_active", "disabled_at"])
+        if not active:
+            ApiToken.objects.filter(user=user).delete()
+        audit.record(actor, "accounts.user.enabled" if active else "accounts.user.disabled", user,
+                     changes={"is_active": [not active, active]})
+        return user
+
+
+def user_unlock(*, actor, user: User) -> User:
+    _require_manager(actor)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        user.refresh_from_db()
+        audit.record(actor, "accounts.user.unlocked", user)
+        return user
+
+
+def user_reset_password(*, actor, user: User, password: str) -> User:
+    _require_manager(actor)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], errors=[{"field": "password", "code": "weak", "message": str(m)}
+                                                   for m in exc.messages]) from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.password_changed_at = None  # must be changed at next login
+        user.save(update_fields=["password", "password_changed_at"])
+        audit.record(actor, "accounts.password.reset", user)
+        return user
+
+
+def role_assign(*, actor, user: User, role: str, region=None, school=None, school_class=None, **extra):
+    """Give ``user`` a role bound to a scope; a permission change, audited (SEC-3)."""
+    _require_manager(actor)
+    if role not in ROLES:
+        raise DomainError(_("Unknown role."), field="role")
+    with transaction.atomic():
+        ra = RoleAssignment(user=user, role=role, region=region, school=school, school_class=school_class,
+                            created_by=actor if actor and actor.is_authenticated else None, **extra)
+        validate(ra, exclude=["user", "created_by", "revoked_by"])
+        duplicate = RoleAssignment.objects.filter(
+            user=user, role=role, region=region, school=school, school_class=school_class, revoked_at__isnull=True,
+            **extra).exists()
+        if duplicate:
+            raise DomainError(_("The user already has this role in this scope."), field="role")
+        ra.save()
+        audit.record(actor, "accounts.role.assigned", user,
+                     changes={"role": [None, role], "scope": [None, ra.scope_name]})
+        return ra
+
+
+def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
+    _require_manager(actor)
+    if assignment.revoked_at is not None:
+        raise DomainError(_("This role was already revoked."), field="role")
+    with transaction.atomic():
+        assignment.revoked_at = timezone.now()
+        assignment.revoked_by = actor
+        assignment.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(actor, "accounts.role.revoked", assignment.user,
+                     changes={"role": [assignment.role, None], "scope": [assignment.scope_name, None]})
+        return assignment

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "suiban.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self):
+        from suiban.core import home_panels  # noqa: F401  (registers the audit panel)

@@ -1,0 +1,58 @@
+"""Writing audit rows (SEC-3). Services call ``record`` inside their transaction."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from suiban.core.middleware import client_address
+from suiban.core.models import AuditEvent
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields that changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def object_scope(obj) -> tuple[str, int | None]:
+    if obj is not None and hasattr(obj, "audit_scope"):
+        return obj.audit_scope()
+    return "", None
+
+
+def record(actor, action: str, obj=None, *, changes=None, result="success",
+           object_type: str | None = None, object_id=None, object_repr: str | None = None,
+           username: str | None = None) -> AuditEvent:
+    region_path, school_id = object_scope(obj)
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_username=username if username is not None else (user.username if user else ""),
+        action=action,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=str(object_id if object_id is not None else (obj.pk if obj is not None else "")),
+        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+        result=result,
+        client_address=client_address()[:64],
+        changes=_plain(changes or {}),
+        region_path=region_path,
+        school_id=school_id,
+    )

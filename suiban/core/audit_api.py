@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from ninja import Query, Router, Schema
+
+from suiban.core.api import PageIn, paginate, require
+from suiban.core.views import audit_queryset
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    result: str
+    client_address: str
+    changes: dict
+
+
+class AuditFilter(Schema):
+    object_type: str | None = None
+    object_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    result: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+class AuditPage(Schema):
+    count: int
+    items: list[AuditEventOut]
+
+
+router = Router(tags=["audit"])
+
+
+@router.get("/audit", response=AuditPage)
+def audit_events(request, filters: Query[AuditFilter], page: Query[PageIn]):
+    """Audit events within the caller's scope (audit administrator; bureau officers for their region)."""
+    require(request, "audit.view")
+    qs = audit_queryset(request.user, filters.dict(exclude_none=True))
+    return paginate(qs, page, lambda e: {
+        "id": e.id, "at": e.at, "actor": e.actor_username, "action": e.action, "object_type": e.object_type,
+        "object_id": e.object_id, "result": e.result, "client_address": e.client_address, "changes": e.changes,
+    })

@@ -1,0 +1,15 @@
+from suiban.core.menu import menu_for
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from suiban.accounts.middleware import idle_seconds
+
+    assignments = user.active_assignments()
+    return {
+        "shell_menu": menu_for(user, request.path),
+        "shell_roles": assignments,
+        "shell_idle_seconds": idle_seconds(),
+    }

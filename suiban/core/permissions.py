@@ -1,0 +1,97 @@
+"""The one permission registry and the roles built from it (ORG-3, SEC-2).
+
+Every permission string is declared once here with its label; asking for an
+unknown string raises, so a typo in a view can never silently grant or deny.
+Roles are data: a role is a scope type plus a set of permissions.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+PERMISSIONS: dict[str, str] = {}
+
+
+def declare(code: str, label) -> str:
+    if code in PERMISSIONS:
+        raise ValueError(f"permission {code!r} declared twice")
+    PERMISSIONS[code] = label
+    return code
+
+
+def check_known(code: str) -> str:
+    if code not in PERMISSIONS:
+        raise KeyError(f"unknown permission {code!r}")
+    return code
+
+
+# --- declarations -----------------------------------------------------------
+declare("dashboard.view", _("View the home dashboard"))
+declare("org.view", _("View regions, schools and classes"))
+declare("org.manage_regions", _("Create and edit regions"))
+declare("org.manage_schools", _("Create and edit schools and resource centres"))
+declare("org.manage_classes", _("Create and edit classes and school years"))
+declare("accounts.view", _("View accounts"))
+declare("accounts.manage", _("Create, disable and assign roles to accounts"))
+declare("policy.view", _("View the effective policy"))
+declare("policy.manage", _("Override policy parameters"))
+declare("audit.view", _("Search the audit log"))
+declare("audit.export", _("Export the audit log"))
+
+
+# --- roles ------------------------------------------------------------------
+SCOPE_ALL = "all"
+SCOPE_REGION = "region"
+SCOPE_SCHOOL = "school"
+SCOPE_CLASS = "class"
+SCOPE_STUDENT = "student"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: object
+    scope_type: str
+    permissions: frozenset[str]
+
+
+ROLES: dict[str, Role] = {}
+
+
+def role(code: str, label, scope_type: str, permissions: list[str]) -> Role:
+    for p in permissions:
+        check_known(p)
+    r = Role(code, label, scope_type, frozenset(permissions))
+    ROLES[code] = r
+    return r
+
+
+def extend_role(code: str, permissions: list[str]) -> None:
+    """Later modules add their permissions to existing roles (keeps roles data-only)."""
+    for p in permissions:
+        check_known(p)
+    r = ROLES[code]
+    ROLES[code] = Role(r.code, r.label, r.scope_type, r.permissions | frozenset(permissions))
+
+
+_ORG_READ = ["dashboard.view", "org.view", "policy.view"]
+
+role("sysadmin", _("System administrator"), SCOPE_ALL,
+     _ORG_READ + ["org.manage_regions", "org.manage_schools", "org.manage_classes", "policy.manage"])
+role("secadmin", _("Security administrator"), SCOPE_ALL, ["org.view", "accounts.view", "accounts.manage"])
+role("auditor", _("Audit administrator"), SCOPE_ALL, ["audit.view", "audit.export"])
+role("bureau_officer", _("Bureau officer"), SCOPE_REGION,
+     _ORG_READ + ["org.manage_schools", "org.manage_classes", "policy.manage", "audit.view"])
+role("centre_staff", _("Resource centre staff / itinerant teacher"), SCOPE_REGION, _ORG_READ)
+role("expert", _("Expert committee member"), SCOPE_REGION, _ORG_READ)
+role("school_leader", _("School leader / inclusion working group"), SCOPE_SCHOOL,
+     _ORG_READ + ["org.manage_classes"])
+role("resource_teacher", _("Resource teacher"), SCOPE_SCHOOL, _ORG_READ)
+role("class_teacher", _("Class teacher"), SCOPE_CLASS, ["dashboard.view", "org.view"])
+role("guardian", _("Parent / guardian"), SCOPE_STUDENT, ["dashboard.view"])
+
+ADMIN_ROLES = {"sysadmin", "secadmin", "auditor"}
+
+
+def role_choices():
+    return [(r.code, r.label) for r in ROLES.values()]

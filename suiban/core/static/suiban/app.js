@@ -1,0 +1,75 @@
+/* Suiban page behaviour: idle-session warning (SEC-1) and keeping typed forms across a re-login. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var DRAFT_PREFIX = "suiban-draft:";
+
+  // --- form drafts: a form marked data-autosave is kept in this tab's sessionStorage -------------
+  function draftKey(form) { return DRAFT_PREFIX + location.pathname + "#" + (form.id || form.getAttribute("action") || ""); }
+  function saveDraft(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "password" || el.type === "hidden" || el.type === "file") return;
+      if (el.type === "checkbox" || el.type === "radio") { if (el.checked) data[el.name + "=" + el.value] = true; }
+      else data[el.name] = el.value;
+    });
+    try { sessionStorage.setItem(draftKey(form), JSON.stringify(data)); } catch (e) { /* storage full or disabled */ }
+  }
+  function restoreDraft(form) {
+    var raw = sessionStorage.getItem(draftKey(form));
+    if (!raw) return;
+    var data = JSON.parse(raw);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "password" || el.type === "hidden" || el.type === "file") return;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = !!data[el.name + "=" + el.value];
+      else if (Object.prototype.hasOwnProperty.call(data, el.name)) el.value = data[el.name];
+    });
+    var note = document.createElement("div");
+    note.className = "alert alert-info py-1 small sb-draft-restored";
+    note.textContent = document.documentElement.lang.indexOf("zh") === 0 ? "已恢复您上次未提交的填写内容。" : "Your unsent input has been restored.";
+    form.prepend(note);
+  }
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    if (!form.querySelector(".is-invalid")) restoreDraft(form);
+    form.addEventListener("input", function () { saveDraft(form); });
+    form.addEventListener("submit", function () { sessionStorage.removeItem(draftKey(form)); });
+  });
+
+  // --- idle timeout -----------------------------------------------------------------------------
+  if (!script || !script.dataset.idleSeconds) return;
+  var statusUrl = script.dataset.statusUrl, keepUrl = script.dataset.keepaliveUrl, loginUrl = script.dataset.loginUrl;
+  var modalEl = document.getElementById("sb-idle-modal");
+  var modal = modalEl && window.bootstrap ? new bootstrap.Modal(modalEl) : null;
+  var leftEl = document.getElementById("sb-idle-left");
+  var deadline = Date.now() + parseInt(script.dataset.idleSeconds, 10) * 1000;
+  var shown = false;
+  function csrf() { var m = document.cookie.match(/csrftoken=([^;]+)/); return m ? m[1] : ""; }
+  function expire() {
+    document.querySelectorAll("form[data-autosave]").forEach(saveDraft);
+    location.href = loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  function check() {
+    fetch(statusUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (!s.authenticated) { expire(); return; }
+      deadline = Date.now() + s.remaining * 1000;
+    }).catch(function () {});
+  }
+  document.getElementById("sb-idle-keep") && document.getElementById("sb-idle-keep").addEventListener("click", function () {
+    fetch(keepUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
+      .then(function (r) { return r.json(); }).then(function (s) {
+        if (!s.authenticated) { expire(); return; }
+        deadline = Date.now() + s.remaining * 1000; shown = false; if (modal) modal.hide();
+      });
+  });
+  setInterval(function () {
+    var left = Math.round((deadline - Date.now()) / 1000);
+    if (left <= 60 && left > 0) {
+      document.querySelectorAll("form[data-autosave]").forEach(saveDraft);
+      if (!shown) { check(); shown = true; if (modal) modal.show(); }
+      if (leftEl) leftEl.textContent = left;
+    }
+    if (left <= 0) expire();
+  }, 1000);
+  // Another tab may have kept the session alive: re-read the real remaining time now and then.
+  setInterval(check, 120000);
+})();

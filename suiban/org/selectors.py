@@ -1,0 +1,24 @@
+"""Reads of the organisation that are more than a filter."""
+
+from django.db.models import Count, IntegerField, Value
+
+from suiban.org.models import SchoolClass, SchoolYear
+
+# The students module replaces this with the real annotation (students in inclusion per class).
+INCLUSION_COUNT = {"expression": Value(0, output_field=IntegerField())}
+
+
+def classes_with_inclusion_count(qs):
+    return qs.annotate(inclusion_count=INCLUSION_COUNT["expression"])
+
+
+def current_classes(school, user):
+    sy = SchoolYear.current()
+    qs = SchoolClass.objects.visible_to(user).filter(school=school).select_related("school_year", "class_teacher")
+    if sy is not None:
+        qs = qs.filter(school_year=sy)
+    return classes_with_inclusion_count(qs).order_by("grade", "name")
+
+
+def school_counts_by_kind(schools_qs):
+    return dict(schools_qs.values_list("kind").annotate(n=Count("id")).order_by())

@@ -1,0 +1,122 @@
+"""Resolving policy parameters along the region tree (ARCHITECTURE §5).
+
+Order, later wins: declared default → system-wide overrides → for each region from
+the province down: the profile attached to it, then its overrides → the school's
+overrides. ``value(subject, name)`` is the one function rules read parameters with.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from suiban.policy.params import PARAMS
+from suiban.policy.profiles import registry
+
+_CACHE: dict = {}
+_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: object
+    origin: str  # "default" | "system" | "profile" | "region" | "school"
+    where: str  # region or school name the value came from
+    profile: str | None
+
+    @property
+    def origin_label(self) -> str:
+        # Translated when shown, so a cached resolution serves every language.
+        if self.origin == "profile":
+            return _("Profile %(profile)s (attached to %(region)s)") % {"profile": self.profile, "region": self.where}
+        if self.origin == "region":
+            return _("Override for %(region)s") % {"region": self.where}
+        if self.origin == "school":
+            return _("Override for %(school)s") % {"school": self.where}
+        if self.origin == "system":
+            return _("System-wide override")
+        return _("Built-in default")
+
+
+def invalidate():
+    _CACHE.clear()
+
+
+def _subject_key(subject):
+    """Reduce anything to (region_path, school_id): a school, a region, or an object that knows its school."""
+    from suiban.org.models import Region, School
+
+    if subject is None:
+        return "", None
+    if isinstance(subject, School):
+        return subject.region_path, subject.pk
+    if isinstance(subject, Region):
+        return subject.path, None
+    if hasattr(subject, "policy_school"):
+        school = subject.policy_school()
+        return school.region_path, school.pk
+    raise TypeError(f"cannot resolve policy for {subject!r}")
+
+
+def resolve_all(subject) -> tuple[str | None, dict[str, Resolved]]:
+    key = _subject_key(subject)
+    hit = _CACHE.get(key)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    result = _compute(*key)
+    _CACHE[key] = (time.monotonic() + _CACHE_SECONDS, result)
+    return result
+
+
+def _compute(region_path: str, school_id):
+    from suiban.org.models import Region
+    from suiban.policy.models import PolicyOverride
+
+    profiles = registry().profiles
+    out = {name: Resolved(p.default, "default", "", None) for name, p in PARAMS.items()}
+    codes = [c for c in region_path.split("/") if c]
+    paths = ["/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    regions = {r.path: r for r in Region.objects.filter(path__in=paths)}
+    overrides = list(
+        PolicyOverride.objects.filter(region__path__in=paths).select_related("region")
+    ) + list(PolicyOverride.objects.filter(region__isnull=True, school__isnull=True))
+    if school_id:
+        overrides += list(PolicyOverride.objects.filter(school_id=school_id).select_related("school"))
+    for o in overrides:
+        if o.region_id is None and o.school_id is None:
+            out[o.name] = Resolved(o.value, "system", "", None)
+    profile_code = None
+    for path in paths:
+        region = regions.get(path)
+        if region is None:
+            continue
+        if region.profile and region.profile in profiles:
+            prof = profiles[region.profile]
+            profile_code = prof.code
+            for name, (val, src_code) in prof.flat.items():
+                out[name] = Resolved(val, "profile", region.name, src_code)
+        for o in overrides:
+            if o.region_id == region.pk:
+                out[o.name] = Resolved(o.value, "region", region.name, None)
+    for o in overrides:
+        if school_id and o.school_id == school_id:
+            out[o.name] = Resolved(o.value, "school", o.school.name, None)
+    return profile_code, out
+
+
+def value(subject, name: str):
+    if name not in PARAMS:
+        raise KeyError(f"unknown policy parameter {name!r}")
+    return resolve_all(subject)[1][name].value
+
+
+def effective(subject) -> dict:
+    profile, resolved = resolve_all(subject)
+    return {"profile": profile, "parameters": {k: v.value for k, v in resolved.items()}}
+
+
+def rubric(subject):
+    profile_code, _res = resolve_all(subject)
+    if not profile_code:
+        return None
+    return registry().profiles[profile_code].effective_rubric

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from suiban.core.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("suiban.accounts.urls")),
+    path("org/", include("suiban.org.urls")),
+    path("policy/", include("suiban.policy.urls")),
+    path("", include("suiban.core.urls")),
+]
