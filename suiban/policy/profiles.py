@@ -16,6 +16,13 @@ from suiban.policy.params import PARAMS, coerce
 
 PROFILE_KEYS = {"code", "name", "version", "source", "inherits", "description", "parameters"}
 RUBRIC_METHODS = {"查阅资料", "实地查看", "现场测量"}
+RUBRIC_KEYS = {
+    "rubric": {"version", "name", "source", "areas"},
+    "area": {"code", "name", "points", "indicators"},
+    "indicator": {"code", "name", "points", "items", "evidence"},
+    "item": {"code", "text", "points", "methods", "source", "criteria", "alternatives"},
+    "criterion": {"text", "points"},
+}
 
 
 @dataclass
@@ -47,58 +54,98 @@ def _load_yaml(path: Path):
         raise ProfileError(path, "(file)", f"not valid YAML: {exc}") from exc
 
 
-def _num(value) -> Decimal:
-    return Decimal(str(value))
+def _num(path, key, value, *, positive=True) -> Decimal:
+    """Points are real numbers in 0.5 steps (RUBRIC.md); anything else names the file and key."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProfileError(path, key, f"expected a number of points, got {value!r}")
+    d = Decimal(str(value))
+    if (positive and d <= 0) or d < 0 or (d * 2) % 1 != 0:
+        raise ProfileError(path, key, f"points must be {'positive ' if positive else ''}multiples of 0.5, got {value}")
+    return d
+
+
+def _mapping(path, key, value, kind):
+    if not isinstance(value, dict):
+        raise ProfileError(path, key, "expected a mapping")
+    unknown = set(value) - RUBRIC_KEYS[kind]
+    if unknown:
+        raise ProfileError(path, f"{key}.{sorted(unknown)[0]}", "unknown key")
+    return value
+
+
+def _list(path, key, value):
+    if not isinstance(value, list) or not value:
+        raise ProfileError(path, key, "expected a non-empty list")
+    return value
 
 
 def validate_rubric(path: Path, data) -> dict:
     """RR-3: A → B → C; points add up at every level; methods known; alternatives below the points."""
     if not isinstance(data, dict) or "areas" not in data:
         raise ProfileError(path, "areas", "a rubric needs a list of areas")
+    _mapping(path, "(rubric)", data, "rubric")
     total = Decimal(0)
     seen_codes = set()
-    for ai, area in enumerate(data["areas"]):
+    for ai, area in enumerate(_list(path, "areas", data["areas"])):
         akey = f"areas[{ai}]"
+        _mapping(path, akey, area, "area")
         for k in ("code", "name", "points", "indicators"):
             if k not in area:
                 raise ProfileError(path, f"{akey}.{k}", "missing")
+        if ("A", area["code"]) in seen_codes:
+            raise ProfileError(path, f"{akey}.code", f"duplicate area code {area['code']!r}")
+        seen_codes.add(("A", area["code"]))
         b_sum = Decimal(0)
-        for bi, ind in enumerate(area["indicators"]):
+        for bi, ind in enumerate(_list(path, f"{akey}.indicators", area["indicators"])):
             bkey = f"{akey}.indicators[{bi}]"
+            _mapping(path, bkey, ind, "indicator")
             for k in ("code", "name", "points", "items"):
                 if k not in ind:
                     raise ProfileError(path, f"{bkey}.{k}", "missing")
+            if ("B", ind["code"]) in seen_codes:
+                raise ProfileError(path, f"{bkey}.code", f"duplicate indicator code {ind['code']!r}")
+            seen_codes.add(("B", ind["code"]))
             c_sum = Decimal(0)
-            for ci, item in enumerate(ind["items"]):
+            for ci, item in enumerate(_list(path, f"{bkey}.items", ind["items"])):
                 ckey = f"{bkey}.items[{ci}]"
+                _mapping(path, ckey, item, "item")
                 for k in ("code", "text", "points", "methods", "source"):
                     if k not in item:
                         raise ProfileError(path, f"{ckey}.{k}", "missing")
                 if item["code"] in seen_codes:
                     raise ProfileError(path, f"{ckey}.code", f"duplicate item code {item['code']!r}")
                 seen_codes.add(item["code"])
-                unknown = set(item["methods"]) - RUBRIC_METHODS
+                methods = _list(path, f"{ckey}.methods", item["methods"])
+                unknown = set(methods) - RUBRIC_METHODS
                 if unknown:
                     raise ProfileError(path, f"{ckey}.methods", f"unknown check method {sorted(unknown)}")
                 if item["source"] not in ("HC", "default"):
                     raise ProfileError(path, f"{ckey}.source", "must be HC or default")
-                pts = _num(item["points"])
-                for alt in item.get("alternatives", []) or []:
-                    if not (0 <= _num(alt) < pts):
+                pts = _num(path, f"{ckey}.points", item["points"])
+                alts = item.get("alternatives") or []
+                if not isinstance(alts, list):
+                    raise ProfileError(path, f"{ckey}.alternatives", "expected a list of scores")
+                for alt in alts:
+                    if not (0 <= _num(path, f"{ckey}.alternatives", alt, positive=False) < pts):
                         raise ProfileError(path, f"{ckey}.alternatives",
                                            f"alternative score {alt} must be below the item's {pts} points")
                 crit = item.get("criteria") or []
                 if crit:
-                    crit_sum = sum((_num(c["points"]) for c in crit), Decimal(0))
+                    crit_sum = Decimal(0)
+                    for qi, c in enumerate(_list(path, f"{ckey}.criteria", crit)):
+                        _mapping(path, f"{ckey}.criteria[{qi}]", c, "criterion")
+                        if "points" not in c or "text" not in c:
+                            raise ProfileError(path, f"{ckey}.criteria[{qi}]", "needs text and points")
+                        crit_sum += _num(path, f"{ckey}.criteria[{qi}].points", c["points"])
                     if crit_sum != pts:
                         raise ProfileError(path, f"{ckey}.criteria",
                                            f"sub-points add up to {crit_sum}, not the item's {pts}")
                 c_sum += pts
-            if c_sum != _num(ind["points"]):
+            if c_sum != _num(path, f"{bkey}.points", ind["points"]):
                 raise ProfileError(path, f"{bkey}.points",
                                    f"items add up to {c_sum}, not the indicator's {ind['points']}")
             b_sum += c_sum
-        if b_sum != _num(area["points"]):
+        if b_sum != _num(path, f"{akey}.points", area["points"]):
             raise ProfileError(path, f"{akey}.points", f"indicators add up to {b_sum}, not the area's {area['points']}")
         total += b_sum
     if total != 100:
@@ -111,7 +158,7 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
     if not directory.is_dir():
         raise ProfileError(directory, "(folder)", "the profile folder does not exist")
     profiles: dict[str, Profile] = {}
-    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         path = folder / "profile.yaml"
         if not path.exists():
             raise ProfileError(path, "(file)", "missing profile.yaml")
@@ -128,6 +175,9 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
             raise ProfileError(path, "code", f"must equal the folder name {folder.name!r}")
         if isinstance(data["version"], bool) or not isinstance(data["version"], int):
             raise ProfileError(path, "version", "expected an integer")
+        for key in ("code", "name", "source", "inherits", "description"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ProfileError(path, key, "expected text")
         params = data.get("parameters") or {}
         if not isinstance(params, dict):
             raise ProfileError(path, "parameters", "expected a mapping")
