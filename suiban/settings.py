@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "suiban.org",
     "suiban.accounts",
     "suiban.policy",
+    "suiban.students",
     "suiban.demo",
 ]
 

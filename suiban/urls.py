@@ -8,5 +8,8 @@ urlpatterns = [
     path("accounts/", include("suiban.accounts.urls")),
     path("org/", include("suiban.org.urls")),
     path("policy/", include("suiban.policy.urls")),
+    path("students/", include("suiban.students.urls")),
+    path("cases/", include("suiban.students.case_urls")),
+    path("archives/", include("suiban.students.archive_urls")),
     path("", include("suiban.core.urls")),
 ]

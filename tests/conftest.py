@@ -1,12 +1,21 @@
 """Shared fixtures: the demo world of API.md loaded once into the test database, named users per role,
 and clients logged in as them (page session or API bearer token)."""
 
+import importlib
+
 import pytest
 from django.test import Client
 
 from suiban.demo import world as demo
 
 DEMO_PASSWORD = demo.DEMO_PASSWORD
+
+
+def pytest_configure(config):
+    # Fast password hashing in tests: the demo accounts are created with it too (PBKDF2 stays in production).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +85,39 @@ def api_client(world):
         return ApiClient(key, language=language)
 
     return make
+
+
+def _audit_triggers(create: bool) -> None:
+    """Drop or (re)create the append-only triggers of the audit table (migration core 0002)."""
+    from django.db import connection
+
+    migration = importlib.import_module("suiban.core.migrations.0002_audit_append_only_triggers")
+    vendor = {"postgresql": "POSTGRES", "sqlite": "SQLITE"}.get(connection.vendor, "")
+    for sql in getattr(migration, vendor if create else f"{vendor}_REVERSE", []):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Let the live server's transactional database be flushed despite the append-only audit log.
+
+    After a transactional test Django empties every table (DELETE on SQLite, TRUNCATE on PostgreSQL), which
+    the audit triggers refuse. Around the teardown of each test here the triggers are dropped, and put back
+    once the flush is done so later tests in the session see the protected table again.
+    """
+    marker = item.get_closest_marker("django_db")
+    guarded = "transactional_db" in getattr(item, "fixturenames", ()) or bool(
+        marker and marker.kwargs.get("transaction"))
+    if guarded:
+        from pytest_django.plugin import blocking_manager_key
+
+        blocker = item.config.stash[blocking_manager_key]
+        with blocker.unblock():
+            _audit_triggers(create=False)
+    try:
+        return (yield)
+    finally:
+        if guarded and nextitem is not None:  # at the very end the test database is already gone
+            with blocker.unblock():
+                _audit_triggers(create=True)

@@ -28,10 +28,10 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and SESSION_KEY in request.session
+        if (user is not None and user.is_authenticated and hasattr(request, "session")
                 and not request.path.startswith(EXEMPT_PREFIXES)):
             now = time.time()
-            last = request.session.get(SESSION_KEY, now)
+            last = request.session.get(SESSION_KEY, now)  # a session without the stamp starts its clock now
             if now - last > idle_seconds():
                 logout(request)
                 if request.path.startswith("/api/") or request.headers.get("HX-Request") or \

@@ -81,12 +81,14 @@ class RoleAssignment(models.Model):
                                related_name="+", verbose_name=_("school"))
     school_class = models.ForeignKey("org.SchoolClass", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("class"))
+    student = models.ForeignKey("students.Student", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("student"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
-    SCOPE_RELATED = ["region", "school", "school_class__school", "school_class__school_year"]
+    SCOPE_RELATED = ["region", "school", "school_class__school", "school_class__school_year", "student"]
 
     class Meta:
         ordering = ["user__username", "role", "id"]
@@ -111,12 +113,8 @@ class RoleAssignment(models.Model):
 
     @property
     def scope_object(self):
-        return {SCOPE_REGION: self.region, SCOPE_SCHOOL: self.school, SCOPE_CLASS: self.school_class}.get(
-            self.scope_type
-        ) or self.scope_extra_object()
-
-    def scope_extra_object(self):
-        return None
+        return {SCOPE_REGION: self.region, SCOPE_SCHOOL: self.school, SCOPE_CLASS: self.school_class,
+                SCOPE_STUDENT: self.student}.get(self.scope_type)
 
     @property
     def scope_name(self) -> str:
@@ -131,14 +129,15 @@ class RoleAssignment(models.Model):
         needed = ROLES[self.role].scope_type
         given = {
             SCOPE_REGION: self.region_id, SCOPE_SCHOOL: self.school_id, SCOPE_CLASS: self.school_class_id,
+            SCOPE_STUDENT: self.student_id,
         }
+        fields = {SCOPE_REGION: "region", SCOPE_SCHOOL: "school", SCOPE_CLASS: "school_class",
+                  SCOPE_STUDENT: "student"}
         for kind, value in given.items():
             if kind != needed and value:
-                raise ValidationError({kind if kind != SCOPE_CLASS else "school_class":
-                                       _("This role is not bound to this kind of scope.")})
+                raise ValidationError({fields[kind]: _("This role is not bound to this kind of scope.")})
         if needed in given and not given[needed]:
-            field = "school_class" if needed == SCOPE_CLASS else needed
-            raise ValidationError({field: _("This role needs a scope of this kind.")})
+            raise ValidationError({fields[needed]: _("This role needs a scope of this kind.")})
 
     def as_grant(self) -> Grant:
         role = ROLES[self.role]
@@ -156,8 +155,10 @@ class RoleAssignment(models.Model):
         return Grant(self.role, SCOPE_ALL, role.permissions)
 
     def student_grant(self, role) -> Grant:
-        # A guardian's scope is their child; the student record arrives with the students module.
-        return Grant(self.role, SCOPE_STUDENT, role.permissions)
+        """A guardian's scope is their own child (and, for reference data, the child's class and school)."""
+        s = self.student
+        return Grant(self.role, SCOPE_STUDENT, role.permissions, region_path=s.region_path, school_id=s.school_id,
+                     class_id=s.school_class_id, student_id=s.pk)
 
 
 class ApiToken(models.Model):
@@ -171,6 +172,9 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = _("API token")
+
+    def __str__(self):
+        return f"{self.user_id} → {self.expires_at:%Y-%m-%d %H:%M}"
 
     @staticmethod
     def hash(key: str) -> str:

@@ -52,7 +52,8 @@ def login_attempt(*, username: str, password: str, request=None) -> User:
     if user is not None and user.is_locked(now):
         audit.record(None, "accounts.login.refused_locked", user, result="denied", username=username)
         raise AccountLocked(_locked_message(user))
-    authed = authenticate(request, username=username, password=password) if user is not None else None
+    # Always run the hasher, so the response time does not reveal whether the username exists.
+    authed = authenticate(request, username=username, password=password)
     if authed is None:
         if user is not None:
             with transaction.atomic():

@@ -134,7 +134,8 @@ def user_create(request):
         else:
             messages.success(request, _("Account %(username)s created.") % {"username": user.username})
             return redirect("accounts:user_detail", pk=user.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "title": _("New account")})
+    return render(request, "core/form.html", {"form": form, "title": _("New account"),
+                                              "crumbs": [(_("Accounts"), "accounts:user_list")]})
 
 
 def _assignments(user):

@@ -1,15 +1,16 @@
 """The API at /api/v1/ (API.md): token or session auth, problem+json errors, page/page_size lists."""
 
-import json
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from django.utils.translation import gettext_noop as N_
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from suiban.core.errors import TITLES, DomainError
+from suiban.core.api_tools import PageIn, paginate, problem, require  # noqa: F401  (re-exported)
+from suiban.core.errors import DomainError
 
 
 class BearerAuth(HttpBearer):
@@ -51,20 +52,6 @@ api = NinjaAPI(
 )
 
 
-def problem(status: int, code: str, title=None, detail=None, errors=None) -> HttpResponse:
-    body = {
-        "status": status,
-        "code": code,
-        "title": str(title or TITLES.get(code, code)),
-        "detail": str(detail if detail is not None else (title or TITLES.get(code, code))),
-        "errors": [
-            {k: (str(v) if k == "message" else v) for k, v in e.items()} for e in (errors or [])
-        ],
-    }
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/problem+json; charset=utf-8")
-
-
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     return problem(exc.status, exc.code, exc.title, exc.message, exc.errors)
@@ -81,16 +68,16 @@ def _unauthenticated(request, exc):
 
 
 PYDANTIC_MESSAGES = {
-    "missing": "This field is required.",
-    "int_parsing": "Enter a whole number.",
-    "int_type": "Enter a whole number.",
-    "greater_than_equal": "The value is too small.",
-    "less_than_equal": "The value is too large.",
-    "date_from_datetime_parsing": "Enter a valid date (YYYY-MM-DD).",
-    "date_parsing": "Enter a valid date (YYYY-MM-DD).",
-    "string_too_long": "The text is too long.",
-    "literal_error": "Choose one of the allowed values.",
-    "enum": "Choose one of the allowed values.",
+    "missing": N_("This field is required."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "greater_than_equal": N_("The value is too small."),
+    "less_than_equal": N_("The value is too large."),
+    "date_from_datetime_parsing": N_("Enter a valid date (YYYY-MM-DD)."),
+    "date_parsing": N_("Enter a valid date (YYYY-MM-DD)."),
+    "string_too_long": N_("The text is too long."),
+    "literal_error": N_("Choose one of the allowed values."),
+    "enum": N_("Choose one of the allowed values."),
 }
 
 
@@ -99,6 +86,9 @@ def _validation(request, exc: NinjaValidationError):
     errors = []
     for e in exc.errors:
         loc = [str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+        # Union members add their type to the path ("certified_by.literal['dpf']"): report the field itself.
+        loc = [p for p in loc if not p.startswith(("literal[", "function-", "nullable[", "constrained-"))
+               and p not in ("str", "int", "date", "none", "bool")]
         msg = PYDANTIC_MESSAGES.get(e.get("type", ""))
         errors.append({"field": ".".join(loc), "code": e.get("type", "invalid"),
                        "message": _(msg) if msg else _("The value is not valid.")})
@@ -111,36 +101,21 @@ def _http_error(request, exc: HttpError):
     return problem(exc.status_code, code, detail=str(exc))
 
 
-class PageIn(Schema):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=500)
-
-
-def paginate(qs, page: PageIn, serialize):
-    total = qs.count()
-    start = (page.page - 1) * page.page_size
-    items = [serialize(o) for o in qs[start:start + page.page_size]]
-    return {"count": total, "items": items}
-
-
-def require(request, perm: str):
-    from suiban.core.errors import PermissionDenied
-    from suiban.core.scoping import has_perm
-
-    if not has_perm(request.user, perm):
-        raise PermissionDenied(_("Your roles do not allow this."))
-
-
 def _mount():
     from suiban.accounts.api import router as accounts_router
     from suiban.core.audit_api import router as audit_router
     from suiban.org.api import router as org_router
     from suiban.policy.api import router as policy_router
+    from suiban.students.api import router as students_router
+    from suiban.students.roster_api import router as roster_router
 
     api.add_router("", accounts_router)
     api.add_router("", org_router)
     api.add_router("", policy_router)
     api.add_router("", audit_router)
+    api.add_router("", roster_router)
+    api.add_router("", students_router)
+    api.add_router("", "suiban.students.cases_api.router")
 
 
 _mount()

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Query, Router, Schema
 
-from suiban.core.api import PageIn, paginate, require
+from suiban.core.api_tools import PageIn, paginate, require
 from suiban.core.views import audit_queryset
 
 

@@ -26,6 +26,9 @@ def add(key, label, url_name, permission, icon, group=""):
 
 
 add("home", _("Home"), "core:home", None, "house")
+add("students", _("Student roster"), "students:list", "students.view", "person-vcard", _("Students"))
+add("cases", _("Cases"), "cases:list", "cases.view", "folder2-open", _("Students"))
+add("archives", _("Archives"), "archives:school_list", "archives.view", "archive", _("Students"))
 add("regions", _("Regions"), "org:region_list", "org.view", "diagram-3", _("Organisation"))
 add("schools", _("Schools"), "org:school_list", "org.view", "building", _("Organisation"))
 add("classes", _("Classes"), "org:class_list", "org.view", "people", _("Organisation"))

@@ -54,6 +54,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
         ]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")
@@ -61,9 +64,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
 
 
 class VersionedModel(models.Model):

@@ -37,6 +37,21 @@ declare("policy.view", _("View the effective policy"))
 declare("policy.manage", _("Override policy parameters"))
 declare("audit.view", _("Search the audit log"))
 declare("audit.export", _("Export the audit log"))
+declare("students.view", _("View student records"))
+declare("students.edit", _("Create and edit student records and placements"))
+declare("students.view_identity", _("See full identity and certificate numbers"))
+declare("students.export", _("Export the roster"))
+declare("students.import", _("Import students from a spreadsheet"))
+declare("students.confirm_leaving", _("Confirm leaving outcomes"))
+declare("students.rollover", _("Start a new school year (promote students)"))
+declare("cases.view", _("View cases"))
+declare("cases.submit", _("Submit and withdraw applications"))
+declare("cases.review", _("Route cases for review"))
+declare("cases.opinion", _("Give the expert committee's opinion"))
+declare("cases.decide", _("Decide cases"))
+declare("cases.respond_transfer", _("Accept or refuse an incoming transfer"))
+declare("archives.view", _("View archives"))
+declare("archives.edit", _("Upload archive files and record handovers"))
 
 
 # --- roles ------------------------------------------------------------------
@@ -75,20 +90,28 @@ def extend_role(code: str, permissions: list[str]) -> None:
 
 
 _ORG_READ = ["dashboard.view", "org.view", "policy.view"]
+_STUDENT_READ = ["students.view", "cases.view", "archives.view"]
+_SCHOOL_STAFF = _STUDENT_READ + ["students.edit", "students.view_identity", "students.export", "students.import",
+                                 "cases.submit", "archives.edit"]
 
 role("sysadmin", _("System administrator"), SCOPE_ALL,
-     _ORG_READ + ["org.manage_regions", "org.manage_schools", "org.manage_classes", "policy.manage"])
+     _ORG_READ + _STUDENT_READ + ["org.manage_regions", "org.manage_schools", "org.manage_classes", "policy.manage",
+                                  "students.rollover"])
 role("secadmin", _("Security administrator"), SCOPE_ALL, ["org.view", "accounts.view", "accounts.manage"])
 role("auditor", _("Audit administrator"), SCOPE_ALL, ["audit.view", "audit.export"])
 role("bureau_officer", _("Bureau officer"), SCOPE_REGION,
-     _ORG_READ + ["org.manage_schools", "org.manage_classes", "policy.manage", "audit.view"])
-role("centre_staff", _("Resource centre staff / itinerant teacher"), SCOPE_REGION, _ORG_READ)
-role("expert", _("Expert committee member"), SCOPE_REGION, _ORG_READ)
+     _ORG_READ + _STUDENT_READ + ["org.manage_schools", "org.manage_classes", "policy.manage", "audit.view",
+                                  "students.edit", "students.view_identity", "students.export", "students.import",
+                                  "students.rollover", "cases.review", "cases.decide"])
+role("centre_staff", _("Resource centre staff / itinerant teacher"), SCOPE_REGION, _ORG_READ + _STUDENT_READ)
+role("expert", _("Expert committee member"), SCOPE_REGION,
+     _ORG_READ + _STUDENT_READ + ["students.view_identity", "cases.opinion"])
 role("school_leader", _("School leader / inclusion working group"), SCOPE_SCHOOL,
-     _ORG_READ + ["org.manage_classes"])
-role("resource_teacher", _("Resource teacher"), SCOPE_SCHOOL, _ORG_READ)
-role("class_teacher", _("Class teacher"), SCOPE_CLASS, ["dashboard.view", "org.view"])
-role("guardian", _("Parent / guardian"), SCOPE_STUDENT, ["dashboard.view"])
+     _ORG_READ + _SCHOOL_STAFF + ["org.manage_classes", "students.confirm_leaving", "cases.respond_transfer"])
+role("resource_teacher", _("Resource teacher"), SCOPE_SCHOOL, _ORG_READ + _SCHOOL_STAFF)
+role("class_teacher", _("Class teacher"), SCOPE_CLASS, ["dashboard.view", "org.view"] + _STUDENT_READ)
+role("guardian", _("Parent / guardian"), SCOPE_STUDENT, ["dashboard.view", "students.view", "cases.view",
+                                                            "cases.submit"])
 
 ADMIN_ROLES = {"sysadmin", "secadmin", "auditor"}
 

@@ -1,6 +1,6 @@
 from ninja import Query, Router, Schema
 
-from suiban.core.api import PageIn, paginate, require
+from suiban.core.api_tools import PageIn, paginate, require
 from suiban.core.scoping import get_visible_or_404
 from suiban.org import selectors
 from suiban.org.models import Region, School

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,13 @@ def _forbidden(request):
 # --- regions ----------------------------------------------------------------
 @permission_required("org.view")
 def region_list(request):
-    regions = (Region.objects.visible_to(request.user)
-               .annotate(school_count=Count("schools", distinct=True)).select_related("parent"))
+    from collections import Counter
+
+    regions = list(Region.objects.visible_to(request.user).select_related("parent"))
+    # Count only the schools the user may see, under each region's path (one query).
+    per_district = Counter(School.objects.visible_to(request.user).values_list("region_path", flat=True))
+    for r in regions:
+        r.school_count = sum(n for path, n in per_district.items() if path.startswith(r.path))
     return render(request, "org/region_list.html", {
         "regions": regions, "can_manage": has_perm(request.user, "org.manage_regions")})
 

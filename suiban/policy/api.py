@@ -1,6 +1,6 @@
 from ninja import Router, Schema
 
-from suiban.core.api import require
+from suiban.core.api_tools import require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import Region, School

@@ -15,6 +15,7 @@ class PolicyOverride(VersionedModel):
                                related_name="policy_overrides", verbose_name=_("region"))
     school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="policy_overrides", verbose_name=_("school"))
+    region_path = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
     name = models.CharField(_("parameter"), max_length=60)
     value = models.JSONField(_("value"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -23,7 +24,7 @@ class PolicyOverride(VersionedModel):
 
     objects = ScopedManager()
     VIEW_PERMISSION = "policy.view"
-    SCOPE_LOOKUPS = {"region": "region__path", "school": "school_id"}
+    SCOPE_LOOKUPS = {"region": "region_path", "school": "school_id"}
 
     class Meta:
         verbose_name = _("policy override")
@@ -49,6 +50,11 @@ class PolicyOverride(VersionedModel):
             self.value = coerce(PARAMS[self.name], self.value)
         except ValueError as exc:
             raise ValidationError({"value": _("Invalid value: %(reason)s") % {"reason": exc}}) from exc
+
+    def save(self, *args, **kwargs):
+        # Scope lives on the row (ARCHITECTURE §4): a school override is inside its district's path too.
+        self.region_path = self.school.region_path if self.school_id else (self.region.path if self.region_id else "")
+        super().save(*args, **kwargs)
 
     def audit_scope(self):
         if self.school_id:

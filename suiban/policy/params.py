@@ -60,7 +60,8 @@ _p("compensatory_training_kinds", STR_LIST,
 _p("tutoring_min_hours_per_week", NUMBER, 3, "IEP-5", "GD §28", _("Minimum tutoring class hours per week"),
    minimum=0)
 # HB-1 — home-delivered education eligibility
-_p("homebound_hukou_in_district", BOOL, True, "HB-1", "HC §3.1", _("Home delivery requires local household registration"))
+_p("homebound_hukou_in_district", BOOL, True, "HB-1", "HC §3.1",
+   _("Home delivery requires local household registration"))
 _p("homebound_min_age", INT, 6, "HB-1", "HC §3.1", _("Home delivery minimum age"), minimum=0, maximum=25)
 _p("homebound_max_age", INT, 15, "HB-1", "HC §3.1", _("Home delivery maximum age"), minimum=0, maximum=25)
 _p("homebound_certifiers", STR_LIST, ["dpf", "hospital", "committee"], "HB-1", "HC §3.1",

@@ -1,8 +1,9 @@
 """Resolving policy parameters along the region tree (ARCHITECTURE §5).
 
-Order, later wins: declared default → system-wide overrides → for each region from
-the province down: the profile attached to it, then its overrides → the school's
-overrides. ``value(subject, name)`` is the one function rules read parameters with.
+Order, later wins: declared default → system-wide overrides → the profiles attached
+along the region path (province down; the nearest wins) → explicit region overrides
+(province down; the nearest wins, and any override beats any profile value) → the
+school's overrides. ``value(subject, name)`` is the one function rules read parameters with.
 """
 
 import time
@@ -22,12 +23,16 @@ class Resolved:
     value: object
     origin: str  # "default" | "system" | "profile" | "region" | "school"
     where: str  # region or school name the value came from
-    profile: str | None
+    profile: str | None  # the profile that states the value (may be inherited by the attached one)
+    attached: str | None = None  # the profile attached to the region
 
     @property
     def origin_label(self) -> str:
         # Translated when shown, so a cached resolution serves every language.
         if self.origin == "profile":
+            if self.attached and self.attached != self.profile:
+                return _("Profile %(profile)s via %(attached)s (attached to %(region)s)") % {
+                    "profile": self.profile, "attached": self.attached, "region": self.where}
             return _("Profile %(profile)s (attached to %(region)s)") % {"profile": self.profile, "region": self.where}
         if self.origin == "region":
             return _("Override for %(region)s") % {"region": self.where}
@@ -86,17 +91,17 @@ def _compute(region_path: str, school_id):
         if o.region_id is None and o.school_id is None:
             out[o.name] = Resolved(o.value, "system", "", None)
     profile_code = None
-    for path in paths:
+    for path in paths:  # profiles first, from the province down: the nearest attached profile wins
         region = regions.get(path)
-        if region is None:
-            continue
-        if region.profile and region.profile in profiles:
+        if region is not None and region.profile and region.profile in profiles:
             prof = profiles[region.profile]
             profile_code = prof.code
             for name, (val, src_code) in prof.flat.items():
-                out[name] = Resolved(val, "profile", region.name, src_code)
+                out[name] = Resolved(val, "profile", region.name, src_code, prof.code)
+    for path in paths:  # then explicit region overrides, which beat any profile; nearer beats farther
+        region = regions.get(path)
         for o in overrides:
-            if o.region_id == region.pk:
+            if region is not None and o.region_id == region.pk:
                 out[o.name] = Resolved(o.value, "region", region.name, None)
     for o in overrides:
         if school_id and o.school_id == school_id:

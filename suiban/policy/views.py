@@ -43,7 +43,11 @@ def effective(request):
     elif region_id.isdigit():
         subject = get_visible_or_404(Region, request.user, int(region_id), "policy.view")
     else:
-        subject = (Region.objects.visible_to(request.user, "policy.view").order_by("path").first()
+        # A region role starts at its region; a school role at its own school.
+        from suiban.core.scoping import grants_for
+
+        region_roles = any(g.kind in ("all", "region") for g in grants_for(request.user, "policy.view"))
+        subject = ((region_roles and Region.objects.visible_to(request.user, "policy.view").order_by("path").first())
                    or School.objects.visible_to(request.user, "policy.view").first())
     if subject is None:
         return render(request, "policy/effective.html", {"subject": None})

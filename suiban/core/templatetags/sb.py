@@ -23,3 +23,66 @@ def sort_toggle(key, current):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context, panel):
+    """Render a home-page panel template with the panel's own figures in its context."""
+    template = context.template.engine.get_template(panel["template"])
+    with context.push(**panel):
+        return template.render(context)
+
+
+@register.filter
+def show_value(value):
+    """Policy values for people: lists joined, booleans in words."""
+    from django.utils.translation import gettext as _
+
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return value
+
+
+@register.filter
+def bs(field):
+    """Render a form field's widget with the Bootstrap class that fits it (and is-invalid on errors)."""
+    widget = field.field.widget
+    kind = getattr(widget, "input_type", "")
+    if kind in ("checkbox", "radio"):
+        css = "form-check-input"
+    elif kind == "select" or widget.__class__.__name__.endswith("Select"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    existing = widget.attrs.get("class", "")
+    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def object_type_label(model_name):
+    """'schoolclass' → the model's verbose name in the current language (audit log display)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.model_name == model_name:
+            return model._meta.verbose_name
+    return model_name
+
+
+@register.filter
+def changes_display(changes):
+    """{'name': ['old', 'new']} → 'name：old → new' lines for people (audit log)."""
+    if not changes:
+        return ""
+    lines = []
+    for key, value in changes.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            old, new = ("—" if v in (None, "") else v for v in value)
+            lines.append(f"{key}：{old} → {new}")
+        else:
+            lines.append(f"{key}：{value}")
+    return "\n".join(lines)
