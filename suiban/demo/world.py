@@ -210,3 +210,5 @@ def load(stdout=None) -> World:
         for fn in STEPS:
             fn(world)
     return world
+from suiban.demo import students  # noqa: E402,F401,I001  (registers the students step; steps run in import order)
+from suiban.demo import cases  # noqa: E402,F401  (registers the cases step; needs the demo students)

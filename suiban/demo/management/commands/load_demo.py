@@ -10,6 +10,6 @@ class Command(BaseCommand):
         w = world.load()
         self.stdout.write(self.style.SUCCESS(
             f"Demo world ready: {len(w.regions)} regions, {len(w.schools)} schools, {len(w.users)} accounts."))
-        self.stdout.write("Demo accounts (password: %s):" % world.DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password: {world.DEMO_PASSWORD}):")
         for username, full_name, role, scope in world.ACCOUNTS:
             self.stdout.write(f"  {username:<16} {full_name:<8} {role:<18} {scope or 'all'}")

@@ -1,0 +1,249 @@
+"""Students API (API.md): list/create/get/patch; identity numbers masked unless the role may see them."""
+
+from datetime import date
+from typing import Literal
+
+from django.db import transaction
+from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
+
+from suiban.core import audit
+from suiban.core.api_tools import PageIn, require
+from suiban.core.errors import DomainError
+from suiban.core.scoping import get_visible_or_404, grants_for
+from suiban.org.models import School, SchoolClass
+from suiban.students import selectors, services
+from suiban.students.models import Student
+
+Gender = Literal["male", "female"]
+Category = Literal["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"]
+Certifier = Literal["dpf", "hospital", "committee"]
+Placement = Literal["regular_class", "special_class", "special_school", "homebound", "remote", "awaiting"]
+Status = Literal["active", "deferred", "transferred", "graduated", "completed", "attended", "left"]
+
+
+class GuardianIO(Schema):
+    name: str
+    relation: str
+    phone: str = ""
+
+
+class StudentOut(Schema):
+    id: int
+    version: int
+    name: str
+    gender: str
+    birth_date: date
+    id_number: str
+    student_number: str
+    hukou_region_code: str
+    school_id: int
+    school_name: str
+    class_id: int | None
+    class_name: str | None
+    grade: int
+    disability_category: str
+    disability_grade: int | None
+    certificate_number: str
+    certificate_issued_on: date | None
+    certified_by: str
+    placement: str
+    status: str
+    enrolled_on: date | None
+    guardians: list[GuardianIO]
+
+
+class StudentDetailOut(StudentOut):
+    family_situation: str
+    warnings: list[str] = []
+
+
+class StudentPage(Schema):
+    count: int
+    items: list[StudentOut]
+
+
+class StudentIn(Schema):
+    name: str = Field(..., min_length=1, max_length=50)
+    gender: Gender
+    birth_date: date
+    id_number: str = ""
+    student_number: str
+    hukou_region_code: str = ""
+    school_id: int
+    class_id: int | None = None
+    grade: int = Field(..., ge=1, le=9)
+    disability_category: Category
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    certificate_number: str = ""
+    certificate_issued_on: date | None = None
+    certified_by: Certifier | Literal[""] = ""
+    placement: Placement = "regular_class"
+    status: Status = "active"
+    enrolled_on: date | None = None
+    family_situation: str = ""
+    committee_opinion: str = ""
+    guardians: list[GuardianIO] = []
+
+
+class StudentPatch(Schema):
+    version: int
+    name: str | None = Field(None, min_length=1, max_length=50)
+    gender: Gender | None = None
+    birth_date: date | None = None
+    id_number: str | None = None
+    student_number: str | None = None
+    hukou_region_code: str | None = None
+    school_id: int | None = None
+    class_id: int | None = None
+    grade: int | None = Field(None, ge=1, le=9)
+    disability_category: Category | None = None
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    certificate_number: str | None = None
+    certificate_issued_on: date | None = None
+    certified_by: Certifier | Literal[""] | None = None
+    placement: Placement | None = None
+    status: Status | None = None
+    enrolled_on: date | None = None
+    family_situation: str | None = None
+    committee_opinion: str = ""
+    guardians: list[GuardianIO] | None = None
+
+
+class StudentFilter(Schema):
+    school: int | None = None
+    class_id: int | None = None
+    grade: int | None = None
+    disability_category: Category | None = None
+    disability_grade: int | None = None
+    placement: Placement | None = None
+    status: Status | None = None
+    name: str | None = None
+    region: int | None = None
+    hukou_region_code: str | None = None
+    student_number: str | None = None
+
+
+router = Router(tags=["students"])
+
+
+def identity_checker(user):
+    """One decision per request: may this user see full numbers for a student? (SEC-4)"""
+    grants = grants_for(user, "students.view_identity")
+
+    def ok(s: Student) -> bool:
+        for g in grants:
+            if g.kind == "all" or (g.kind == "region" and s.region_path.startswith(g.region_path)) or \
+                    (g.kind == "school" and g.school_id == s.school_id) or \
+                    (g.kind == "class" and g.class_id == s.school_class_id) or \
+                    (g.kind == "student" and g.student_id == s.pk):
+                return True
+        return False
+
+    return ok
+
+
+def student_out(s: Student, show_identity: bool, *, detail=False) -> dict:
+    out = {
+        "id": s.id, "version": s.version, "name": s.name, "gender": s.gender, "birth_date": s.birth_date,
+        "id_number": s.id_number if show_identity else s.id_number_masked,
+        "student_number": s.student_number if show_identity or not s.student_number.startswith("G")
+        else "G" + s.id_number_masked,
+        "hukou_region_code": s.hukou_region_code, "school_id": s.school_id, "school_name": s.school.name,
+        "class_id": s.school_class_id, "class_name": s.school_class.name if s.school_class_id else None,
+        "grade": s.grade, "disability_category": s.disability_category, "disability_grade": s.disability_grade,
+        "certificate_number": s.certificate_number if show_identity else s.certificate_masked,
+        "certificate_issued_on": s.certificate_issued_on, "certified_by": s.certified_by,
+        "placement": s.placement, "status": s.status, "enrolled_on": s.enrolled_on,
+        "guardians": [{"name": g.name, "relation": g.relation, "phone": g.phone} for g in s.guardians.all()],
+    }
+    if detail:
+        out["family_situation"] = s.family_situation if show_identity else ""
+    return out
+
+
+def _related(qs):
+    return qs.select_related("school", "school_class").prefetch_related("guardians")
+
+
+LIST_DEFERRED = ("family_situation", "medical_notes")  # not shown in lists: not read, not decrypted
+
+
+def _fields_from(payload: dict) -> dict:
+    fields = dict(payload)
+    if "school_id" in fields:
+        sid = fields.pop("school_id")
+        fields["school"] = School.objects.filter(pk=sid).first() if sid else None
+        if fields["school"] is None:
+            raise DomainError(field="school_id", message=str(_not_found_msg()))
+    if "class_id" in fields:
+        cid = fields.pop("class_id")
+        fields["school_class"] = SchoolClass.objects.filter(pk=cid).select_related("school").first() if cid else None
+        if cid and fields["school_class"] is None:
+            raise DomainError(field="class_id", message=str(_not_found_msg()))
+    return fields
+
+
+def _not_found_msg():
+    from django.utils.translation import gettext as _
+
+    return _("The object does not exist or is outside your scope.")
+
+
+@router.get("/students", response=StudentPage)
+def list_students(request, filters: Query[StudentFilter], page: Query[PageIn]):
+    """Roster (PL-13): filters as query parameters; name order is pinyin order on PostgreSQL."""
+    require(request, "students.view")
+    qs = selectors.roster(request.user, filters.dict(exclude_none=True))
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    rows = list(_related(qs).defer(*LIST_DEFERRED)[start:start + page.page_size])
+    ok = identity_checker(request.user)
+    audit.record(request.user, "students.list.viewed", object_type="student", object_id="",
+                 object_repr="roster", changes={"filters": filters.dict(exclude_none=True), "count": len(rows)})
+    return {"count": total, "items": [student_out(s, ok(s)) for s in rows]}
+
+
+@router.post("/students", response={201: StudentDetailOut})
+def create_student(request, payload: StudentIn):
+    require(request, "students.edit")
+    data = payload.dict()
+    guardians = data.pop("guardians")
+    opinion = data.pop("committee_opinion")
+    fields = _fields_from(data)
+    with transaction.atomic():
+        s, warnings = services.student_create(actor=request.user, guardians=guardians, committee_opinion=opinion,
+                                              **fields)
+    s = _related(Student.objects).get(pk=s.pk)
+    out = {**student_out(s, services.identity_visible(request.user, s), detail=True), "warnings": warnings}
+    return HttpStatus(201, out)
+
+
+@router.get("/students/{student_id}", response=StudentDetailOut)
+def get_student(request, student_id: int):
+    """A student's record; the view itself is audited (action students.student.viewed)."""
+    require(request, "students.view")
+    s = get_visible_or_404(_related(Student.objects), request.user, student_id)
+    services.view_recorded(actor=request.user, student=s)
+    return {**student_out(s, services.identity_visible(request.user, s), detail=True), "warnings": []}
+
+
+@router.patch("/students/{student_id}", response=StudentDetailOut)
+def patch_student(request, student_id: int, payload: StudentPatch):
+    """Edit with the version read; a stale version answers 409 version_conflict (SEC-6).
+    Writing class_id places the student in that class (PL-4: 422 class_full beyond the hard maximum)."""
+    require(request, "students.view")
+    s = get_visible_or_404(Student, request.user, student_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    guardians = data.pop("guardians", None)
+    opinion = data.pop("committee_opinion", "")
+    fields = _fields_from({k: v for k, v in data.items()})
+    if "school_class" in fields and fields["school_class"] is not None:
+        get_visible_or_404(SchoolClass, request.user, fields["school_class"].pk, "students.edit")
+    s, warnings = services.student_update(actor=request.user, student=s, version=version, guardians=guardians,
+                                          committee_opinion=opinion, **fields)
+    s = _related(Student.objects).get(pk=s.pk)
+    return {**student_out(s, services.identity_visible(request.user, s), detail=True), "warnings": warnings}
+
+

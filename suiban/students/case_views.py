@@ -1,0 +1,207 @@
+"""Case pages (PL-9): list with the bureau's refused-transfer count, create form, detail with timeline,
+the steps the user may take, the receiving school's answer, notes and attachments."""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from suiban.core.errors import DomainError, apply_to_form
+from suiban.core.scoping import get_visible_or_404, has_perm
+from suiban.core.views import permission_required
+from suiban.org.models import School
+from suiban.students import cases as svc
+from suiban.students.cases_api import filtered, serve_attachment
+from suiban.students.models import PLACEMENT_CHOICES, Case, Student
+
+PAGE_SIZE = 50
+LIST_FILTERS = ("kind", "state", "school", "refused", "student_id", "incoming")
+
+
+class CaseForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=Case.KINDS)
+    applicant = forms.CharField(label=gettext_lazy("applicant"), max_length=50,
+                                help_text=gettext_lazy("The guardian who applies, or the school."))
+    reason = forms.CharField(label=gettext_lazy("reason for the application"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    at_enrolment = forms.BooleanField(label=gettext_lazy("at primary enrolment"), required=False,
+                                      help_text=gettext_lazy("An identification at primary enrolment takes effect "
+                                                             "at once (PL-5)."))
+    direction = forms.ChoiceField(label=gettext_lazy("direction"), required=False,
+                                  choices=[("", "—")] + Case._meta.get_field("direction").choices)
+    target_school = forms.ModelChoiceField(label=gettext_lazy("receiving school"), queryset=School.objects.none(),
+                                           required=False, help_text=gettext_lazy("Transfers only."))
+    school_conditions = forms.CharField(label=gettext_lazy("school conditions considered"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}),
+                                        help_text=gettext_lazy("Disputes only (PL-8)."))
+    guardian_wishes = forms.CharField(label=gettext_lazy("guardian wishes considered"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=gettext_lazy("Disputes only (PL-8)."))
+
+    FIELD_MAP = {"target_school_id": "target_school", "student_id": None}
+
+    def __init__(self, *args, student=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if student is not None:
+            self.fields["target_school"].queryset = (School.objects.filter(region_path=student.region_path,
+                                                                           is_active=True)
+                                                     .exclude(pk=student.school_id).order_by("code"))
+        for f in self.fields.values():
+            w = f.widget
+            if isinstance(w, forms.CheckboxInput):
+                w.attrs["class"] = "form-check-input"
+            elif isinstance(w, forms.Select):
+                w.attrs["class"] = "form-select"
+            else:
+                w.attrs["class"] = "form-control"
+
+
+def _case(request, pk):
+    return get_visible_or_404(Case.objects.select_related("student__school", "school", "target_school"),
+                              request.user, pk)
+
+
+@permission_required("cases.view")
+def case_list(request):
+    filters = {k: request.GET.get(k, "") for k in LIST_FILTERS}
+    clean = {k: v for k, v in filters.items() if v and (k not in ("school", "student_id") or v.isdigit())}
+    qs = filtered(request.user, clean).select_related("student", "school", "target_school")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    oversees = has_perm(request.user, "cases.review") or has_perm(request.user, "cases.decide")
+    refused_count = filtered(request.user, {"refused": "1"}).count() if oversees else None
+    awaiting_answer = None
+    if has_perm(request.user, "cases.respond_transfer"):
+        mine = School.objects.visible_to(request.user, "cases.respond_transfer")
+        awaiting_answer = (Case.objects.visible_to(request.user, "cases.respond_transfer")
+                           .filter(kind="transfer", target_school__in=mine, target_response="",
+                                   state__in=("submitted", "under_review", "committee_opinion")).count())
+    schools = School.objects.visible_to(request.user, "cases.view").only("id", "name", "code")
+    return render(request, "students/case_list.html", {
+        "page": page, "filters": filters, "kinds": Case.KINDS, "states": Case.STATES, "schools": schools,
+        "refused_count": refused_count, "awaiting_answer": awaiting_answer,
+        "can_submit": has_perm(request.user, "cases.submit"),
+    })
+
+
+@permission_required("cases.submit")
+def case_create(request):
+    sid = request.GET.get("student", "")
+    if not sid.isdigit():
+        q = request.GET.get("q", "").strip()
+        students = Student.objects.none()
+        if q:
+            students = (Student.objects.visible_to(request.user, "cases.submit")
+                        .filter(Q(name__contains=q) | Q(student_number=q.upper()))
+                        .select_related("school").order_by("name", "id")[:20])
+        else:
+            students = (Student.objects.visible_to(request.user, "cases.submit").select_related("school")
+                        .order_by("name", "id")[:20])
+        return render(request, "students/case_form.html", {"pick": True, "q": q, "students": students})
+    student = get_visible_or_404(Student.objects.select_related("school"), request.user, int(sid), "cases.submit")
+    guardian = student.guardians.first()
+    form = CaseForm(request.POST or None, student=student,
+                    initial={"applicant": guardian.name if guardian else "", "kind": request.GET.get("kind", "")})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            c = svc.case_submit(actor=request.user, student=student, kind=d["kind"], applicant=d["applicant"],
+                                reason=d["reason"], direction=d["direction"] or "", target_school=d["target_school"],
+                                at_enrolment=d["at_enrolment"], school_conditions=d["school_conditions"],
+                                guardian_wishes=d["guardian_wishes"])
+        except DomainError as exc:
+            for e in exc.errors:
+                if e.get("field") in CaseForm.FIELD_MAP:
+                    e["field"] = CaseForm.FIELD_MAP[e["field"]]
+            apply_to_form(form, exc)
+        else:
+            messages.success(request, _("Application submitted."))
+            return redirect("cases:detail", pk=c.pk)
+    return render(request, "students/case_form.html", {"form": form, "student": student})
+
+
+@permission_required("cases.view")
+def case_detail(request, pk):
+    c = _case(request, pk)
+    steps = svc.allowed_steps(request.user, c)
+    decided_step_waiting = (c.state == "decided" and c.effective_date and svc.today() < c.effective_date
+                            and has_perm(request.user, "cases.decide"))
+    return render(request, "students/case_detail.html", {
+        "c": c, "events": [(e, svc.STATES.get(e.from_state, e.from_state), svc.STATES.get(e.to_state, e.to_state))
+                           for e in c.events.select_related("actor")],
+        "attachments": c.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"),
+        "steps": steps, "can_respond": svc.can_respond_now(request.user, c),
+        "can_participate": svc.may_participate(request.user, c), "window": svc.processing_window(c),
+        "waiting": decided_step_waiting, "outcome": svc.outcome_label(c),
+        "placements": [p for p in PLACEMENT_CHOICES if p[0] != "awaiting"],
+        "results": list(svc.REASSESSMENT_RESULTS.items()), "accept_types": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx",
+    })
+
+
+@require_POST
+@permission_required("cases.view")
+def case_transition(request, pk):
+    c = _case(request, pk)
+    p = request.POST
+    try:
+        svc.transition(actor=request.user, case=c, to=p.get("to", ""), note=p.get("note", ""),
+                       version=int(p["version"]) if p.get("version", "").isdigit() else None,
+                       placement=p.get("placement") or None, result=p.get("result") or None,
+                       deferred_until=parse_date(p.get("deferred_until", "")) if p.get("deferred_until") else None,
+                       school_conditions=p.get("school_conditions"), guardian_wishes=p.get("guardian_wishes"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The case is now “%(state)s”.") % {"state": svc.STATES[p.get("to")]})
+    return redirect("cases:detail", pk=c.pk)
+
+
+@require_POST
+@permission_required("cases.view")
+def case_respond(request, pk):
+    c = _case(request, pk)
+    try:
+        svc.transfer_respond(actor=request.user, case=c, accept=request.POST.get("response") == "accepted",
+                             reason=request.POST.get("refusal_reason", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your answer is recorded."))
+    return redirect("cases:detail", pk=c.pk)
+
+
+@require_POST
+@permission_required("cases.view")
+def case_note(request, pk):
+    c = _case(request, pk)
+    try:
+        svc.case_note(actor=request.user, case=c, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Note added to the timeline."))
+    return redirect("cases:detail", pk=c.pk)
+
+
+@require_POST
+@permission_required("cases.view")
+def attachment_upload(request, pk):
+    c = _case(request, pk)
+    try:
+        svc.attachment_add(actor=request.user, case=c, upload=request.FILES.get("file"),
+                           title=request.POST.get("title", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("File attached."))
+    return redirect("cases:detail", pk=c.pk)
+
+
+@permission_required("cases.view")
+def attachment_download(request, pk, attachment_id):
+    """Only through this access-checked view (the case must be visible); every download is audited."""
+    return serve_attachment(request.user, _case(request, pk), attachment_id)

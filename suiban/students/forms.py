@@ -1,0 +1,128 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from suiban.org.models import School, SchoolClass
+from suiban.students.models import (
+    CATEGORY_CHOICES,
+    CERTIFIER_CHOICES,
+    DISABILITY_GRADE_CHOICES,
+    GENDER_CHOICES,
+    PLACEMENT_CHOICES,
+    STATUS_CHOICES,
+    Deferral,
+    ExamAccommodation,
+    LeavingRecord,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class StudentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("name"), max_length=50)
+    gender = forms.ChoiceField(label=_("gender"), choices=GENDER_CHOICES)
+    birth_date = forms.DateField(label=_("birth date"), widget=DATE)
+    id_number = forms.CharField(label=_("identity number"), max_length=18, required=False)
+    student_number = forms.CharField(label=_("national student number"), max_length=19)
+    hukou_region_code = forms.CharField(label=_("household registration region"), max_length=6, required=False,
+                                        help_text=_("6-digit division code, e.g. 350205"))
+    school = forms.ModelChoiceField(label=_("school"), queryset=School.objects.none())
+    school_class = forms.ModelChoiceField(label=_("class"), queryset=SchoolClass.objects.none(), required=False)
+    grade = forms.IntegerField(label=_("grade"), min_value=1, max_value=9)
+    disability_category = forms.ChoiceField(label=_("disability category"), choices=CATEGORY_CHOICES)
+    disability_grade = forms.TypedChoiceField(label=_("disability grade"), coerce=int, empty_value=None,
+                                              choices=[("", "—")] + DISABILITY_GRADE_CHOICES, required=False)
+    certificate_number = forms.CharField(label=_("disability certificate number"), max_length=22, required=False)
+    certificate_issued_on = forms.DateField(label=_("certificate issued on"), widget=DATE, required=False)
+    certified_by = forms.ChoiceField(label=_("certified by"), choices=[("", "—")] + CERTIFIER_CHOICES,
+                                     required=False)
+    placement = forms.ChoiceField(label=_("placement"), choices=PLACEMENT_CHOICES)
+    status = forms.ChoiceField(label=_("status"), choices=STATUS_CHOICES)
+    enrolled_on = forms.DateField(label=_("enrolled on"), widget=DATE, required=False)
+    family_situation = forms.CharField(label=_("family situation"), widget=forms.Textarea(attrs={"rows": 3}),
+                                       required=False)
+    committee_opinion = forms.CharField(label=_("expert committee opinion (for a placement decision)"),
+                                        widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    g1_name = forms.CharField(label=_("guardian 1: name"), max_length=50, required=False)
+    g1_relation = forms.CharField(label=_("guardian 1: relation"), max_length=20, required=False)
+    g1_phone = forms.CharField(label=_("guardian 1: phone"), max_length=30, required=False)
+    g2_name = forms.CharField(label=_("guardian 2: name"), max_length=50, required=False)
+    g2_relation = forms.CharField(label=_("guardian 2: relation"), max_length=20, required=False)
+    g2_phone = forms.CharField(label=_("guardian 2: phone"), max_length=30, required=False)
+
+    FIELD_MAP = {"class_id": "school_class", "school_id": "school"}
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.visible_to(actor, "students.edit")
+        self.fields["school_class"].queryset = (SchoolClass.objects.visible_to(actor, "students.edit")
+                                                .select_related("school", "school_year")
+                                                .order_by("school__code", "-school_year__start_year", "grade", "name"))
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school.name} {c.school_year} {c.name}"
+
+    def guardians(self):
+        out = []
+        for i in (1, 2):
+            name = self.cleaned_data.get(f"g{i}_name", "").strip()
+            if name or self.cleaned_data.get(f"g{i}_relation"):
+                out.append({"name": name, "relation": self.cleaned_data.get(f"g{i}_relation", ""),
+                            "phone": self.cleaned_data.get(f"g{i}_phone", "")})
+        return out
+
+    def record_fields(self):
+        skip = {"version", "committee_opinion"} | {f"g{i}_{k}" for i in (1, 2) for k in ("name", "relation", "phone")}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+    def map_error_field(self, field):
+        import re
+
+        if field and field.startswith("guardians["):
+            m = re.match(r"guardians\[(\d+)\]\.(\w+)", field)
+            if m:
+                return f"g{int(m.group(1)) + 1}_{m.group(2)}"
+        return self.FIELD_MAP.get(field, field)
+
+
+class PlaceForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    school_class = forms.ModelChoiceField(label=_("class"), queryset=SchoolClass.objects.none(), required=False,
+                                          empty_label=_("(no class)"))
+    committee_opinion = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, classes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+
+
+class PlacementForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    placement = forms.ChoiceField(label=_("placement"), choices=PLACEMENT_CHOICES)
+    school_class = forms.ModelChoiceField(label=_("class"), queryset=SchoolClass.objects.none(), required=False)
+    committee_opinion = forms.CharField(label=_("expert committee opinion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, classes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+
+
+class DeferralForm(forms.ModelForm):
+    class Meta:
+        model = Deferral
+        fields = ["applicant", "applied_on", "approver_body", "approver_name", "approved_on", "deferred_until",
+                  "reason"]
+        widgets = {"applied_on": DATE, "approved_on": DATE, "deferred_until": DATE,
+                   "reason": forms.Textarea(attrs={"rows": 2})}
+
+
+class AccommodationForm(forms.ModelForm):
+    class Meta:
+        model = ExamAccommodation
+        fields = ["exam", "exam_year", "requested", "granted", "decided_on"]
+        widgets = {"decided_on": DATE, "requested": forms.Textarea(attrs={"rows": 2}),
+                   "granted": forms.Textarea(attrs={"rows": 2})}
+
+
+class LeavingConfirmForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("confirmed outcome"), choices=LeavingRecord.OUTCOMES)

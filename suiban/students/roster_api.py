@@ -1,0 +1,66 @@
+"""Roster API (API.md, PL-13): import template, import, export. Mounted before the students router so that
+``/students/import…`` and ``/students/export.xlsx`` are never taken for ``/students/{student_id}``."""
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from suiban.core.api_tools import require
+from suiban.students import roster
+from suiban.students.api import StudentFilter
+
+router = Router(tags=["students"])
+
+_XLSX_RESPONSE = {"responses": {200: {"description": "Excel workbook (.xlsx)", "content": {
+    roster.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+class ImportIssue(Schema):
+    row: int | None
+    column: str | None
+    field: str = ""
+    code: str = ""
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rows: int
+    warnings: list[ImportIssue] = []
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=roster.XLSX_CONTENT_TYPE)
+    resp["Content-Disposition"] = content_disposition_header(True, filename)
+    resp["Cache-Control"] = "no-store"  # personal data: never kept by proxies or the browser cache
+    return resp
+
+
+@router.get("/students/import-template.xlsx", openapi_extra=_XLSX_RESPONSE)
+def import_template(request):
+    """The import template: Chinese headers in row 1, an instructions sheet with the allowed values, and the
+    schools and classes the user may import into (PL-13)."""
+    require(request, "students.import")
+    return _xlsx(roster.build_template(request.user), "学生导入模板.xlsx")
+
+
+@router.post("/students/import", response=ImportOut)
+def import_students(request, file: File[UploadedFile]):
+    """Import students from the template (PL-13): `200 {"created", "updated"}` or `422` with
+    `errors: [{"row", "column", "message"}]` and nothing written (SEC-5). Existing students (by national student
+    number or identity number) are updated; the class cap applies (PL-4)."""
+    require(request, "students.import")
+    return roster.import_roster(actor=request.user, upload=file).as_dict()
+
+
+@router.get("/students/export.xlsx", openapi_extra=_XLSX_RESPONSE)
+def export_roster(request, filters: Query[StudentFilter]):
+    """The roster (花名册) as .xlsx with the same filters as the list; identity numbers masked unless the role
+    may see them (SEC-4); the export is audited (SEC-3)."""
+    require(request, "students.export")
+    data, _count = roster.build_export(request.user, filters.dict(exclude_none=True))
+    return _xlsx(data, f"随班就读学生花名册-{timezone.localdate():%Y%m%d}.xlsx")

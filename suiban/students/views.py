@@ -1,0 +1,314 @@
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from suiban.core import audit
+from suiban.core.errors import DomainError, VersionConflict
+from suiban.core.scoping import can, get_visible_or_404, has_perm
+from suiban.core.views import permission_required
+from suiban.org.models import Region, School, SchoolClass
+from suiban.students import selectors, services
+from suiban.students.api import identity_checker
+from suiban.students.forms import (
+    AccommodationForm,
+    DeferralForm,
+    LeavingConfirmForm,
+    PlaceForm,
+    PlacementForm,
+    StudentForm,
+)
+from suiban.students.models import (
+    ARCHIVE_ITEMS,
+    CATEGORY_CHOICES,
+    DISABILITY_GRADE_CHOICES,
+    PLACEMENT_CHOICES,
+    STATUS_CHOICES,
+    LeavingRecord,
+    Student,
+)
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, exc: DomainError):
+    placed = False
+    for e in exc.errors:
+        field = form.map_error_field(e.get("field")) if hasattr(form, "map_error_field") else e.get("field")
+        if field in form.fields:
+            form.add_error(field, str(e["message"]))
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
+def _student(request, pk, perm=None):
+    return get_visible_or_404(Student.objects.select_related("school", "school_class__school_year"),
+                              request.user, pk, perm)
+
+
+@permission_required("students.view")
+def student_list(request):
+    filters = {k: request.GET.get(k, "") for k in selectors.ROSTER_FILTERS}
+    clean = {k: v for k, v in filters.items() if v and (k not in ("school", "class_id", "grade", "disability_grade",
+                                                                   "region") or v.isdigit())}
+    qs = selectors.roster(request.user, clean).select_related("school", "school_class").defer(
+        "family_situation", "medical_notes")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ok = identity_checker(request.user)
+    rows = [(s, ok(s)) for s in page]
+    audit.record(request.user, "students.list.viewed", object_type="student", object_id="", object_repr="roster",
+                 changes={"filters": clean, "count": len(rows)})
+    # A drop-down of schools for a school or district; a province picks a district (and may type a school code).
+    schools = list(School.objects.visible_to(request.user, "students.view").only("id", "name", "code")[:301])
+    regions = []
+    if len(schools) > 300:
+        schools = []
+        regions = Region.objects.visible_to(request.user).filter(level=Region.DISTRICT).only("id", "name", "code")
+    classes = SchoolClass.objects.none()
+    if clean.get("school"):
+        classes = SchoolClass.objects.visible_to(request.user).filter(school_id=clean["school"]).select_related(
+            "school_year").order_by("-school_year__start_year", "grade", "name")
+    return render(request, "students/student_list.html", {
+        "page": page, "rows": rows, "filters": filters, "schools": schools, "classes": classes, "regions": regions,
+        "categories": CATEGORY_CHOICES, "dgrades": DISABILITY_GRADE_CHOICES, "placements": PLACEMENT_CHOICES,
+        "statuses": STATUS_CHOICES, "grades": range(1, 10),
+        "can_edit": has_perm(request.user, "students.edit"), "can_export": has_perm(request.user, "students.export"),
+        "can_import": has_perm(request.user, "students.import"),
+        "can_rollover": has_perm(request.user, "students.rollover"),
+    })
+
+
+@permission_required("students.view")
+def student_detail(request, pk):
+    s = _student(request, pk)
+    services.view_recorded(actor=request.user, student=s)
+    show = services.identity_visible(request.user, s)
+    files = list(s.archive_files.all()) if has_perm(request.user, "archives.view") else []
+    present = {f.item for f in files if f.item}
+    can_edit = can(request.user, "students.edit", s)
+    leaving = s.leaving_records.first()
+    proposal = services.propose_leaving_outcome(s) if s.status == "active" else (None, "")
+    return render(request, "students/student_detail.html", {
+        "s": s, "show_identity": show, "guardians": s.guardians.all(),
+        "placements": s.placements.select_related("school", "school_class", "recorded_by"),
+        "deferrals": s.deferrals.all(), "accommodations": s.exam_accommodations.all(),
+        "leaving": leaving, "proposal": proposal, "expiry": services.certificate_expiry(s),
+        "cases": s.cases.all() if has_perm(request.user, "cases.view") else [],
+        "archive": [(n, label, n in present) for n, label in ARCHIVE_ITEMS],
+        "archive_done": len(present), "archive_total": len(ARCHIVE_ITEMS),
+        "can_edit": can_edit, "can_confirm": can(request.user, "students.confirm_leaving", s),
+        "can_view_archive": can(request.user, "archives.view", s),
+        "can_submit_case": can(request.user, "cases.submit", s),
+        "deferral_form": DeferralForm(), "accommodation_form": AccommodationForm(),
+        "leaving_form": LeavingConfirmForm(initial={"outcome": leaving.proposed_outcome if leaving else None}),
+    })
+
+
+def _initial(s: Student):
+    g = list(s.guardians.all())
+    data = {f: getattr(s, f) for f in ("name", "gender", "birth_date", "id_number", "student_number",
+                                         "hukou_region_code", "grade", "disability_category", "disability_grade",
+                                         "certificate_number", "certificate_issued_on", "certified_by", "placement",
+                                         "status", "enrolled_on", "family_situation")}
+    data.update({"version": s.version, "school": s.school_id, "school_class": s.school_class_id})
+    for i, gg in enumerate(g[:2], start=1):
+        data.update({f"g{i}_name": gg.name, f"g{i}_relation": gg.relation, f"g{i}_phone": gg.phone})
+    return data
+
+
+@permission_required("students.edit")
+def student_create(request):
+    form = StudentForm(request.POST or None, actor=request.user, initial={"status": "active",
+                                                                          "placement": "regular_class"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            s, warnings = services.student_create(actor=request.user, guardians=form.guardians(),
+                                                  committee_opinion=form.cleaned_data["committee_opinion"],
+                                                  **form.record_fields())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            for w in warnings:
+                messages.warning(request, w)
+            messages.success(request, _("Student record created."))
+            return redirect("students:detail", pk=s.pk)
+    return render(request, "students/student_form.html", {"form": form, "title": _("New student")})
+
+
+@permission_required("students.view")
+def student_edit(request, pk):
+    s = _student(request, pk)
+    if not can(request.user, "students.edit", s):
+        return render(request, "403.html", status=403)
+    if not services.identity_visible(request.user, s):
+        return render(request, "403.html", status=403)
+    form = StudentForm(request.POST or None, actor=request.user, initial=_initial(s))
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            s2, warnings = services.student_update(
+                actor=request.user, student=s, version=form.cleaned_data.get("version"),
+                guardians=form.guardians(), committee_opinion=form.cleaned_data["committee_opinion"],
+                **form.record_fields())
+        except VersionConflict as exc:
+            current = Student.objects.select_related("school", "school_class").get(pk=s.pk)
+            conflict = {"message": exc.message, "version": current.version, "rows": [
+                (form.fields[f].label, _display(current, f), form.cleaned_data.get(f))
+                for f in form.record_fields() if _display(current, f) != form.cleaned_data.get(f)]}
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            for w in warnings:
+                messages.warning(request, w)
+            messages.success(request, _("Student record saved."))
+            return redirect("students:detail", pk=s2.pk)
+    return render(request, "students/student_form.html", {"form": form, "title": _("Edit student record"),
+                                                          "student": s, "conflict": conflict},
+                  status=409 if conflict else 200)
+
+
+def _display(obj, field):
+    return getattr(obj, field)
+
+
+@permission_required("students.view")
+def student_place(request, pk):
+    """Place a student into a class of their school (PL-4: the hard maximum refuses, the advised one warns)."""
+    s = _student(request, pk)
+    if not can(request.user, "students.edit", s):
+        return render(request, "403.html", status=403)
+    classes = selectors.classes_for_placement(request.user, s.school).filter(grade=s.grade)
+    form = PlaceForm(request.POST or None, classes=classes,
+                     initial={"version": s.version, "school_class": s.school_class_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _s, warnings = services.place_in_class(actor=request.user, student=s,
+                                                   school_class=form.cleaned_data["school_class"],
+                                                   version=form.cleaned_data["version"],
+                                                   committee_opinion=form.cleaned_data["committee_opinion"])
+        except DomainError as exc:
+            form.add_error("school_class" if exc.code == "class_full" else None, str(exc.message))
+        else:
+            for w in warnings:
+                messages.warning(request, w)
+            messages.success(request, _("Class placement saved."))
+            return redirect("students:detail", pk=s.pk)
+    return render(request, "students/student_action.html", {"form": form, "s": s, "title": _("Place in a class")})
+
+
+@permission_required("students.view")
+def student_placement(request, pk):
+    """A placement decision with the expert committee's opinion (PL-2)."""
+    s = _student(request, pk)
+    if not can(request.user, "students.edit", s):
+        return render(request, "403.html", status=403)
+    classes = selectors.classes_for_placement(request.user, s.school).filter(grade=s.grade)
+    form = PlacementForm(request.POST or None, classes=classes,
+                         initial={"version": s.version, "placement": s.placement, "school_class": s.school_class_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _s, warnings = services.change_placement(
+                actor=request.user, student=s, placement=form.cleaned_data["placement"],
+                committee_opinion=form.cleaned_data["committee_opinion"], version=form.cleaned_data["version"],
+                school_class=form.cleaned_data["school_class"])
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            for w in warnings:
+                messages.warning(request, w)
+            messages.success(request, _("Placement decision recorded."))
+            return redirect("students:detail", pk=s.pk)
+    return render(request, "students/student_action.html", {"form": form, "s": s,
+                                                            "title": _("Placement decision")})
+
+
+def _post_action(request, pk, form_class, act, ok_message):
+    s = _student(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            for e in errs:
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}：{e}" if label else e)
+        return redirect("students:detail", pk=s.pk)
+    try:
+        act(s, form.cleaned_data)
+    except DomainError as exc:
+        for e in exc.errors or [{"message": exc.message}]:
+            messages.error(request, str(e["message"]))
+    else:
+        messages.success(request, ok_message)
+    return redirect("students:detail", pk=s.pk)
+
+
+@require_POST
+@permission_required("students.edit")
+def student_deferral(request, pk):
+    return _post_action(request, pk, DeferralForm,
+                        lambda s, d: services.deferral_record(actor=request.user, student=s, **d),
+                        _("Deferred enrolment recorded."))
+
+
+@require_POST
+@permission_required("students.edit")
+def student_accommodation(request, pk):
+    return _post_action(request, pk, AccommodationForm,
+                        lambda s, d: services.accommodation_record(actor=request.user, student=s, **d),
+                        _("Exam accommodation recorded."))
+
+
+@require_POST
+@permission_required("students.edit")
+def student_leaving_propose(request, pk):
+    s = _student(request, pk)
+    try:
+        services.leaving_propose(actor=request.user, student=s)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Leaving outcome proposed; the school confirms it."))
+    return redirect("students:detail", pk=s.pk)
+
+
+@require_POST
+@permission_required("students.confirm_leaving")
+def student_leaving_confirm(request, pk):
+    s = _student(request, pk)
+    record = LeavingRecord.objects.filter(student=s, outcome="").first()
+    if record is None:
+        messages.error(request, _("There is no proposed outcome to confirm."))
+        return redirect("students:detail", pk=s.pk)
+    return _post_action(request, pk, LeavingConfirmForm,
+                        lambda s, d: services.leaving_confirm(actor=request.user, record=record, outcome=d["outcome"]),
+                        _("Leaving outcome confirmed."))
+
+
+class RolloverForm(forms.Form):
+    start_year = forms.IntegerField(label=gettext_lazy("new school year starting in"), min_value=2000, max_value=2100)
+    confirm = forms.BooleanField(label=gettext_lazy("I confirm: promote every active student of the schools in my "
+                                                    "scope by one grade"))
+
+
+@permission_required("students.rollover")
+def rollover(request):
+    """Start a new school year for the schools in scope (classes, promotion, leaving outcomes, 小升初 transfers)."""
+    from suiban.org.models import SchoolYear
+    from suiban.students.rollover import start_school_year
+
+    current = SchoolYear.current()
+    form = RolloverForm(request.POST or None,
+                        initial={"start_year": (current.start_year + 1) if current else None})
+    results = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = start_school_year(actor=request.user, start_year=form.cleaned_data["start_year"])
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The new school year has been started for %(n)d schools.")
+                             % {"n": sum(1 for r in results.values() if not r["skipped"])})
+    return render(request, "students/rollover.html", {"form": form, "results": results, "current": current})
