@@ -142,10 +142,17 @@ def case_detail(request, pk):
     })
 
 
+def _forbidden_unless(request, perms) -> bool:
+    """In scope but no role of the user may change cases at all → 403 (ARCHITECTURE pattern 2)."""
+    return not any(has_perm(request.user, p) for p in perms)
+
+
 @require_POST
 @permission_required("cases.view")
 def case_transition(request, pk):
     c = _case(request, pk)
+    if _forbidden_unless(request, svc.PARTICIPANT_PERMS):
+        return render(request, "403.html", status=403)
     p = request.POST
     try:
         svc.transition(actor=request.user, case=c, to=p.get("to", ""), note=p.get("note", ""),
@@ -164,6 +171,8 @@ def case_transition(request, pk):
 @permission_required("cases.view")
 def case_respond(request, pk):
     c = _case(request, pk)
+    if _forbidden_unless(request, ("cases.respond_transfer",)):
+        return render(request, "403.html", status=403)
     try:
         svc.transfer_respond(actor=request.user, case=c, accept=request.POST.get("response") == "accepted",
                              reason=request.POST.get("refusal_reason", ""))
@@ -178,6 +187,8 @@ def case_respond(request, pk):
 @permission_required("cases.view")
 def case_note(request, pk):
     c = _case(request, pk)
+    if _forbidden_unless(request, (*svc.PARTICIPANT_PERMS, "cases.respond_transfer")):
+        return render(request, "403.html", status=403)
     try:
         svc.case_note(actor=request.user, case=c, note=request.POST.get("note", ""))
     except DomainError as exc:
@@ -191,6 +202,8 @@ def case_note(request, pk):
 @permission_required("cases.view")
 def attachment_upload(request, pk):
     c = _case(request, pk)
+    if _forbidden_unless(request, (*svc.PARTICIPANT_PERMS, "cases.respond_transfer")):
+        return render(request, "403.html", status=403)
     try:
         svc.attachment_add(actor=request.user, case=c, upload=request.FILES.get("file"),
                            title=request.POST.get("title", ""))

@@ -191,6 +191,15 @@ def filtered(user, f: dict):
     return qs.order_by("-created_at", "-id")
 
 
+def _require_participant(request):
+    """Notes and attachments: a role that may change no case at all gets 403 (the case itself is in scope)."""
+    from suiban.core.errors import PermissionDenied
+    from suiban.core.scoping import has_perm
+
+    if not any(has_perm(request.user, p) for p in (*svc.PARTICIPANT_PERMS, "cases.respond_transfer")):
+        raise PermissionDenied(_("Your roles do not allow this."))
+
+
 def _case(request, case_id):
     require(request, "cases.view")
     return get_visible_or_404(_related(Case.objects), request.user, case_id)
@@ -255,6 +264,7 @@ def post_transfer_response(request, case_id: int, payload: ResponseIn):
 def post_note(request, case_id: int, payload: NoteIn):
     """A correction or remark: a new timeline event; the state does not change (PL-9: nothing is deleted)."""
     c = _case(request, case_id)
+    _require_participant(request)
     svc.case_note(actor=request.user, case=c, note=payload.note)
     return Status(201, case_detail_out(request.user, _case(request, case_id)))
 
@@ -263,6 +273,7 @@ def post_note(request, case_id: int, payload: NoteIn):
 def post_attachment(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
     """Attach a document (≤ 20 MB; pdf, jpg, png, docx, xlsx — checked by content)."""
     c = _case(request, case_id)
+    _require_participant(request)
     a = svc.attachment_add(actor=request.user, case=c, upload=file, title=title)
     return Status(201, attachment_out(c, a))
 

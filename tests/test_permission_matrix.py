@@ -1,0 +1,1244 @@
+"""The permission matrix (ARCHITECTURE pattern 7; ORG-3, ORG-4, SEC-2).
+
+Every page and every API operation × every demo account (and anonymous) × an object inside the
+account's scope ("own"), one outside it ("other", normally in the other district) and, where it
+exists, a neighbour ("near": same district but another school; the sibling class for the class
+teacher; the parent city for district accounts) → the status the *spec* expects.
+
+The expectations are written here as data, deliberately not imported from the application:
+
+* ``PERMS`` — what each demo account may do (REQUIREMENTS ORG-3, the separated administrator duties
+  of SEC-2, the role table in ``suiban/core/permissions.py`` as reviewed against them);
+* ``SCOPE`` + ``covers()`` — what each account may see (ORG-4: a region sees everything below it, a
+  school itself and its district, a class teacher their school and only their own class);
+* ``ENDPOINTS`` — what each page/operation needs.
+
+``judge()`` combines them in this order, for pages and the API alike:
+
+1. anonymous → pages 302 to /accounts/login/, API 401 (unless the endpoint is public);
+2. the account lacks the endpoint's permission altogether → 403 (page: 403.html; API: problem+json
+   ``permission_denied``);
+3. the object is outside the account's scope → 404, never 403 (for a create form whose choice field
+   names an out-of-scope object: the form is re-rendered with an error, 200, nothing written; an API
+   create or an import naming one: 422 ``validation_error``, as for an object that does not exist);
+4. the object is in scope but the account may not change it → 403;
+5. otherwise the endpoint's success status.
+
+Step 4 has one refinement for actions on a case (transition, answer, note, attachment): an account
+holding none of the permissions that change cases is refused with 403; an account that may change
+the case, but not by *this* step (e.g. the expert routing a case for review, a school that is not the
+receiving school answering a transfer), gets the workflow's refusal: API 422 ``invalid_transition``
+(API.md), page a redirect back to the case with the message.
+
+Students, cases and archives add the objects ``student`` (own: the guardian's child, in the class
+teacher's class; near: another school of the district, the class teacher's other classes, the
+guardian's child's classmate), ``case`` (a case of such a student), ``incoming`` (a transfer from
+the first to the second 海沧区 school: the receiving school sees it too, PL-7) and the files in an
+archive or attached to a case (created by the test, into a temporary MEDIA_ROOT).
+
+Writes (POST/PATCH) are tried only where the spec says they must be refused; each such case checks
+that nothing changed (the target rows and the successful audit events). Each refused write is also
+sent by a permitted account (``test_refused_write_payloads_are_accepted_from_a_permitted_account``),
+which must change the data: otherwise the refusal would prove nothing. ``PERMS`` is compared with the
+application's role registry (``test_perms_table_is_the_role_registry``), so a role change shows up
+as a failing test to review, not as a silent change of the matrix. A route or API operation without
+a row here fails ``test_every_page_route_is_in_the_matrix`` / ``test_every_api_operation_is_in_the_matrix``.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from suiban.demo import world as demo
+
+# --------------------------------------------------------------------------------------------------
+# Accounts: permissions and scope (the spec, as data)
+# --------------------------------------------------------------------------------------------------
+ANON = "anonymous"
+ACCOUNTS = [
+    "admin", "secadmin", "auditor", "fj_province", "hc_bureau", "hc_center", "hc_expert",
+    "hc_s1_leader", "hc_s1_resource", "hc_s1_class", "hc_s2_leader", "hc_parent", "gd_bureau",
+    "gd_s1_leader",
+]
+
+_ORG_READ = {"dashboard.view", "org.view", "policy.view"}
+_STUDENT_READ = {"students.view", "cases.view", "archives.view"}
+_SCHOOL_STAFF = _STUDENT_READ | {"students.edit", "students.view_identity", "students.export", "students.import",
+                                 "cases.submit", "archives.edit"}
+_BUREAU = _ORG_READ | _STUDENT_READ | {
+    "org.manage_schools", "org.manage_classes", "policy.manage", "audit.view", "students.edit",
+    "students.view_identity", "students.export", "students.import", "students.rollover", "cases.review",
+    "cases.decide"}
+_LEADER = _ORG_READ | _SCHOOL_STAFF | {"org.manage_classes", "students.confirm_leaving", "cases.respond_transfer"}
+PERMS: dict[str, set[str]] = {
+    # sysadmin: organisation, policy, the school-year rollover and reading student data; NOT accounts, NOT
+    # audit, NOT identity numbers (SEC-2 separation of duties, SEC-4)
+    "admin": _ORG_READ | _STUDENT_READ | {"org.manage_regions", "org.manage_schools", "org.manage_classes",
+                                          "policy.manage", "students.rollover"},
+    # security administrator: accounts and roles, plus reading the organisation to bind scopes; no student data
+    "secadmin": {"org.view", "accounts.view", "accounts.manage"},
+    # audit administrator: the audit log only
+    "auditor": {"audit.view", "audit.export"},
+    # bureau officers: their region's schools, classes, policy, audit and student records; route and decide cases
+    "fj_province": _BUREAU,
+    "hc_bureau": _BUREAU,
+    "gd_bureau": _BUREAU,
+    # resource centre staff: read only
+    "hc_center": _ORG_READ | _STUDENT_READ,
+    # expert committee: read, full identity numbers, the committee's opinion on cases
+    "hc_expert": _ORG_READ | _STUDENT_READ | {"students.view_identity", "cases.opinion"},
+    # school leaders: the school's records, classes, leaving outcomes, answering incoming transfers
+    "hc_s1_leader": _LEADER,
+    "hc_s2_leader": _LEADER,
+    "gd_s1_leader": _LEADER,
+    # resource teacher: the school's records and archives, submitting cases
+    "hc_s1_resource": _ORG_READ | _SCHOOL_STAFF,
+    # class teacher: reads the own class's students, cases and archives
+    "hc_s1_class": {"dashboard.view", "org.view"} | _STUDENT_READ,
+    # guardian: the own child's record and cases; submits applications
+    "hc_parent": {"dashboard.view", "students.view", "cases.view", "cases.submit"},
+}
+# Permissions that change a case (PL-9: submit/withdraw, route, opinion, decide) and that answer a transfer.
+CASE_WRITERS = ("cases.submit", "cases.review", "cases.opinion", "cases.decide")
+CASE_PARTICIPANTS = (*CASE_WRITERS, "cases.respond_transfer")
+
+HC, GD, XM, GZ = "350205", "440106", "350200", "440100"  # 海沧区, 天河区, 厦门市, 广州市
+HC_S1, HC_S2, HC_JR = "3502050101", "3502050102", "3502050201"
+GD_S1, GD_S2 = "4401060101", "4401060102"
+TEACHER_CLASS = "三年级（1）班"  # hc_s1_class's class; hc_parent's child is in it
+SIBLING_CLASS = "三年级（2）班"  # another class of the same school
+
+SCOPE: dict[str, tuple] = {
+    "admin": ("all",), "secadmin": ("all",), "auditor": ("all",),
+    "fj_province": ("region", "350000"),
+    "hc_bureau": ("region", HC), "hc_center": ("region", HC), "hc_expert": ("region", HC),
+    "gd_bureau": ("region", GD),
+    "hc_s1_leader": ("school", HC_S1), "hc_s1_resource": ("school", HC_S1),
+    "hc_s2_leader": ("school", HC_S2), "gd_s1_leader": ("school", GD_S1),
+    "hc_s1_class": ("class", HC_S1, TEACHER_CLASS),
+    "hc_parent": ("student", "hc_parent_child"),
+}
+
+
+def ancestors(code: str) -> set[str]:
+    """A GB/T 2260 code and the codes of the regions above it."""
+    return {code, code[:4] + "00", code[:2] + "0000"}
+
+
+def covers(account: str, *, region: str, school: str | None = None, cls: tuple | None = None) -> bool:
+    """Does the account's scope include an object located in ``region`` (a region code: the object's
+    district, or the region itself), at ``school`` (school code) and in class ``cls`` (code, name)?"""
+    scope = SCOPE[account]
+    kind = scope[0]
+    if kind == "all":
+        return True
+    if kind == "student":
+        return False  # a guardian sees their child (covers_student), no organisation objects
+    if kind == "region":
+        return scope[1] in ancestors(region)
+    own_school = scope[1]
+    if cls is not None and kind == "class":
+        return cls == (scope[1], scope[2])
+    if school is not None:
+        return school == own_school
+    return region == own_school[:6]  # a school's district region is visible to the school
+
+
+def covers_student(account: str, school: str, cls: str | None, tag: str) -> bool:
+    """Does the account see a student of ``school`` in class ``cls`` (None: not in the class teacher's
+    class)? ``tag`` "child" is hc_parent's child."""
+    kind = SCOPE[account][0]
+    if kind == "student":
+        return tag == "child"
+    if kind == "class":
+        return (school, cls) == SCOPE[account][1:]
+    return covers(account, region=school[:6], school=school)
+
+
+def covers_case(account: str, key: tuple) -> bool:
+    """A case is seen with its student's scope, and (viewing, answering) by the receiving school's region
+    and school roles (PL-7; never by a class teacher or a guardian there)."""
+    school, cls, tag, target = key
+    if covers_student(account, school, cls, tag):
+        return True
+    return bool(target) and SCOPE[account][0] in ("region", "school") and covers(account, region=target[:6],
+                                                                                 school=target)
+
+
+# Student and case keys: (school code, class name or None, tag[, receiving school]). Tags: "child" (hc_parent's
+# child, in TEACHER_CLASS), "classmate" (another student of TEACHER_CLASS), "other_class" (a student of the
+# school outside TEACHER_CLASS), "any" (a student of the school with a class).
+CHILD = (HC_S1, TEACHER_CLASS, "child")
+INCOMING = (HC_S1, None, "other_class", HC_S2)  # a transfer from the first to the second 海沧区 school
+
+
+def student_key(account: str, which: str) -> tuple | None:
+    gd_own, hc_s2, gd_s2 = (GD_S1, None, "any"), (HC_S2, None, "any"), (GD_S2, None, "any")
+    if account.startswith("gd_"):
+        return {"own": gd_own, "other": CHILD, "near": gd_s2}.get(which, gd_own)
+    near = {"hc_s1_leader": hc_s2, "hc_s1_resource": hc_s2, "hc_s2_leader": CHILD,
+            "hc_s1_class": (HC_S1, None, "other_class"), "hc_parent": (HC_S1, TEACHER_CLASS, "classmate")}
+    own = hc_s2 if account == "hc_s2_leader" else CHILD
+    return {"own": own, "other": gd_own, "near": near.get(account)}.get(which, own)
+
+
+def case_key(account: str, which: str) -> tuple | None:
+    gd_own, hc_s2, hc_s1 = (GD_S1, None, "any", None), (HC_S2, None, "any", None), (*CHILD, None)
+    if account.startswith("gd_"):
+        return {"own": gd_own, "other": hc_s1, "near": None}.get(which, gd_own)  # no case at 天河区's second school
+    near = {"hc_s1_leader": hc_s2, "hc_s1_resource": hc_s2, "hc_s2_leader": hc_s1,
+            "hc_s1_class": (HC_S1, None, "other_class", None), "hc_parent": (HC_S1, None, "other_class", None)}
+    own = hc_s2 if account == "hc_s2_leader" else hc_s1
+    return {"own": own, "other": gd_own, "near": near.get(account)}.get(which, own)
+
+
+def first_class(school: str) -> str:
+    return {HC_S1: TEACHER_CLASS, HC_JR: "七年级（1）班"}.get(school, "一年级（1）班")
+
+
+def targets(account: str, which: str) -> dict[str, Any]:
+    """Natural keys of the objects an account's case is about (see module docstring)."""
+    gd = account.startswith("gd_")
+    home, away, city = (GD, HC, GZ) if gd else (HC, GD, XM)
+    own_school = {"hc_s2_leader": HC_S2}.get(account, GD_S1 if gd else HC_S1)
+    other_school = HC_S1 if (gd or account == "hc_s2_leader") else GD_S1
+    near_school = {"hc_s2_leader": HC_JR}.get(account, GD_S2 if gd else HC_S2)
+    school = {"own": own_school, "other": other_school, "near": near_school}.get(which, own_school)
+    cls = (school, first_class(school))
+    if account == "hc_s1_class" and which == "near":
+        cls = (HC_S1, SIBLING_CLASS)
+    users = ("gd_s1_leader", "hc_s1_resource") if gd else ("hc_s1_resource", "gd_s1_leader")
+    return {
+        "school": school,
+        "class": cls,
+        "class_school": cls[0],
+        "region": {"own": home, "other": away, "near": city}.get(which, home),
+        "centre": {"own": home, "other": away}.get(which),
+        # a district without a resource centre yet (created by the test), under the own/other/near city
+        "free_district": {"own": home, "other": away, "near": city}.get(which, home)[:4] + "99",
+        "user": {"own": users[0], "other": users[1]}.get(which),
+        "student": student_key(account, which),
+        "case": case_key(account, which),
+        "incoming": INCOMING,
+    }
+
+
+def visible(account: str, kind: str, key) -> bool:
+    if kind in ("user", "assignment"):
+        return SCOPE[account][0] == "all"  # accounts belong to no school: global roles only
+    if kind == "term":
+        return True  # school years and terms are system-wide
+    if kind in ("region", "centre", "override_region", "free_district"):
+        return covers(account, region=key)
+    if kind in ("school", "class_school", "override_school"):
+        return covers(account, region=key[:6], school=key)
+    if kind == "class":
+        return covers(account, region=key[0][:6], school=key[0], cls=key)
+    if kind in ("student", "student_number", "archive_file"):
+        return covers_student(account, *key)
+    if kind in ("case", "attachment", "incoming"):
+        return covers_case(account, key)
+    if kind == "school_file":
+        return covers(account, region=key[:6], school=key)
+    raise KeyError(kind)
+
+
+# Placeholder → the target key it stands for.
+PLACEHOLDER_TARGET = {
+    "region": "region", "school": "school", "class": "class", "class_school": "class_school",
+    "centre": "centre", "user": "user", "assignment": "user", "override_school": "school",
+    "override_region": "region", "free_district": "free_district",
+    "student": "student", "student_number": "student", "archive_file": "student", "case": "case",
+    "attachment": "case", "incoming": "incoming", "school_file": "school",
+}
+WHICH_FREE = {"term", "xm", "current_year", "incoming"}  # placeholders that do not depend on own/other/near
+
+
+# --------------------------------------------------------------------------------------------------
+# Endpoints
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EP:
+    route: str  # Django route, or "METHOD /api/v1/path" as in the OpenAPI schema
+    url: str  # with {placeholders}
+    method: str = "GET"
+    api: bool = False
+    perm: str | None = None  # without it: 403 everywhere. None: any logged-in account
+    public: bool = False  # no login needed
+    anon: int | None = None  # anonymous status for a public endpoint
+    obj: str | None = None  # placeholder whose scope decides 404
+    change: str | tuple | None = None  # needed on the in-scope object (a tuple: any of them), else ``no_change``
+    # API.md: a case transition "answers 422 invalid_transition for a move the state or the role does not
+    # allow", so there a role without any case-changing permission gets 422 too; elsewhere 403.
+    no_change: int = 403
+    step: Any = None  # fn(account, which) → may the account take this particular step? Else ``invalid``
+    invalid: int | None = None  # status of a step refused by the workflow (API 422, page: redirect back)
+    out_of_scope: int = 404
+    ok: int = 200
+    member: str | None = None  # list: this placeholder's object is listed iff it is in scope
+    ctx: str | None = None  # page lists: the context variable holding the rows
+    data: Any = None  # POST body: fn(objects) → dict
+    state: Any = None  # POST: fn(objects) → snapshot that must not change when refused
+    post_all: bool = False  # POST also for permitted accounts (actions without a form page)
+    uses: tuple = ()  # placeholders used by data (so that own/other/near variants are generated)
+    setup: Any = None  # write: fn(objects) preparing the object so that a permitted write succeeds
+    multipart: bool = False  # API write: a multipart form (file upload) instead of JSON
+    files: bool = False  # stores or serves files: runs with a temporary MEDIA_ROOT
+
+    @property
+    def placeholders(self) -> set[str]:
+        import string
+
+        names = {f for _, f, _, _ in string.Formatter().parse(self.url) if f}
+        return names | set(self.uses) | {p for p in (self.member, self.obj) if p}
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+def _fields(placeholder, *names):
+    def snap(o):
+        obj = o[placeholder + "_obj"]
+        obj.refresh_from_db()
+        return tuple(getattr(obj, n) for n in names)
+    return snap
+
+
+def _models():
+    from suiban.accounts.models import RoleAssignment, User
+    from suiban.org.models import Region, ResourceCentre, School, SchoolClass, SchoolYear, Term
+    from suiban.policy.models import PolicyOverride
+    from suiban.students.models import (
+        ArchiveFile,
+        Case,
+        CaseEvent,
+        Deferral,
+        ExamAccommodation,
+        Handover,
+        LeavingRecord,
+        SchoolArchiveFile,
+        Student,
+    )
+
+    return dict(User=User, RoleAssignment=RoleAssignment, Region=Region, School=School,
+                ResourceCentre=ResourceCentre, SchoolClass=SchoolClass, SchoolYear=SchoolYear, Term=Term,
+                PolicyOverride=PolicyOverride, Student=Student, Case=Case, CaseEvent=CaseEvent, Deferral=Deferral,
+                ExamAccommodation=ExamAccommodation, LeavingRecord=LeavingRecord, Handover=Handover,
+                ArchiveFile=ArchiveFile, SchoolArchiveFile=SchoolArchiveFile)
+
+
+def _count(name):
+    return lambda o: _models()[name].objects.count()
+
+
+def _related(name, placeholder, field):
+    """Rows of model ``name`` whose ``field`` is the placeholder's object (e.g. a student's deferrals)."""
+    return lambda o: _models()[name].objects.filter(**{field: o[placeholder]}).count()
+
+
+def _both(*snaps):
+    return lambda o: tuple(s(o) for s in snaps)
+
+
+def _case_state(placeholder):
+    """A case, its timeline and its attachments."""
+    return _both(_fields(placeholder, "state", "version", "target_response", "refusal_reason"),
+                 _related("CaseEvent", placeholder, "case"), _related("ArchiveFile", placeholder, "case"))
+
+
+# --- payloads ---------------------------------------------------------------------------------------------------
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _pdf(name="matrix.pdf"):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def _iso(d):
+    return d.isoformat() if d else ""
+
+
+def _new_student(o) -> dict:
+    """A new grade-1 student (no identity number: an L-number) at the placeholder school."""
+    code = o["school_obj"].code
+    return {"name": "矩阵学生", "gender": "female", "birth_date": "2018-03-04",
+            "student_number": f"L{code[:6]}201803040417", "grade": 1, "disability_category": "intellectual"}
+
+
+def _student_form_new(o) -> dict:
+    blank = ("version", "id_number", "hukou_region_code", "school_class", "disability_grade", "certificate_number",
+             "certificate_issued_on", "certified_by", "enrolled_on", "family_situation", "committee_opinion",
+             "g1_name", "g1_relation", "g1_phone", "g2_name", "g2_relation", "g2_phone")
+    return {**dict.fromkeys(blank, ""), **_new_student(o), "school": o["school"], "placement": "regular_class",
+            "status": "active"}
+
+
+def _student_json(o) -> dict:
+    return {**_new_student(o), "school_id": o["school"]}
+
+
+def _student_form_edit(o) -> dict:
+    """The edit form as the page fills it, with a new name."""
+    s = o["student_obj"]
+    data = {"version": s.version, "name": "矩阵改名", "gender": s.gender, "birth_date": _iso(s.birth_date),
+            "id_number": s.id_number, "student_number": s.student_number, "hukou_region_code": s.hukou_region_code,
+            "school": s.school_id, "school_class": s.school_class_id or "", "grade": s.grade,
+            "disability_category": s.disability_category, "disability_grade": s.disability_grade or "",
+            "certificate_number": s.certificate_number, "certificate_issued_on": _iso(s.certificate_issued_on),
+            "certified_by": s.certified_by, "placement": s.placement, "status": s.status,
+            "enrolled_on": _iso(s.enrolled_on), "family_situation": s.family_situation, "committee_opinion": ""}
+    guardians = list(s.guardians.all())[:2]
+    for i in (1, 2):
+        g = guardians[i - 1] if len(guardians) >= i else None
+        data.update({f"g{i}_name": g.name if g else "", f"g{i}_relation": g.relation if g else "",
+                     f"g{i}_phone": g.phone if g else ""})
+    return data
+
+
+def _import_file(o):
+    """A workbook in the import template's layout with one new student at the placeholder school."""
+    from openpyxl import Workbook
+
+    from suiban.students import roster
+
+    code = o["school_obj"].code
+    row = {"姓名": "矩阵导入", "性别": "男", "出生日期": date(2018, 3, 4), "全国学籍号": f"L{code[:6]}201803040815",
+           "学校标识码": code, "年级": 1, "残疾类别": "智力", "安置方式": "随班就读", "学籍状态": "在校"}
+    headers = [c.header for c in roster.COLUMNS]
+    wb = Workbook()
+    wb.active.append(headers)
+    wb.active.append([row.get(h) for h in headers])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return {"file": SimpleUploadedFile("matrix.xlsx", buf.getvalue(), content_type=XLSX)}
+
+
+def _as_leaver(o):
+    """leaving/propose needs a student at the end of compulsory education (PL-11)."""
+    _models()["Student"].objects.filter(pk=o["student"]).update(grade=9)
+
+
+def _proposed(o):
+    """leaving/confirm needs a proposed outcome."""
+    _models()["LeavingRecord"].objects.create(student_id=o["student"], proposed_outcome="graduated", basis="矩阵")
+
+
+def _may_route(account, which):
+    """The transition tried is submitted → under review: the bureau's step (cases.review)."""
+    return "cases.review" in PERMS[account]
+
+
+def _receives(account, which):
+    """Only the receiving school answers a transfer (PL-7)."""
+    return "cases.respond_transfer" in PERMS[account] and covers(account, region=INCOMING[3][:6],
+                                                                 school=INCOMING[3])
+
+
+
+PAGES = [
+    # --- accounts -----------------------------------------------------------------------------
+    EP("accounts/login/", "/accounts/login/", public=True, anon=200),
+    EP("accounts/logout/", "/accounts/logout/", public=True, anon=405, ok=405),  # POST only
+    EP("accounts/logout/", "/accounts/logout/", "POST", public=True, anon=302, ok=302),
+    EP("accounts/password/", "/accounts/password/"),
+    EP("accounts/session/status", "/accounts/session/status", public=True, anon=200),
+    EP("accounts/session/keepalive", "/accounts/session/keepalive", public=True, anon=405, ok=405),
+    EP("accounts/session/keepalive", "/accounts/session/keepalive", "POST", public=True, anon=401),
+    EP("accounts/users/", "/accounts/users/", perm="accounts.view", member="user", ctx="page"),
+    EP("accounts/users/new/", "/accounts/users/new/", perm="accounts.manage"),
+    EP("accounts/users/new/", "/accounts/users/new/", "POST", perm="accounts.manage",
+       data=lambda o: {"username": "matrix_new", "full_name": "矩阵", "phone": "",
+                       "password": "Matrix-pass-2026"},
+       state=_count("User")),
+    EP("accounts/users/<int:pk>/", "/accounts/users/{user}/", perm="accounts.view", obj="user"),
+    EP("accounts/users/<int:pk>/edit/", "/accounts/users/{user}/edit/", "POST", perm="accounts.manage",
+       obj="user", ok=302, post_all=True, data=lambda o: {"full_name": "矩阵改名", "phone": "1"},
+       state=_fields("user", "full_name", "phone")),
+    EP("accounts/users/<int:pk>/toggle-active/", "/accounts/users/{user}/toggle-active/", "POST",
+       perm="accounts.manage", obj="user", ok=302, post_all=True, state=_fields("user", "is_active")),
+    EP("accounts/users/<int:pk>/unlock/", "/accounts/users/{user}/unlock/", "POST", perm="accounts.manage",
+       obj="user", ok=302, post_all=True, state=_fields("user", "failed_login_count", "locked_until")),
+    EP("accounts/users/<int:pk>/reset-password/", "/accounts/users/{user}/reset-password/", "POST",
+       perm="accounts.manage", obj="user", ok=302, post_all=True,
+       data=lambda o: {"password": "Matrix-reset-2026"}, state=_fields("user", "password")),
+    EP("accounts/users/<int:pk>/roles/", "/accounts/users/{user}/roles/", "POST", perm="accounts.manage",
+       obj="user", ok=302, post_all=True, uses=("school",),
+       data=lambda o: {"role": "resource_teacher", "school": o["school"]}, state=_count("RoleAssignment")),
+    EP("accounts/users/<int:pk>/roles/<int:assignment_id>/revoke/",
+       "/accounts/users/{user}/roles/{assignment}/revoke/", "POST", perm="accounts.manage", obj="user",
+       ok=302, post_all=True, state=_fields("assignment", "revoked_at")),
+    # --- core ---------------------------------------------------------------------------------
+    EP("", "/"),
+    EP("audit/", "/audit/", perm="audit.view"),
+    EP("audit/", "/audit/?object_type=school&object_id={school}", perm="audit.view", member="school",
+       ctx="page"),
+    EP("audit/export.xlsx", "/audit/export.xlsx", perm="audit.export"),
+    # --- org: regions ---------------------------------------------------------------------------
+    EP("org/regions/", "/org/regions/", perm="org.view", member="region", ctx="regions"),
+    EP("org/regions/new/", "/org/regions/new/", perm="org.manage_regions"),
+    EP("org/regions/new/", "/org/regions/new/", "POST", perm="org.manage_regions", uses=("xm",),
+       data=lambda o: {"code": "350206", "name": "矩阵区", "level": "district", "parent": o["xm"],
+                       "profile": ""},
+       state=_count("Region")),
+    EP("org/regions/<int:pk>/", "/org/regions/{region}/", perm="org.view", obj="region"),
+    EP("org/regions/<int:pk>/edit/", "/org/regions/{region}/edit/", perm="org.view", obj="region",
+       change="org.manage_regions"),
+    EP("org/regions/<int:pk>/edit/", "/org/regions/{region}/edit/", "POST", perm="org.view", obj="region",
+       change="org.manage_regions",
+       data=lambda o: {"name": "矩阵改名", "profile": "", "version": o["region_obj"].version},
+       state=_fields("region", "name", "version")),
+    # --- org: schools ---------------------------------------------------------------------------
+    EP("org/schools/", "/org/schools/", perm="org.view", member="school", ctx="page"),
+    EP("org/schools/new/", "/org/schools/new/", perm="org.manage_schools"),
+    EP("org/schools/new/", "/org/schools/new/", "POST", perm="org.manage_schools", obj="region",
+       out_of_scope=200,
+       data=lambda o: {"code": o["region_obj"].code + "9999", "name": "矩阵学校", "kind": "primary",
+                       "region": o["region"], "address": "", "phone": "", "is_active": "on"},
+       state=_count("School")),
+    EP("org/schools/<int:pk>/", "/org/schools/{school}/", perm="org.view", obj="school"),
+    EP("org/schools/<int:pk>/edit/", "/org/schools/{school}/edit/", perm="org.view", obj="school",
+       change="org.manage_schools"),
+    EP("org/schools/<int:pk>/edit/", "/org/schools/{school}/edit/", "POST", perm="org.view", obj="school",
+       change="org.manage_schools",
+       data=lambda o: {"name": "矩阵改名", "kind": o["school_obj"].kind, "region": o["school_obj"].region_id,
+                       "address": "", "phone": "", "is_active": "on", "version": o["school_obj"].version},
+       state=_fields("school", "name", "version")),
+    # --- org: resource centres --------------------------------------------------------------------
+    EP("org/centres/", "/org/centres/", perm="org.view", member="centre", ctx="centres"),
+    EP("org/centres/new/", "/org/centres/new/", perm="org.manage_schools"),
+    EP("org/centres/new/", "/org/centres/new/", "POST", perm="org.manage_schools", obj="free_district",
+       out_of_scope=200, uses=("free_district",),
+       data=lambda o: {"region": o["free_district"], "name": "矩阵资源中心", "address": "", "phone": ""},
+       state=_count("ResourceCentre")),
+    EP("org/centres/<int:pk>/edit/", "/org/centres/{centre}/edit/", perm="org.view", obj="centre",
+       change="org.manage_schools"),
+    EP("org/centres/<int:pk>/edit/", "/org/centres/{centre}/edit/", "POST", perm="org.view", obj="centre",
+       change="org.manage_schools",
+       data=lambda o: {"name": "矩阵改名", "address": "", "phone": "", "version": o["centre_obj"].version},
+       state=_fields("centre", "name", "version")),
+    # --- org: classes -----------------------------------------------------------------------------
+    EP("org/classes/", "/org/classes/?school={class_school}", perm="org.view", member="class", ctx="page"),
+    EP("org/classes/new/", "/org/classes/new/", perm="org.manage_classes"),
+    EP("org/classes/new/", "/org/classes/new/", "POST", perm="org.manage_classes", obj="school",
+       out_of_scope=200, uses=("current_year",),
+       data=lambda o: {"school": o["school"], "school_year": o["current_year"], "grade": 1,
+                       "name": "矩阵班", "class_teacher": ""},
+       state=_count("SchoolClass")),
+    EP("org/classes/<int:pk>/edit/", "/org/classes/{class}/edit/", perm="org.view", obj="class",
+       change="org.manage_classes"),
+    EP("org/classes/<int:pk>/edit/", "/org/classes/{class}/edit/", "POST", perm="org.view", obj="class",
+       change="org.manage_classes",
+       data=lambda o: {"grade": o["class_obj"].grade, "name": "矩阵改名", "class_teacher": "",
+                       "version": o["class_obj"].version},
+       state=_fields("class", "name", "version")),
+    # --- org: school years (system-wide) ----------------------------------------------------------
+    EP("org/years/", "/org/years/", perm="org.view"),
+    EP("org/years/new/", "/org/years/new/", perm="org.manage_regions"),
+    EP("org/years/new/", "/org/years/new/", "POST", perm="org.manage_regions",
+       data=lambda o: {"start_year": 2090}, state=_count("SchoolYear")),
+    EP("org/terms/<int:pk>/edit/", "/org/terms/{term}/edit/", perm="org.manage_regions", obj="term"),
+    EP("org/terms/<int:pk>/edit/", "/org/terms/{term}/edit/", "POST", perm="org.manage_regions", obj="term",
+       data=lambda o: {"start_date": (o["term_obj"].start_date + timedelta(days=1)).isoformat(),
+                       "end_date": o["term_obj"].end_date.isoformat()},
+       state=_fields("term", "start_date", "end_date")),
+    # --- policy -----------------------------------------------------------------------------------
+    EP("policy/", "/policy/", perm="policy.view"),
+    EP("policy/", "/policy/?school={school}", perm="policy.view", obj="school"),
+    EP("policy/", "/policy/?region={region}", perm="policy.view", obj="region"),
+    EP("policy/", "/policy/?school={school}", "POST", perm="policy.view", obj="school", change="policy.manage",
+       data=lambda o: {"name": "class_advised_max", "value": "1", "note": "矩阵"}, state=_count("PolicyOverride")),
+    EP("policy/", "/policy/?region={region}", "POST", perm="policy.view", obj="region", change="policy.manage",
+       data=lambda o: {"name": "class_advised_max", "value": "1", "note": "矩阵"}, state=_count("PolicyOverride")),
+    EP("policy/overrides/<int:pk>/delete/", "/policy/overrides/{override_school}/delete/", "POST",
+       perm="policy.manage", obj="override_school", ok=302, post_all=True, state=_count("PolicyOverride")),
+    EP("policy/overrides/<int:pk>/delete/", "/policy/overrides/{override_region}/delete/", "POST",
+       perm="policy.manage", obj="override_region", ok=302, post_all=True, state=_count("PolicyOverride")),
+    # --- students (PL-1..PL-4, PL-11..PL-13) --------------------------------------------------------
+    EP("students/", "/students/?student_number={student_number}", perm="students.view", member="student",
+       ctx="page"),
+    EP("students/new/", "/students/new/", perm="students.edit"),
+    EP("students/new/", "/students/new/", "POST", perm="students.edit", obj="school", out_of_scope=200, ok=302,
+       data=_student_form_new, state=_count("Student")),
+    EP("students/import/", "/students/import/", perm="students.import"),
+    EP("students/import/", "/students/import/", "POST", perm="students.import", obj="school", out_of_scope=422,
+       data=_import_file, state=_count("Student")),
+    EP("students/new-school-year/", "/students/new-school-year/", perm="students.rollover"),
+    EP("students/new-school-year/", "/students/new-school-year/", "POST", perm="students.rollover",
+       uses=("current_year",), data=lambda o: {"start_year": o["current_year_obj"].start_year + 1, "confirm": "on"},
+       state=_both(_count("SchoolYear"), _count("SchoolClass"), lambda o: sorted(
+           _models()["Student"].objects.values_list("grade", flat=True)))),
+    EP("students/<int:pk>/", "/students/{student}/", perm="students.view", obj="student"),
+    EP("students/<int:pk>/edit/", "/students/{student}/edit/", perm="students.view", obj="student",
+       change="students.edit"),
+    EP("students/<int:pk>/edit/", "/students/{student}/edit/", "POST", perm="students.view", obj="student",
+       change="students.edit", ok=302, data=_student_form_edit, state=_fields("student", "name", "version")),
+    EP("students/<int:pk>/place/", "/students/{student}/place/", perm="students.view", obj="student",
+       change="students.edit"),
+    EP("students/<int:pk>/place/", "/students/{student}/place/", "POST", perm="students.view", obj="student",
+       change="students.edit", ok=302,
+       data=lambda o: {"version": o["student_obj"].version, "school_class": o["student_obj"].school_class_id,
+                       "committee_opinion": ""},
+       state=_fields("student", "version", "school_class_id")),
+    EP("students/<int:pk>/placement/", "/students/{student}/placement/", perm="students.view", obj="student",
+       change="students.edit"),
+    EP("students/<int:pk>/placement/", "/students/{student}/placement/", "POST", perm="students.view",
+       obj="student", change="students.edit", ok=302,
+       data=lambda o: {"version": o["student_obj"].version, "placement": "regular_class",
+                       "school_class": o["student_obj"].school_class_id, "committee_opinion": "矩阵：专家委员会意见"},
+       state=_fields("student", "version", "placement")),
+    EP("students/<int:pk>/deferral/", "/students/{student}/deferral/", "POST", perm="students.edit", obj="student",
+       ok=302,
+       data=lambda o: {"applicant": "矩阵家长", "applied_on": "2026-01-05", "approver_body": "town",
+                       "approver_name": "矩阵镇政府", "approved_on": "2026-01-10", "deferred_until": "2026-09-01",
+                       "reason": "矩阵"},
+       state=_both(_related("Deferral", "student", "student"), _fields("student", "status", "version"))),
+    EP("students/<int:pk>/accommodation/", "/students/{student}/accommodation/", "POST", perm="students.edit",
+       obj="student", ok=302,
+       data=lambda o: {"exam": "zhongkao", "exam_year": 2031, "requested": "矩阵：延长考试时间", "granted": "",
+                       "decided_on": ""},
+       state=_related("ExamAccommodation", "student", "student")),
+    EP("students/<int:pk>/leaving/propose/", "/students/{student}/leaving/propose/", "POST", perm="students.edit",
+       obj="student", ok=302, setup=_as_leaver, state=_related("LeavingRecord", "student", "student")),
+    EP("students/<int:pk>/leaving/confirm/", "/students/{student}/leaving/confirm/", "POST",
+       perm="students.confirm_leaving", obj="student", ok=302, setup=_proposed,
+       data=lambda o: {"outcome": "graduated"},
+       state=_both(_fields("student", "status", "version"),
+                   lambda o: list(_models()["LeavingRecord"].objects.filter(student=o["student"])
+                                  .values_list("outcome", flat=True)))),
+    # --- cases (PL-3, PL-5..PL-9) -------------------------------------------------------------------
+    EP("cases/", "/cases/", perm="cases.view", member="case", ctx="page"),
+    EP("cases/new/", "/cases/new/", perm="cases.submit"),
+    EP("cases/new/", "/cases/new/?student={student}", perm="cases.submit", obj="student"),
+    EP("cases/new/", "/cases/new/?student={student}", "POST", perm="cases.submit", obj="student", ok=302,
+       data=lambda o: {"kind": "revocation", "applicant": "矩阵家长", "reason": "矩阵：申请撤销认定", "direction": "",
+                       "target_school": "", "school_conditions": "", "guardian_wishes": ""},
+       state=_count("Case")),
+    EP("cases/<int:pk>/", "/cases/{case}/", perm="cases.view", obj="case"),
+    EP("cases/<int:pk>/", "/cases/{incoming}/", perm="cases.view", obj="incoming"),
+    EP("cases/<int:pk>/transition/", "/cases/{case}/transition/", "POST", perm="cases.view", obj="case",
+       change=CASE_WRITERS, step=_may_route, invalid=302, ok=302,
+       data=lambda o: {"to": "under_review", "note": "矩阵：转专家委员会"}, state=_case_state("case")),
+    EP("cases/<int:pk>/respond/", "/cases/{incoming}/respond/", "POST", perm="cases.view", obj="incoming",
+       change="cases.respond_transfer", step=_receives, invalid=302, ok=302,
+       data=lambda o: {"response": "accepted"}, state=_case_state("incoming")),
+    EP("cases/<int:pk>/note/", "/cases/{case}/note/", "POST", perm="cases.view", obj="case",
+       change=CASE_PARTICIPANTS, ok=302, data=lambda o: {"note": "矩阵：更正"}, state=_case_state("case")),
+    EP("cases/<int:pk>/attachments/", "/cases/{case}/attachments/", "POST", perm="cases.view", obj="case",
+       change=CASE_PARTICIPANTS, ok=302, files=True, data=lambda o: {"title": "矩阵附件", "file": _pdf()},
+       state=_case_state("case")),
+    EP("cases/<int:pk>/attachments/<int:attachment_id>/", "/cases/{case}/attachments/{attachment}/",
+       perm="cases.view", obj="case", files=True),
+    # --- archives (AR-1..AR-3, SEC-4) ---------------------------------------------------------------
+    EP("archives/", "/archives/", perm="archives.view", member="school", ctx="page"),
+    EP("archives/schools/<int:school_id>/", "/archives/schools/{school}/", perm="archives.view", obj="school"),
+    EP("archives/schools/<int:school_id>/upload/", "/archives/schools/{school}/upload/", "POST",
+       perm="archives.view", obj="school", change="archives.edit", ok=302, files=True,
+       data=lambda o: {"section": "rules", "school_year": str(o["current_year_obj"].start_year), "title": "矩阵制度",
+                       "file": _pdf()},
+       uses=("current_year",), state=_related("SchoolArchiveFile", "school", "school")),
+    EP("archives/students/<int:student_id>/", "/archives/students/{student}/", perm="archives.view", obj="student"),
+    EP("archives/students/<int:student_id>/upload/", "/archives/students/{student}/upload/", "POST",
+       perm="archives.view", obj="student", change="archives.edit", ok=302, files=True,
+       data=lambda o: {"item": "4", "title": "矩阵医学报告", "file": _pdf()},
+       state=_related("ArchiveFile", "student", "student")),
+    EP("archives/students/<int:student_id>/handover/", "/archives/students/{student}/handover/", "POST",
+       perm="archives.view", obj="student", change="archives.edit", ok=302,
+       data=lambda o: {"reason": "transfer", "to_school": "", "to_party": "矩阵接收方",
+                       "handed_over_on": _iso(timezone.localdate()), "items": ["1"], "note": ""},
+       state=_related("Handover", "student", "student")),
+    EP("archives/files/<int:pk>/", "/archives/files/{archive_file}/", perm="archives.view", obj="archive_file",
+       files=True),
+    EP("archives/school-files/<int:pk>/", "/archives/school-files/{school_file}/", perm="archives.view",
+       obj="school_file", files=True),
+]
+
+API = [
+    EP("POST /api/v1/auth/token", "/api/v1/auth/token", "POST", api=True, public=True, anon=401),
+    EP("GET /api/v1/me", "/api/v1/me", api=True),
+    EP("GET /api/v1/regions", "/api/v1/regions?page_size=500", api=True, perm="org.view", member="region"),
+    EP("GET /api/v1/regions/{region_id}", "/api/v1/regions/{region}", api=True, perm="org.view", obj="region"),
+    EP("GET /api/v1/schools", "/api/v1/schools?page_size=500", api=True, perm="org.view", member="school"),
+    EP("GET /api/v1/schools/{school_id}", "/api/v1/schools/{school}", api=True, perm="org.view", obj="school"),
+    EP("GET /api/v1/schools/{school_id}/classes", "/api/v1/schools/{class_school}/classes", api=True,
+       perm="org.view", obj="class_school", member="class"),
+    EP("GET /api/v1/policy/effective", "/api/v1/policy/effective?school={school}", api=True,
+       perm="policy.view", obj="school"),
+    EP("GET /api/v1/policy/effective", "/api/v1/policy/effective?region={region}", api=True,
+       perm="policy.view", obj="region"),
+    EP("GET /api/v1/audit", "/api/v1/audit", api=True, perm="audit.view"),
+    EP("GET /api/v1/audit", "/api/v1/audit?object_type=school&object_id={school}&page_size=500", api=True,
+       perm="audit.view", member="school"),
+    # --- students and the roster ----------------------------------------------------------------------------
+    EP("GET /api/v1/students", "/api/v1/students?page_size=500", api=True, perm="students.view", member="student"),
+    EP("POST /api/v1/students", "/api/v1/students", "POST", api=True, perm="students.edit", obj="school",
+       out_of_scope=422, ok=201, data=_student_json, state=_count("Student")),
+    EP("GET /api/v1/students/{student_id}", "/api/v1/students/{student}", api=True, perm="students.view",
+       obj="student"),
+    EP("PATCH /api/v1/students/{student_id}", "/api/v1/students/{student}", "PATCH", api=True,
+       perm="students.view", obj="student", change="students.edit",
+       data=lambda o: {"version": o["student_obj"].version, "name": "矩阵改名"},
+       state=_fields("student", "name", "version")),
+    EP("GET /api/v1/students/export.xlsx", "/api/v1/students/export.xlsx?student_number={student_number}",
+       api=True, perm="students.export", member="student"),
+    EP("GET /api/v1/students/import-template.xlsx", "/api/v1/students/import-template.xlsx", api=True,
+       perm="students.import"),
+    EP("POST /api/v1/students/import", "/api/v1/students/import", "POST", api=True, perm="students.import",
+       obj="school", out_of_scope=422, multipart=True, data=_import_file, state=_count("Student")),
+    # --- cases ------------------------------------------------------------------------------------------------
+    EP("GET /api/v1/cases", "/api/v1/cases?page_size=500", api=True, perm="cases.view", member="case"),
+    EP("POST /api/v1/cases", "/api/v1/cases", "POST", api=True, perm="cases.submit", obj="student",
+       out_of_scope=422, ok=201,
+       data=lambda o: {"kind": "revocation", "student_id": o["student"], "applicant": "矩阵家长",
+                       "reason": "矩阵：申请撤销认定"},
+       state=_count("Case")),
+    EP("GET /api/v1/cases/{case_id}", "/api/v1/cases/{case}", api=True, perm="cases.view", obj="case"),
+    EP("GET /api/v1/cases/{case_id}", "/api/v1/cases/{incoming}", api=True, perm="cases.view", obj="incoming"),
+    EP("POST /api/v1/cases/{case_id}/transitions", "/api/v1/cases/{case}/transitions", "POST", api=True,
+       perm="cases.view", obj="case", change=CASE_WRITERS, step=_may_route, invalid=422, no_change=422,
+       data=lambda o: {"to": "under_review", "note": "矩阵：转专家委员会"}, state=_case_state("case")),
+    EP("POST /api/v1/cases/{case_id}/transfer-response", "/api/v1/cases/{incoming}/transfer-response", "POST",
+       api=True, perm="cases.view", obj="incoming", change="cases.respond_transfer", step=_receives, invalid=422,
+       no_change=422, data=lambda o: {"response": "accepted"}, state=_case_state("incoming")),
+    EP("POST /api/v1/cases/{case_id}/events", "/api/v1/cases/{case}/events", "POST", api=True, perm="cases.view",
+       obj="case", change=CASE_PARTICIPANTS, ok=201, data=lambda o: {"note": "矩阵：更正"},
+       state=_case_state("case")),
+    EP("POST /api/v1/cases/{case_id}/attachments", "/api/v1/cases/{case}/attachments", "POST", api=True,
+       perm="cases.view", obj="case", change=CASE_PARTICIPANTS, ok=201, multipart=True, files=True,
+       data=lambda o: {"title": "矩阵附件", "file": _pdf()}, state=_case_state("case")),
+    EP("GET /api/v1/cases/{case_id}/attachments/{attachment_id}", "/api/v1/cases/{case}/attachments/{attachment}",
+       api=True, perm="cases.view", obj="case", files=True),
+]
+
+ENDPOINTS = PAGES + API
+
+
+def judge(account: str, ep: EP, which: str) -> tuple[int, str]:
+    """The status the spec expects (module docstring, steps 1–5) and why: "ok", or the reason for the
+    refusal ("anonymous", "permission", "scope", "change", "step")."""
+    if account == ANON:
+        if ep.public:
+            return ep.anon, "ok"
+        return (401 if ep.api else 302), "anonymous"
+    if ep.public:
+        return ep.ok, "ok"
+    perms = PERMS[account]
+    if ep.perm and ep.perm not in perms:
+        return 403, "permission"
+    if ep.obj and not in_scope(account, ep.obj, which):
+        return ep.out_of_scope, "scope"
+    if ep.change and not perms & ({ep.change} if isinstance(ep.change, str) else set(ep.change)):
+        return ep.no_change, "change"
+    if ep.step and not ep.step(account, which):
+        return ep.invalid, "step"
+    return ep.ok, "ok"
+
+
+def expected(account: str, ep: EP, which: str) -> int:
+    return judge(account, ep, which)[0]
+
+
+def in_scope(account: str, placeholder: str, which: str) -> bool:
+    key = targets(account, which)[PLACEHOLDER_TARGET[placeholder]] if placeholder in PLACEHOLDER_TARGET else None
+    return visible(account, placeholder, key)
+
+
+def refused(account: str, ep: EP, which: str) -> bool:
+    """Must this request be turned away (so that nothing may change)?"""
+    return judge(account, ep, which)[1] != "ok"
+
+
+WRITES = ("POST", "PATCH")
+
+
+def whiches(ep: EP, account: str) -> list[str]:
+    names = ep.placeholders - WHICH_FREE
+    if not names:
+        return ["any"]
+    if account == ANON:
+        return ["own"]  # anonymous never reaches the scope check
+    out = []
+    for which in ("own", "other", "near"):
+        t = targets(account, which)
+        if all(t[PLACEHOLDER_TARGET[n]] is not None for n in names):
+            out.append(which)
+    return out
+
+
+def _cases():
+    for ep in ENDPOINTS:
+        for account in [*ACCOUNTS, ANON]:
+            for which in whiches(ep, account):
+                status = expected(account, ep, which)
+                if ep.method in WRITES and ep.state is not None and not ep.post_all \
+                        and not refused(account, ep, which):
+                    continue  # writes are only tried where they must be refused
+                yield pytest.param(ep, account, which, status, id=f"{ep.id}|{account}|{which}")
+
+
+CASES = list(_cases())
+
+
+# --------------------------------------------------------------------------------------------------
+# Resolving placeholders against the database
+# --------------------------------------------------------------------------------------------------
+class Objects(dict):
+    """Lazy placeholder → primary key (and ``<name>_obj`` → instance) for one case."""
+
+    def __init__(self, account: str, which: str):
+        super().__init__()
+        self.t = targets(account if account != ANON else "admin", which)
+
+    def __missing__(self, name):
+        m = _models()
+        if name.endswith("_obj"):
+            base = name[:-4]
+            self[base]  # noqa: B018 — resolves and caches base_obj
+            return dict.__getitem__(self, name)
+        t = self.t
+        current = m["SchoolYear"].current()
+        if name == "region" or name == "xm":
+            obj = m["Region"].objects.get(code=XM if name == "xm" else t["region"])
+        elif name in ("school", "class_school"):
+            obj = m["School"].objects.get(code=t[name])
+        elif name == "class":
+            obj = m["SchoolClass"].objects.get(school__code=t["class"][0], name=t["class"][1], school_year=current)
+        elif name == "centre":
+            obj = m["ResourceCentre"].objects.get(region__code=t["centre"])
+        elif name == "user":
+            obj = m["User"].objects.get(username=t["user"])
+        elif name == "assignment":
+            obj = m["RoleAssignment"].objects.filter(user__username=t["user"], revoked_at__isnull=True).first()
+        elif name == "term":
+            obj = m["Term"].objects.filter(school_year=current).order_by("number").first()
+        elif name == "current_year":
+            obj = current
+        elif name == "free_district":
+            from suiban.org import services
+
+            code = t["free_district"]
+            obj = m["Region"].objects.filter(code=code).first() or services.region_create(
+                actor=m["User"].objects.get(username="admin"), code=code, name=f"矩阵区{code}", level="district",
+                parent=m["Region"].objects.get(code=code[:4] + "00"), profile="")
+        elif name in ("override_school", "override_region"):
+            from suiban.policy import services
+
+            admin = m["User"].objects.get(username="admin")
+            subject = {"school": self["school_obj"]} if name == "override_school" else {"region": self["region_obj"]}
+            obj = services.override_set(actor=admin, name="class_advised_max", value=1, note="matrix", **subject)
+        elif name == "student_number":
+            self[name] = self["student_obj"].student_number
+            return self[name]
+        elif name == "student":
+            obj = find_student(t["student"])
+        elif name == "case":
+            obj = find_case(t["case"])
+        elif name == "incoming":
+            obj = new_incoming_transfer()
+        elif name == "attachment":
+            obj = new_attachment(self["case_obj"])
+        elif name == "archive_file":
+            obj = new_archive_file(self["student_obj"])
+        elif name == "school_file":
+            obj = new_school_file(self["school_obj"], current)
+        else:
+            raise KeyError(name)
+        assert obj is not None, (name, t.get(PLACEHOLDER_TARGET.get(name, name)))
+        self[name + "_obj"] = obj
+        self[name] = obj.pk
+        return obj.pk
+
+
+def the_child():
+    """hc_parent's child: the student of their guardian role (API.md demo world)."""
+    ra = (_models()["RoleAssignment"].objects.filter(role="guardian", user__username="hc_parent",
+                                                      revoked_at__isnull=True).select_related("student").first())
+    assert ra is not None and ra.student is not None, "hc_parent has no child in the demo world"
+    return ra.student
+
+
+def find_student(key):
+    school, cls, tag = key
+    child = the_child()
+    if tag == "child":
+        return child
+    qs = (_models()["Student"].objects.filter(school__code=school, status="active", school_class__isnull=False)
+          .exclude(pk=child.pk))
+    if tag == "classmate":
+        qs = qs.filter(school_class__name=TEACHER_CLASS)
+    elif tag == "other_class":
+        qs = qs.exclude(school_class__name=TEACHER_CLASS)
+    return qs.order_by("student_number").first()
+
+
+def find_case(key):
+    """A case of the key's student (a submitted one where there is one: the transition tried needs it)."""
+    school, cls, tag, target = key
+    child = the_child()
+    qs = _models()["Case"].objects.filter(target_school__isnull=True)
+    if tag == "child":
+        qs = qs.filter(student=child)
+    else:
+        qs = qs.filter(school__code=school).exclude(student=child)
+        if tag == "other_class":
+            qs = qs.exclude(student__school_class__name=TEACHER_CLASS)
+    return qs.filter(state="submitted").order_by("id").first() or qs.order_by("id").first()
+
+
+def _user(username):
+    return _models()["User"].objects.get(username=username)
+
+
+def new_incoming_transfer():
+    """A fresh, unanswered transfer of a first-school student (not in TEACHER_CLASS) to the second school."""
+    from suiban.students import cases as svc
+
+    m = _models()
+    busy = m["Case"].objects.filter(state__in=m["Case"].OPEN_STATES).values("student_id")
+    student = (m["Student"].objects.filter(school__code=INCOMING[0], status="active", placement="regular_class",
+                                           school_class__isnull=False)
+               .exclude(school_class__name=TEACHER_CLASS).exclude(pk__in=busy).order_by("student_number").first())
+    return svc.case_submit(actor=_user("hc_s1_leader"), student=student, kind="transfer", applicant="矩阵家长",
+                           reason="矩阵：申请转入新阳小学", direction="to_special",
+                           target_school=m["School"].objects.get(code=INCOMING[3]))
+
+
+def new_attachment(case):
+    from suiban.students import cases as svc
+
+    bureau = "hc_bureau" if case.region_path.startswith(_models()["Region"].objects.get(code=HC).path) else "gd_bureau"
+    return svc.attachment_add(actor=_user(bureau), case=case, upload=_pdf(), title="矩阵附件")
+
+
+# Who uploads into a school's archives in the demo world (school staff with archives.edit).
+UPLOADERS = {HC_S1: "hc_s1_resource", HC_S2: "hc_s2_leader", GD_S1: "gd_s1_leader"}
+
+
+def new_archive_file(student):
+    from django.core.files.base import ContentFile
+
+    from suiban.students import archives
+
+    uploader = UPLOADERS.get(student.school.code)
+    if uploader:
+        return archives.archive_upload(actor=_user(uploader), student=student, item=4, title="矩阵医学报告",
+                                       uploaded_file=_pdf())
+    f = _models()["ArchiveFile"](student=student, item=4, title="矩阵医学报告", content_type="application/pdf",
+                                 size=len(PDF))
+    f.file.save("matrix.pdf", ContentFile(PDF), save=True)  # a school without a demo uploader
+    return f
+
+
+def new_school_file(school, year):
+    from django.core.files.base import ContentFile
+
+    from suiban.students import archives
+
+    uploader = UPLOADERS.get(school.code)
+    if uploader:
+        return archives.school_archive_upload(actor=_user(uploader), school=school, section="rules",
+                                              school_year=year, title="矩阵制度", uploaded_file=_pdf())
+    f = _models()["SchoolArchiveFile"](school=school, section="rules", school_year=year, title="矩阵制度",
+                                       content_type="application/pdf", size=len(PDF))
+    f.file.save("matrix.pdf", ContentFile(PDF), save=True)
+    return f
+
+
+def _audit_count():
+    """Successful audit events: a refused request may log its refusal or a failed attempt, nothing else."""
+    from suiban.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(result="success").count()
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------------
+@pytest.fixture
+def world(db):
+    """The demo world is loaded once per session (conftest); here it is only looked up, which keeps the
+    ~1900 cases fast. Falls back to a full load if a transactional test emptied the database."""
+    from suiban.accounts.models import User
+
+    users = {u.username: u for u in User.objects.filter(username__in=ACCOUNTS)}
+    if len(users) < len(ACCOUNTS):
+        return demo.load()
+    return demo.World(admin=users.get("admin"), users=users)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and served files go to a temporary MEDIA_ROOT, never into var/."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+# --------------------------------------------------------------------------------------------------
+# The matrix
+# --------------------------------------------------------------------------------------------------
+def _student_row_key(s, child_pk):
+    return (s.school.code, s.school_class.name if s.school_class_id else None,
+            "child" if s.pk == child_pk else "any")
+
+
+def _expected_rows(account, ep, o):
+    """Semantic list contents for API lists: primary keys the account should see."""
+    m = _models()
+    if ep.member == "school" and ep.route == "GET /api/v1/schools":
+        return {s.pk for s in m["School"].objects.all() if covers(account, region=s.region.code, school=s.code)}
+    if ep.member == "region":
+        return {r.pk for r in m["Region"].objects.all() if covers(account, region=r.code)}
+    if ep.member == "class":
+        school = o["class_school_obj"]
+        return {c.pk for c in m["SchoolClass"].objects.filter(school=school, school_year=m["SchoolYear"].current())
+                if covers(account, region=school.region.code, school=school.code, cls=(school.code, c.name))}
+    child = the_child().pk
+    if ep.route == "GET /api/v1/students":
+        return {s.pk for s in m["Student"].objects.select_related("school", "school_class")
+                if covers_student(account, *_student_row_key(s, child))}
+    if ep.route == "GET /api/v1/cases":
+        return {c.pk for c in m["Case"].objects.select_related("school", "target_school", "student__school_class")
+                if covers_case(account, (c.school.code, c.student.school_class.name if c.student.school_class_id
+                                         else None, "child" if c.student_id == child else "any",
+                                         c.target_school.code if c.target_school_id else None))}
+    return None
+
+
+def _xlsx_data_rows(resp) -> int:
+    """Rows below the title and header rows of the roster export."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(b"".join(resp.streaming_content) if resp.streaming else resp.content),
+                       read_only=True)
+    try:
+        rows = [r for r in wb.worksheets[0].iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
+    finally:
+        wb.close()
+    return len(rows)
+
+
+def _safe(where, call):
+    """The test client re-raises view exceptions; report them as the 500 they would be."""
+    try:
+        return call()
+    except Exception as exc:
+        pytest.fail(f"{where}: got 500 ({type(exc).__name__}: {exc})")
+
+
+def _send(client, ep: EP, url: str, body):
+    if ep.method == "GET":
+        return client.get(url)
+    if ep.api and ep.method == "PATCH":
+        return client.patch(url, body or {})
+    if ep.api and ep.multipart:
+        return client.post_multipart(url, body or {})
+    return client.post(url, body or {})  # API: JSON; pages: a form (multipart, so files work too)
+
+
+def _body(ep: EP, account: str, o):
+    if ep.route == "POST /api/v1/auth/token":
+        return ({"username": "nobody", "password": "wrong"} if account == ANON
+                else {"username": account, "password": demo.DEMO_PASSWORD})
+    return ep.data(o) if ep.data else None
+
+
+@pytest.mark.parametrize(("ep", "account", "which", "status"), CASES)
+def test_permission_matrix(ep, account, which, status, request, user_client, api_client):
+    if ep.files:
+        request.getfixturevalue("media")
+    o = Objects(account, which)
+    url = ep.url.format_map(o)
+    body = None
+    writing = ep.method in WRITES
+    if writing:
+        if ep.setup:
+            ep.setup(o)
+        body = _body(ep, account, o)
+        for name in ep.uses:
+            o[name]  # noqa: B018 — make sure the object exists before the snapshot
+    where = f"{ep.method} {url} as {account} ({which})"
+    # Clients first: logging in and issuing a token write audit rows of their own.
+    if ep.api:
+        client = api_client(None if account == ANON else account)
+    else:
+        client = Client() if account == ANON else user_client(account)
+    watched = ep.state is not None and writing
+    before = (ep.state(o), _audit_count()) if watched else None
+    resp = _safe(where, lambda: _send(client, ep, url, body))
+    try:
+        after = (ep.state(o), _audit_count()) if watched else None
+        _check(ep, account, which, status, o, where, resp, before, after)
+    finally:
+        resp.close()  # file downloads: close the file
+
+
+def _check(ep, account, which, status, o, where, resp, before, after):
+    reason = judge(account, ep, which)[1]
+    assert resp.status_code == status, f"{where}: expected {status} ({reason}), got {resp.status_code}"
+
+    if before is not None:
+        if reason != "ok":
+            assert after == before, f"{where}: refused with {status} but something changed: {before} → {after}"
+        elif status == ep.ok and ep.route.startswith("policy/overrides"):
+            assert after[0] == before[0] - 1, f"{where}: the override was not removed"
+
+    if status == 302 and account == ANON and not ep.public:
+        assert resp["Location"].startswith("/accounts/login/"), f"{where}: redirects to {resp['Location']}"
+    if status == 302 and ep.route == "accounts/logout/":
+        assert resp["Location"].startswith("/accounts/login/"), f"{where}: redirects to {resp['Location']}"
+    if status == 302 and account != ANON and ep.route.startswith("accounts/users/"):
+        assert resp["Location"] == f"/accounts/users/{o['user']}/", f"{where}: redirects to {resp['Location']}"
+    if status == 302 and reason == "step":
+        assert resp["Location"] == f"/cases/{o[ep.obj]}/", f"{where}: redirects to {resp['Location']}"
+    if ep.api and (status in (401, 403, 404) or reason in ("step", "scope") and status == 422):
+        assert resp["Content-Type"].startswith("application/problem+json"), where
+        code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}.get(status)
+        if ep.route == "POST /api/v1/auth/token":
+            code = "invalid_credentials"
+        if status == 422:
+            code = "invalid_transition" if reason == "step" else "validation_error"
+        assert resp.json()["code"] == code, f"{where}: problem code {resp.json()['code']!r}, expected {code!r}"
+    if not ep.api and status == 403:
+        assert "403.html" in [t.name for t in resp.templates], f"{where}: 403 without the 403 page"
+
+    if status != 200 or not ep.member:
+        if ep.route == "GET /api/v1/me" and status == 200:
+            assert resp.json()["username"] == account
+        return
+    key = targets(account, which)[PLACEHOLDER_TARGET[ep.member]]
+    member_visible = visible(account, ep.member, key)
+    pk = o[ep.member]
+    if ep.route == "GET /api/v1/students/export.xlsx":  # filtered by the student's number
+        n = _xlsx_data_rows(resp)
+        assert (n > 0) == member_visible, f"{where}: {n} rows exported; in scope: {member_visible}"
+        return
+    if ep.api:
+        data = resp.json()
+        items = data if isinstance(data, list) else data["items"]
+        ids = {i["id"] for i in items}
+        if ep.route == "GET /api/v1/audit":
+            assert all(i["object_type"] == "school" and i["object_id"] == str(pk) for i in items), where
+            assert (data["count"] > 0) == member_visible, \
+                f"{where}: {data['count']} events of the school; in scope: {member_visible}"
+            return
+        assert (pk in ids) == member_visible, \
+            f"{where}: {ep.member} #{pk} listed={pk in ids}, in scope={member_visible}"
+        want = _expected_rows(account, ep, o)
+        if want is not None:
+            assert ids == want, f"{where}: listed {sorted(ids)}, in scope {sorted(want)}"
+            if isinstance(data, dict):
+                assert data["count"] == len(want), f"{where}: count {data['count']}, in scope {len(want)}"
+        return
+    rows = resp.context[ep.ctx]
+    if ep.route == "audit/":
+        n = rows.paginator.count
+        assert (n > 0) == member_visible, f"{where}: {n} events of the school; in scope: {member_visible}"
+        return
+    listed = {r.pk for r in getattr(rows, "object_list", rows)}
+    assert (pk in listed) == member_visible, \
+        f"{where}: {ep.member} #{pk} listed={pk in listed}, in scope={member_visible}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Completeness: a new page or API operation without a matrix row fails here
+# --------------------------------------------------------------------------------------------------
+EXCLUDED_PREFIXES = ("api/v1/", "i18n/", "static/", "media/", "__debug__/")
+
+
+def _routes(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def test_every_page_route_is_in_the_matrix():
+    routes = {r for r in _routes(get_resolver().url_patterns) if not r.startswith(EXCLUDED_PREFIXES)}
+    in_matrix = {ep.route for ep in PAGES}
+    missing, stale = sorted(routes - in_matrix), sorted(in_matrix - routes)
+    assert not missing, f"pages without a row in the permission matrix: {missing}"
+    assert not stale, f"matrix rows for pages that no longer exist: {stale}"
+
+
+def test_every_api_operation_is_in_the_matrix():
+    from suiban.core.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    operations = {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+    in_matrix = {ep.route for ep in API}
+    missing, stale = sorted(operations - in_matrix), sorted(in_matrix - operations)
+    assert not missing, f"API operations without a row in the permission matrix: {missing}"
+    assert not stale, f"matrix rows for API operations that no longer exist: {stale}"
+
+
+def test_matrix_covers_every_account_and_scope():
+    """Sanity of the table itself: each endpoint has a case for every account and anonymous, and every
+    object-bearing endpoint is tried both in and out of scope."""
+    seen = {(c.values[0].id, c.values[1]) for c in CASES}
+    for ep in ENDPOINTS:
+        if ep.method in WRITES and ep.state is not None and not ep.post_all:
+            continue  # refused writes only
+        for account in [*ACCOUNTS, ANON]:
+            assert (ep.id, account) in seen, (ep.id, account)
+    statuses = {(c.values[0].id, c.values[3]) for c in CASES if c.values[0].obj and c.values[0].method == "GET"}
+    for ep in ENDPOINTS:
+        if ep.obj and ep.method == "GET" and ep.obj not in ("term", "user"):  # unscoped objects
+            assert (ep.id, 404) in statuses, f"{ep.id}: no out-of-scope case"
+    for ep in ENDPOINTS:  # every refused write is tried, out of scope too where it has an object
+        if ep.method in WRITES and ep.state is not None and not ep.post_all:
+            tried = {c.values[2] for c in CASES if c.values[0] is ep and c.values[1] != ANON}
+            assert tried, f"{ep.id}: no refused write"
+
+
+def test_perms_table_is_the_role_registry(world):
+    """``PERMS`` is the spec's copy of the roles: when a role of the application changes, this fails, and
+    the change is reviewed here (and the matrix updated) rather than silently accepted."""
+    from suiban.core.permissions import ROLES
+
+    app = {}
+    for ra in _models()["RoleAssignment"].objects.filter(user__username__in=ACCOUNTS, revoked_at__isnull=True) \
+            .select_related("user"):
+        app.setdefault(ra.user.username, set()).update(ROLES[ra.role].permissions)
+    diff = {a: {"app only": sorted(app.get(a, set()) - PERMS[a]), "matrix only": sorted(PERMS[a] - app.get(a, set()))}
+            for a in ACCOUNTS if app.get(a, set()) != PERMS[a]}
+    assert not diff, f"roles differ from the matrix's PERMS: {diff}"
+
+
+# --------------------------------------------------------------------------------------------------
+# The refused writes above prove something only if their payloads are valid: a permitted account
+# sending the same payload, to an object of its own scope, changes the data.
+# --------------------------------------------------------------------------------------------------
+REFUSED_WRITES = [ep for ep in ENDPOINTS if ep.method in WRITES and ep.state is not None and not ep.post_all]
+
+
+@pytest.mark.parametrize("ep", REFUSED_WRITES, ids=[ep.id for ep in REFUSED_WRITES])
+def test_refused_write_payloads_are_accepted_from_a_permitted_account(ep, request, user_client, api_client):
+    if ep.files:
+        request.getfixturevalue("media")
+    which = "any" if whiches(ep, "admin") == ["any"] else "own"
+    account = next(a for a in ACCOUNTS if not refused(a, ep, which))
+    o = Objects(account, which)
+    url = ep.url.format_map(o)
+    if ep.setup:
+        ep.setup(o)
+    body = _body(ep, account, o)
+    for name in ep.uses:
+        o[name]  # noqa: B018
+    client = api_client(account) if ep.api else user_client(account)
+    before = ep.state(o)
+    resp = _safe(f"{ep.method} {url} as {account}", lambda: _send(client, ep, url, body))
+    resp.close()
+    if ep.api:
+        assert resp.status_code == ep.ok, (resp.status_code, resp.content[:500])
+    else:
+        assert resp.status_code in (200, 302), resp.status_code
+    assert ep.state(o) != before, f"{url} as {account}: the payload {body} changed nothing ({resp.status_code})"
