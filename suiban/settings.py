@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "suiban.core.middleware.RequestContextMiddleware",
+    "suiban.core.middleware.ApiProblemMiddleware",
     "suiban.accounts.middleware.IdleTimeoutMiddleware",
     "suiban.accounts.middleware.PasswordExpiryMiddleware",
 ]

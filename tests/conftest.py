@@ -121,3 +121,4 @@ def pytest_runtest_teardown(item, nextitem):
         if guarded and nextitem is not None:  # at the very end the test database is already gone
             with blocker.unblock():
                 _audit_triggers(create=True)
+

@@ -1025,6 +1025,22 @@ def _xlsx_data_rows(resp) -> int:
     return len(rows)
 
 
+def close_response(resp) -> None:
+    """Close a test response (and the file of a FileResponse) without closing the test's database connection.
+
+    ``HttpResponse.close()`` sends ``request_finished``, whose ``close_old_connections`` handler closes a
+    PostgreSQL connection that is inside the test's transaction; the test client disconnects it the same way.
+    """
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        resp.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def _safe(where, call):
     """The test client re-raises view exceptions; report them as the 500 they would be."""
     try:
@@ -1077,7 +1093,7 @@ def test_permission_matrix(ep, account, which, status, request, user_client, api
         after = (ep.state(o), _audit_count()) if watched else None
         _check(ep, account, which, status, o, where, resp, before, after)
     finally:
-        resp.close()  # file downloads: close the file
+        close_response(resp)  # file downloads: close the file
 
 
 def _check(ep, account, which, status, o, where, resp, before, after):
@@ -1236,7 +1252,7 @@ def test_refused_write_payloads_are_accepted_from_a_permitted_account(ep, reques
     client = api_client(account) if ep.api else user_client(account)
     before = ep.state(o)
     resp = _safe(f"{ep.method} {url} as {account}", lambda: _send(client, ep, url, body))
-    resp.close()
+    close_response(resp)
     if ep.api:
         assert resp.status_code == ep.ok, (resp.status_code, resp.content[:500])
     else:

@@ -1,6 +1,7 @@
 """The API at /api/v1/ (API.md): token or session auth, problem+json errors, page/page_size lists."""
 
 
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -77,6 +78,13 @@ PYDANTIC_MESSAGES = {
     "date_parsing": N_("Enter a valid date (YYYY-MM-DD)."),
     "string_too_long": N_("The text is too long."),
     "literal_error": N_("Choose one of the allowed values."),
+    "int_from_float": N_("Enter a whole number."),
+    "bool_parsing": N_("Enter true or false."),
+    "bool_type": N_("Enter true or false."),
+    "string_type": N_("Enter text."),
+    "list_type": N_("Enter a list."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": N_("The request body is not valid."),
     "enum": N_("Choose one of the allowed values."),
 }
 
@@ -97,8 +105,31 @@ def _validation(request, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # e.g. a body that is not valid JSON: a validation failure (API.md: 422)
+        return problem(422, "validation_error", detail=_("The request body is not valid JSON."),
+                       errors=[{"field": "body", "code": "invalid_json",
+                                "message": _("The request body is not valid JSON.")}])
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return problem(403, "permission_denied", detail=_("The CSRF check failed: reload the page and try again."))
     code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}.get(exc.status_code, "error")
     return problem(exc.status_code, code, detail=str(exc))
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    """A value the database cannot hold (e.g. an identifier beyond its integer range) is bad input, not a crash."""
+    return problem(422, "validation_error", detail=_("A value is out of range."),
+                   errors=[{"field": None, "code": "out_of_range", "message": _("A value is out of range.")}])
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """Anything unforeseen: logged with its traceback, answered as problem+json without internals."""
+    import logging
+
+    logging.getLogger("suiban.api").exception("unhandled error in %s %s", request.method, request.path)
+    return problem(500, "server_error", title=_("Server error"),
+                   detail=_("Something went wrong; it has been logged. Please try again later."))
 
 
 def _mount():

@@ -4,6 +4,7 @@ Kept apart from ``suiban.core.api`` (which mounts the routers) so routers can im
 """
 
 import json
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -26,8 +27,12 @@ def problem(status: int, code: str, title=None, detail=None, errors=None) -> Htt
                         content_type="application/problem+json; charset=utf-8")
 
 
+# Identifiers and pages are bounded so no query parameter can overflow the database's integers.
+Id = Annotated[int, Field(ge=1, le=2**53)]
+
+
 class PageIn(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=500)
 
 

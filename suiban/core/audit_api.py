@@ -1,6 +1,7 @@
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from suiban.core.api_tools import PageIn, paginate, require
 from suiban.core.views import audit_queryset
@@ -20,12 +21,12 @@ class AuditEventOut(Schema):
 
 class AuditFilter(Schema):
     object_type: str | None = None
-    object_id: str | None = None
-    actor: str | None = None
-    action: str | None = None
-    result: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    object_id: str | None = Field(None, max_length=64)
+    actor: str | None = Field(None, max_length=150)
+    action: str | None = Field(None, max_length=100)
+    result: Literal["success", "failure", "denied"] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 class AuditPage(Schema):

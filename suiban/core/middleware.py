@@ -34,3 +34,29 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+class ApiProblemMiddleware:
+    """Errors raised outside the API's routes (an unknown /api/v1/ path, a method an endpoint does not take)
+    are answered as application/problem+json like every other API error (API.md)."""
+
+    CODES = {404: "not_found", 405: "method_not_allowed"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code in self.CODES
+                and "json" not in response.get("Content-Type", "")):
+            from django.utils.translation import gettext as _
+
+            from suiban.core.api_tools import problem
+
+            detail = (_("The object does not exist or is outside your scope.") if response.status_code == 404
+                      else _("This method is not allowed here."))
+            new = problem(response.status_code, self.CODES[response.status_code], detail=detail)
+            if response.has_header("Allow"):
+                new["Allow"] = response["Allow"]
+            return new
+        return response

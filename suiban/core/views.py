@@ -54,11 +54,28 @@ def audit_queryset(user, params):
     if params.get("result"):
         qs = qs.filter(result=params["result"])
     tz = timezone.get_current_timezone()
-    if params.get("date_from") and (d := parse_date(str(params["date_from"]))):
-        qs = qs.filter(at__gte=timezone.datetime(d.year, d.month, d.day, tzinfo=tz))
-    if params.get("date_to") and (d := parse_date(str(params["date_to"]))):
-        qs = qs.filter(at__lt=timezone.datetime(d.year, d.month, d.day, tzinfo=tz) + timezone.timedelta(days=1))
+    for key, lookup, shift in (("date_from", "at__gte", 0), ("date_to", "at__lt", 1)):
+        d = _day(params.get(key))
+        if d is not None:
+            qs = qs.filter(**{lookup: timezone.datetime(d.year, d.month, d.day, tzinfo=tz)
+                              + timezone.timedelta(days=shift)})
     return qs
+
+
+def _day(value):
+    """A filter date, or None for an empty, malformed, impossible or out-of-range one (never a crash)."""
+    from datetime import date
+
+    if not value:
+        return None
+    if isinstance(value, date):
+        d = value
+    else:
+        try:
+            d = parse_date(str(value))
+        except ValueError:
+            return None
+    return d if d is not None and 1900 <= d.year <= 2999 else None
 
 
 @permission_required("audit.view")

@@ -1,6 +1,8 @@
-from ninja import Query, Router, Schema
+from typing import Literal
 
-from suiban.core.api_tools import PageIn, paginate, require
+from ninja import Field, Query, Router, Schema
+
+from suiban.core.api_tools import Id, PageIn, paginate, require
 from suiban.core.scoping import get_visible_or_404
 from suiban.org import selectors
 from suiban.org.models import Region, School
@@ -14,6 +16,7 @@ class RegionRef(Schema):
 
 class RegionOut(Schema):
     id: int
+    version: int
     code: str
     name: str
     level: str
@@ -23,6 +26,7 @@ class RegionOut(Schema):
 
 class SchoolOut(Schema):
     id: int
+    version: int
     code: str
     name: str
     kind: str
@@ -33,6 +37,7 @@ class SchoolOut(Schema):
 
 class ClassOut(Schema):
     id: int
+    version: int
     name: str
     grade: int
     school_year: str
@@ -51,33 +56,37 @@ class SchoolPage(Schema):
 
 
 class SchoolFilter(Schema):
-    region: int | None = None
-    kind: str | None = None
-    code: str | None = None
-    name: str | None = None
+    region: Id | None = None
+    region_id: Id | None = None
+    kind: Literal["primary", "junior", "nine_year", "special"] | None = None
+    code: str | None = Field(None, max_length=10)
+    name: str | None = Field(None, max_length=100)
 
 
 router = Router(tags=["organisation"])
 
 
 def _region(r):
-    return {"id": r.id, "code": r.code, "name": r.name, "level": r.level, "parent_id": r.parent_id,
-            "profile": r.profile}
+    return {"id": r.id, "version": r.version, "code": r.code, "name": r.name, "level": r.level,
+            "parent_id": r.parent_id, "profile": r.profile}
 
 
 def _school(s):
-    return {"id": s.id, "code": s.code, "name": s.name, "kind": s.kind, "address": s.address,
+    return {"id": s.id, "version": s.version, "code": s.code, "name": s.name, "kind": s.kind, "address": s.address,
             "is_active": s.is_active, "region": {"id": s.region.id, "code": s.region.code, "name": s.region.name}}
 
 
 @router.get("/regions", response=RegionPage)
-def regions(request, page: Query[PageIn], level: str | None = None, parent: int | None = None):
+def regions(request, page: Query[PageIn], level: Literal["province", "city", "district"] | None = None,
+            parent: Id | None = None, parent_id: Id | None = None, code: str | None = Query(None, max_length=6)):
     require(request, "org.view")
     qs = Region.objects.visible_to(request.user)
     if level:
         qs = qs.filter(level=level)
-    if parent:
-        qs = qs.filter(parent_id=parent)
+    if parent or parent_id:
+        qs = qs.filter(parent_id=parent or parent_id)
+    if code:
+        qs = qs.filter(code=code)
     return paginate(qs, page, _region)
 
 
@@ -91,8 +100,8 @@ def region(request, region_id: int):
 def schools(request, page: Query[PageIn], filters: Query[SchoolFilter]):
     require(request, "org.view")
     qs = School.objects.visible_to(request.user).select_related("region")
-    if filters.region:
-        r = Region.objects.visible_to(request.user).filter(pk=filters.region).first()
+    if filters.region or filters.region_id:
+        r = Region.objects.visible_to(request.user).filter(pk=filters.region or filters.region_id).first()
         qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -109,14 +118,20 @@ def school(request, school_id: int):
     return _school(get_visible_or_404(School.objects.select_related("region"), request.user, school_id))
 
 
-@router.get("/schools/{school_id}/classes", response=list[ClassOut])
-def school_classes(request, school_id: int):
-    """Classes of the current school year with their number of students in inclusion."""
+class ClassPage(Schema):
+    count: int
+    items: list[ClassOut]
+
+
+@router.get("/schools/{school_id}/classes", response=ClassPage)
+def school_classes(request, school_id: int, page: Query[PageIn], grade: int | None = Query(None, ge=1, le=9)):
+    """Classes of the current school year with their number of students in inclusion (PL-4)."""
     require(request, "org.view")
     s = get_visible_or_404(School, request.user, school_id)
-    return [
-        {"id": c.id, "name": c.name, "grade": c.grade, "school_year": c.school_year.name,
-         "inclusion_count": c.inclusion_count,
-         "class_teacher": c.class_teacher.display_name if c.class_teacher else None}
-        for c in selectors.current_classes(s, request.user)
-    ]
+    qs = selectors.current_classes(s, request.user)
+    if grade:
+        qs = qs.filter(grade=grade)
+    return paginate(qs, page, lambda c: {
+        "id": c.id, "version": c.version, "name": c.name, "grade": c.grade, "school_year": c.school_year.name,
+        "inclusion_count": c.inclusion_count,
+        "class_teacher": c.class_teacher.display_name if c.class_teacher else None})

@@ -1,6 +1,7 @@
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from suiban.core.api_tools import require
+from suiban.core.api_tools import Id, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import Region, School
@@ -23,7 +24,7 @@ router = Router(tags=["policy"])
 
 
 @router.get("/policy/effective", response=EffectiveOut)
-def effective(request, school: int | None = None, region: int | None = None):
+def effective(request, school: Id | None = None, region: Id | None = None):
     """The parameters in force for a school (or region), with where each value came from."""
     from suiban.policy.params import PARAMS
 
@@ -33,7 +34,7 @@ def effective(request, school: int | None = None, region: int | None = None):
     elif region is not None:
         subject = get_visible_or_404(Region, request.user, region, "policy.view")
     else:
-        raise DomainError(field="school", message="school or region is required")
+        raise DomainError(field="school", message=_("Give a school or a region."))
     profile, resolved = resolve_all(subject)
     return {
         "profile": profile,

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 
 from suiban.core import audit
-from suiban.core.api_tools import PageIn, require
+from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, grants_for
 from suiban.org.models import School, SchoolClass
@@ -111,17 +111,24 @@ class StudentPatch(Schema):
 
 
 class StudentFilter(Schema):
-    school: int | None = None
-    class_id: int | None = None
-    grade: int | None = None
+    school: Id | None = None
+    school_id: Id | None = None  # the field's own name (API.md: filters are named after the fields)
+    class_id: Id | None = None
+    grade: int | None = Field(None, ge=1, le=9)
     disability_category: Category | None = None
-    disability_grade: int | None = None
+    disability_grade: int | None = Field(None, ge=1, le=4)
     placement: Placement | None = None
     status: Status | None = None
-    name: str | None = None
-    region: int | None = None
-    hukou_region_code: str | None = None
-    student_number: str | None = None
+    name: str | None = Field(None, max_length=50)
+    region: Id | None = None
+    hukou_region_code: str | None = Field(None, max_length=6)
+    student_number: str | None = Field(None, max_length=19)
+
+    def to_filters(self) -> dict:
+        f = self.dict(exclude_none=True)
+        if "school_id" in f:
+            f["school"] = f.pop("school_id")
+        return f
 
 
 router = Router(tags=["students"])
@@ -194,13 +201,13 @@ def _not_found_msg():
 def list_students(request, filters: Query[StudentFilter], page: Query[PageIn]):
     """Roster (PL-13): filters as query parameters; name order is pinyin order on PostgreSQL."""
     require(request, "students.view")
-    qs = selectors.roster(request.user, filters.dict(exclude_none=True))
+    qs = selectors.roster(request.user, filters.to_filters())
     total = qs.count()
     start = (page.page - 1) * page.page_size
     rows = list(_related(qs).defer(*LIST_DEFERRED)[start:start + page.page_size])
     ok = identity_checker(request.user)
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="",
-                 object_repr="roster", changes={"filters": filters.dict(exclude_none=True), "count": len(rows)})
+                 object_repr="roster", changes={"filters": filters.to_filters(), "count": len(rows)})
     return {"count": total, "items": [student_out(s, ok(s)) for s in rows]}
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import PageIn, require
+from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
@@ -86,8 +86,9 @@ class CasePage(Schema):
 class CaseFilter(Schema):
     kind: Kind | None = None
     state: State | None = None
-    student_id: int | None = None
-    school: int | None = None
+    student_id: Id | None = None
+    school: Id | None = None
+    school_id: Id | None = None  # the field's own name (API.md: filters are named after the fields)
     refused: bool | None = None
     incoming: bool | None = None
 
@@ -182,8 +183,8 @@ def filtered(user, f: dict):
         qs = qs.filter(state=f["state"])
     if f.get("student_id"):
         qs = qs.filter(student_id=int(f["student_id"]))
-    if f.get("school"):
-        qs = qs.filter(school_id=int(f["school"]))
+    if f.get("school") or f.get("school_id"):
+        qs = qs.filter(school_id=int(f.get("school") or f["school_id"]))
     if f.get("refused"):
         qs = qs.filter(target_response="refused")
     if f.get("incoming"):

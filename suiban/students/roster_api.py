@@ -62,5 +62,5 @@ def export_roster(request, filters: Query[StudentFilter]):
     """The roster (花名册) as .xlsx with the same filters as the list; identity numbers masked unless the role
     may see them (SEC-4); the export is audited (SEC-3)."""
     require(request, "students.export")
-    data, _count = roster.build_export(request.user, filters.dict(exclude_none=True))
+    data, _count = roster.build_export(request.user, filters.to_filters())
     return _xlsx(data, f"随班就读学生花名册-{timezone.localdate():%Y%m%d}.xlsx")

@@ -407,7 +407,8 @@ def test_corrections_are_new_events_and_nothing_can_be_deleted(api_client, new_s
     last = r.json()["events"][-1]
     assert last["from"] == last["to"] == "submitted" and last["note"] == "更正：申请人为母亲"
     assert r.json()["state"] == "submitted"
-    assert api_client("hc_center").post(f"/api/v1/cases/{c['id']}/events", {"note": "x"}).status_code == 422
+    # A role that may change no case (resource centre staff) is refused outright (ARCHITECTURE pattern 2).
+    assert api_client("hc_center").post(f"/api/v1/cases/{c['id']}/events", {"note": "x"}).status_code == 403
     assert api_client("hc_bureau").client.delete(f"/api/v1/cases/{c['id']}",
                                                  **api_client("hc_bureau").headers).status_code == 405
     from suiban.core.api import api
