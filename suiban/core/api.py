@@ -4,7 +4,7 @@
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -69,23 +69,23 @@ def _unauthenticated(request, exc):
 
 
 PYDANTIC_MESSAGES = {
-    "missing": N_("This field is required."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_type": N_("Enter a whole number."),
-    "greater_than_equal": N_("The value is too small."),
-    "less_than_equal": N_("The value is too large."),
-    "date_from_datetime_parsing": N_("Enter a valid date (YYYY-MM-DD)."),
-    "date_parsing": N_("Enter a valid date (YYYY-MM-DD)."),
-    "string_too_long": N_("The text is too long."),
-    "literal_error": N_("Choose one of the allowed values."),
-    "int_from_float": N_("Enter a whole number."),
-    "bool_parsing": N_("Enter true or false."),
-    "bool_type": N_("Enter true or false."),
-    "string_type": N_("Enter text."),
-    "list_type": N_("Enter a list."),
-    "json_invalid": N_("The request body is not valid JSON."),
-    "model_attributes_type": N_("The request body is not valid."),
-    "enum": N_("Choose one of the allowed values."),
+    "missing": gettext_noop("This field is required."),
+    "int_parsing": gettext_noop("Enter a whole number."),
+    "int_type": gettext_noop("Enter a whole number."),
+    "greater_than_equal": gettext_noop("The value is too small."),
+    "less_than_equal": gettext_noop("The value is too large."),
+    "date_from_datetime_parsing": gettext_noop("Enter a valid date (YYYY-MM-DD)."),
+    "date_parsing": gettext_noop("Enter a valid date (YYYY-MM-DD)."),
+    "string_too_long": gettext_noop("The text is too long."),
+    "literal_error": gettext_noop("Choose one of the allowed values."),
+    "int_from_float": gettext_noop("Enter a whole number."),
+    "bool_parsing": gettext_noop("Enter true or false."),
+    "bool_type": gettext_noop("Enter true or false."),
+    "string_type": gettext_noop("Enter text."),
+    "list_type": gettext_noop("Enter a list."),
+    "json_invalid": gettext_noop("The request body is not valid JSON."),
+    "model_attributes_type": gettext_noop("The request body is not valid."),
+    "enum": gettext_noop("Choose one of the allowed values."),
 }
 
 
