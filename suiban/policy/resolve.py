@@ -9,6 +9,7 @@ school's overrides. ``value(subject, name)`` is the one function rules read para
 import time
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from suiban.policy.params import PARAMS
@@ -63,14 +64,29 @@ def _subject_key(subject):
     raise TypeError(f"cannot resolve policy for {subject!r}")
 
 
-def resolve_all(subject) -> tuple[str | None, dict[str, Resolved]]:
-    key = _subject_key(subject)
+def _cached(key, compute):
     hit = _CACHE.get(key)
     if hit and hit[0] > time.monotonic():
         return hit[1]
-    result = _compute(*key)
+    result = compute()
     _CACHE[key] = (time.monotonic() + _CACHE_SECONDS, result)
     return result
+
+
+def _schools_with_overrides() -> frozenset:
+    """School-level overrides are rare: one query says which schools have any, so every other school
+    shares its district's resolution (a province-wide import resolves ~120 districts, not 16,000 schools)."""
+    from suiban.policy.models import PolicyOverride
+
+    return _cached(("schools-with-overrides",), lambda: frozenset(
+        PolicyOverride.objects.filter(school__isnull=False).values_list("school_id", flat=True)))
+
+
+def resolve_all(subject) -> tuple[str | None, dict[str, Resolved]]:
+    region_path, school_id = _subject_key(subject)
+    if school_id and school_id not in _schools_with_overrides():
+        school_id = None
+    return _cached((region_path, school_id), lambda: _compute(region_path, school_id))
 
 
 def _compute(region_path: str, school_id):
@@ -83,10 +99,8 @@ def _compute(region_path: str, school_id):
     paths = ["/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
     regions = {r.path: r for r in Region.objects.filter(path__in=paths)}
     overrides = list(
-        PolicyOverride.objects.filter(region__path__in=paths).select_related("region")
-    ) + list(PolicyOverride.objects.filter(region__isnull=True, school__isnull=True))
-    if school_id:
-        overrides += list(PolicyOverride.objects.filter(school_id=school_id).select_related("school"))
+        PolicyOverride.objects.filter(Q(region__path__in=paths) | Q(region__isnull=True, school__isnull=True)
+                                      | Q(school_id=school_id or 0)).select_related("region", "school"))
     for o in overrides:
         if o.region_id is None and o.school_id is None:
             out[o.name] = Resolved(o.value, "system", "", None)
