@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "suiban.accounts",
     "suiban.policy",
     "suiban.students",
+    "suiban.iep",
     "suiban.demo",
 ]
 

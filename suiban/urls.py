@@ -11,5 +11,6 @@ urlpatterns = [
     path("students/", include("suiban.students.urls")),
     path("cases/", include("suiban.students.case_urls")),
     path("archives/", include("suiban.students.archive_urls")),
+    path("iep/", include("suiban.iep.urls")),
     path("", include("suiban.core.urls")),
 ]

@@ -147,6 +147,8 @@ def _mount():
     api.add_router("", roster_router)
     api.add_router("", students_router)
     api.add_router("", "suiban.students.cases_api.router")
+    from suiban.iep.api import router as iep_router
+    api.add_router("", iep_router)
 
 
 _mount()

@@ -29,6 +29,10 @@ add("home", _("Home"), "core:home", None, "house")
 add("students", _("Student roster"), "students:list", "students.view", "person-vcard", _("Students"))
 add("cases", _("Cases"), "cases:list", "cases.view", "folder2-open", _("Students"))
 add("archives", _("Archives"), "archives:school_list", "archives.view", "archive", _("Students"))
+add("ieps", _("Education plans"), "iep:list", "iep.view", "journal-check", _("Individual education"))
+add("sessions", _("Tutoring sessions"), "iep:sessions", "iep.view", "clock-history", _("Individual education"))
+add("below_minimum", _("Below the weekly minimum"), "iep:below_minimum", "iep.view", "exclamation-triangle",
+    _("Individual education"))
 add("regions", _("Regions"), "org:region_list", "org.view", "diagram-3", _("Organisation"))
 add("schools", _("Schools"), "org:school_list", "org.view", "building", _("Organisation"))
 add("classes", _("Classes"), "org:class_list", "org.view", "people", _("Organisation"))
@@ -40,13 +44,15 @@ add("audit", _("Audit log"), "core:audit_list", "audit.view", "journal-text", _(
 
 
 def menu_for(user, current_path: str = ""):
+    items = [i for i in MENU if not i.permission or has_perm(user, i.permission)]
+    urls = {i.key: reverse(i.url_name) for i in items}
+    # The active entry is the one whose address is the longest prefix of the current path.
+    matches = [k for k, url in urls.items() if (current_path == url if k == "home" else current_path.startswith(url))]
+    active = max(matches, key=lambda k: len(urls[k]), default=None)
     groups: list[tuple] = []
-    for item in MENU:
-        if item.permission and not has_perm(user, item.permission):
-            continue
-        url = reverse(item.url_name)
-        active = current_path == url if item.key == "home" else current_path.startswith(url)
-        entry = {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active}
+    for item in items:
+        entry = {"key": item.key, "label": item.label, "url": urls[item.key], "icon": item.icon,
+                 "active": item.key == active}
         if groups and groups[-1][0] == item.group:
             groups[-1][1].append(entry)
         else:

@@ -52,6 +52,11 @@ declare("cases.decide", _("Decide cases"))
 declare("cases.respond_transfer", _("Accept or refuse an incoming transfer"))
 declare("archives.view", _("View archives"))
 declare("archives.edit", _("Upload archive files and record handovers"))
+declare("iep.view", _("View individual education plans, sessions and evaluations"))
+declare("iep.edit", _("Draft and amend plans, record reviews, log sessions and evaluations"))
+declare("iep.approve", _("Put individual education plans in force and close them"))
+declare("iep.comment", _("Comment on plans under review (itinerant teacher)"))
+declare("iep.respond", _("Answer the plan in force as the guardian"))
 
 
 # --- roles ------------------------------------------------------------------
@@ -112,6 +117,16 @@ role("resource_teacher", _("Resource teacher"), SCOPE_SCHOOL, _ORG_READ + _SCHOO
 role("class_teacher", _("Class teacher"), SCOPE_CLASS, ["dashboard.view", "org.view"] + _STUDENT_READ)
 role("guardian", _("Parent / guardian"), SCOPE_STUDENT, ["dashboard.view", "students.view", "cases.view",
                                                             "cases.submit"])
+
+# Individual education (IEP-1..IEP-8)
+extend_role("sysadmin", ["iep.view"])
+extend_role("bureau_officer", ["iep.view"])
+extend_role("expert", ["iep.view"])
+extend_role("centre_staff", ["iep.view", "iep.comment"])
+extend_role("school_leader", ["iep.view", "iep.edit", "iep.approve"])
+extend_role("resource_teacher", ["iep.view", "iep.edit"])
+extend_role("class_teacher", ["iep.view", "iep.edit"])
+extend_role("guardian", ["iep.view", "iep.respond"])
 
 ADMIN_ROLES = {"sysadmin", "secadmin", "auditor"}
 

@@ -212,3 +212,4 @@ def load(stdout=None) -> World:
     return world
 from suiban.demo import students  # noqa: E402,F401,I001  (registers the students step; steps run in import order)
 from suiban.demo import cases  # noqa: E402,F401  (registers the cases step; needs the demo students)
+from suiban.iep import demo  # noqa: E402,F401,I001

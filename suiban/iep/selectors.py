@@ -1,0 +1,262 @@
+"""Reads of individual education that are more than a filter: plan lists, findings (missing plans, reviews
+due or overdue), progress per goal, weekly hours against the policy minimum and the below-minimum list."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from suiban import policy
+from suiban.iep.models import GoalAttainment, Plan, Review, WeeklyHours
+from suiban.iep.services import today
+from suiban.iep.sessions import week_start
+from suiban.org.models import Region, School, SchoolYear, Term
+from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
+
+MINIMUM = "tutoring_min_hours_per_week"
+SCHOOL_DAYS = 5  # Monday to Friday
+DUE_SOON_DAYS = 14  # a review is "due" from two weeks before its date, "overdue" after it
+HOURS = DecimalField(max_digits=6, decimal_places=2)
+
+
+# --- plans ------------------------------------------------------------------------------------------------
+def plans(user, filters: dict, *, perm: str = "iep.view"):
+    """The plans ``user`` may see, filtered like the API list, with the last review date (one query a page)."""
+    qs = Plan.objects.visible_to(user, perm)
+    f = {k: v for k, v in filters.items() if v not in (None, "")}
+    if "student_id" in f:
+        qs = qs.filter(student_id=int(f["student_id"]))
+    if "school" in f:
+        qs = qs.filter(school_id=int(f["school"]))
+    if "class_id" in f:
+        qs = qs.filter(student__school_class_id=int(f["class_id"]))
+    if "state" in f:
+        qs = qs.filter(state=f["state"])
+    if "school_year" in f:
+        start = str(f["school_year"]).split("-")[0]
+        qs = qs.filter(school_year__start_year=int(start)) if start.isdigit() else qs.none()
+    if "region" in f:
+        region = Region.objects.visible_to(user).filter(pk=int(f["region"])).first()
+        qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+    return (qs.select_related("student__school_class", "school", "school_year")
+            .annotate(last_review_on=Max("reviews__review_date"))
+            .order_by("-school_year__start_year", "school_id", "student__name", "id"))
+
+
+def _add_weeks(d: date | None, weeks: int) -> date | None:
+    return d + timedelta(weeks=weeks) if d else None
+
+
+def next_review_due(plan: Plan, last_review_on: date | None) -> date | None:
+    """IEP-3: the next review is due ⚙ iep_review_interval_weeks after the last one (or after going in force)."""
+    if plan.state != "in_force":
+        return None
+    return _add_weeks(last_review_on or plan.in_force_on, policy.value(plan.school, "iep_review_interval_weeks"))
+
+
+@dataclass
+class Findings:
+    school_year: str | None
+    missing_plans: list  # students in inclusion without a plan for the school year
+    not_in_force: list  # plans still in draft or in review
+    reviews_due: list  # next review within DUE_SOON_DAYS
+    reviews_overdue: list  # next review date passed
+
+
+def findings(school: School, *, on: date | None = None, user=None) -> Findings:
+    """OV-1 input for one school (IEP-1, IEP-3): the students in inclusion without a plan for the school year
+    of ``on``, plans not in force yet, and reviews due or overdue (last review — or going in force — older than
+    ⚙ iep_review_interval_weeks). ONE SQL query (correlated subqueries); the interval is read from the policy
+    (cached) before it. With ``user``, only the students that user may see are listed (a class teacher: their
+    class)."""
+    on = on or today()
+    interval = policy.value(school, "iep_review_interval_weeks")
+    year_plans = Plan.objects.filter(student=OuterRef("pk"), school_year__start_date__lte=on,
+                                     school_year__end_date__gte=on)
+    last_review = (Review.objects.filter(plan__student=OuterRef("pk"), plan__school_year__start_date__lte=on,
+                                         plan__school_year__end_date__gte=on)
+                   .order_by().values("plan__student").annotate(m=Max("review_date")).values("m"))
+    students = Student.objects.visible_to(user, "iep.view") if user is not None else Student.objects.all()
+    rows = (students.filter(school=school, placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)
+            .annotate(plan_id=Subquery(year_plans.values("pk")[:1]),
+                      plan_state=Subquery(year_plans.values("state")[:1]),
+                      in_force_on=Subquery(year_plans.values("in_force_on")[:1]),
+                      year_name=Subquery(SchoolYear.objects.filter(start_date__lte=on, end_date__gte=on)
+                                         .values("start_year")[:1]),
+                      last_review_on=Subquery(last_review))
+            .order_by("grade", "name", "pk")
+            .values("pk", "name", "school_class_id", "plan_id", "plan_state", "in_force_on", "last_review_on",
+                    "year_name"))
+    out = Findings(None, [], [], [], [])
+    for r in rows:
+        if r["year_name"] and out.school_year is None:
+            out.school_year = f"{r['year_name']}-{r['year_name'] + 1}"
+        base = {"student_id": r["pk"], "student_name": r["name"], "class_id": r["school_class_id"],
+                "plan_id": r["plan_id"]}
+        if r["plan_id"] is None:
+            out.missing_plans.append(base)
+        elif r["plan_state"] in ("draft", "in_review"):
+            out.not_in_force.append({**base, "state": r["plan_state"]})
+        elif r["plan_state"] == "in_force":
+            due = _add_weeks(r["last_review_on"] or r["in_force_on"], interval)
+            item = {**base, "last_review_on": r["last_review_on"], "due_on": due}
+            if due and due < on:
+                out.reviews_overdue.append(item)
+            elif due and due <= on + timedelta(days=DUE_SOON_DAYS):
+                out.reviews_due.append(item)
+    return out
+
+
+def progress(plan: Plan) -> list[dict]:
+    """IEP-3: attainment per goal over time, in review order (the data of a progress chart). Two queries."""
+    goals = list(plan.goals.order_by("kind", "position", "id"))
+    points: dict[int, list] = {g.pk: [] for g in goals}
+    for a in (GoalAttainment.objects.filter(review__plan=plan).select_related("review")
+              .order_by("review__review_date", "review_id")):
+        points.setdefault(a.goal_id, []).append({
+            "review_id": a.review_id, "date": a.review.review_date, "attained": a.attained,
+            "percentage": float(a.percentage) if a.percentage is not None else None,
+            "level_reached": a.level_reached})
+    codes = goal_codes(goals)
+    return [{"goal_id": g.pk, "code": code_label(codes[g.pk]), "kind": g.kind, "parent_id": g.parent_id,
+             "domain": g.domain, "target_behaviour": g.target_behaviour, "target_level": g.target_level,
+             "active": g.active, "points": points[g.pk]} for g in sorted(goals, key=lambda g: codes[g.pk])]
+
+
+def goal_codes(goals) -> dict[int, tuple]:
+    """"1", "1.2" … — long-term goal position, then the short-term goal's position under it."""
+    by_id = {g.pk: g for g in goals}
+    out = {}
+    for g in goals:
+        if g.parent_id and g.parent_id in by_id:
+            out[g.pk] = (by_id[g.parent_id].position, g.position)
+        else:
+            out[g.pk] = (g.position, 0)
+    return out
+
+
+def code_label(code: tuple) -> str:
+    return f"{code[0]}.{code[1]}" if code[1] else str(code[0])
+
+
+# --- weekly hours (IEP-5) -----------------------------------------------------------------------------------
+def _school_days(monday: date, terms) -> int:
+    return sum(1 for i in range(SCHOOL_DAYS)
+               if any(t.start_date <= monday + timedelta(days=i) <= t.end_date for t in terms))
+
+
+def term_weeks(term: Term) -> list[tuple[date, int]]:
+    """The term's weeks as (Monday, school days of the week inside the term), for weeks with school days."""
+    out, monday = [], week_start(term.start_date)
+    while monday <= term.end_date:
+        days = _school_days(monday, [term])
+        if days:
+            out.append((monday, days))
+        monday += timedelta(days=7)
+    return out
+
+
+def weekly_minimum(minimum, days: int) -> Decimal:
+    """⚙ tutoring_min_hours_per_week for a full week; a week the term only partly covers (it starts or ends on
+    a weekday) is held to the share of its school days: 3 hours × 2/5 days = 1.2."""
+    return (Decimal(str(minimum)) * days / SCHOOL_DAYS).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def current_term(on: date | None = None) -> Term | None:
+    on = on or today()
+    return (Term.objects.filter(start_date__lte=on, end_date__gte=on).select_related("school_year").first()
+            or Term.objects.filter(start_date__lte=on).select_related("school_year").order_by("-start_date").first())
+
+
+def weekly_hours(student: Student, term: Term, *, on: date | None = None) -> list[dict]:
+    """IEP-5: delivered class hours per term week against the policy minimum (one query on the summary)."""
+    on = on or today()
+    minimum = policy.value(student.school, MINIMUM)
+    weeks = term_weeks(term)
+    if not weeks:
+        return []
+    got = dict(WeeklyHours.objects.filter(student=student, week_start__gte=weeks[0][0], week_start__lte=weeks[-1][0])
+               .values_list("week_start", "delivered_hours"))
+    out = []
+    for monday, days in weeks:
+        delivered = Decimal(got.get(monday) or 0)
+        need = weekly_minimum(minimum, days)
+        out.append({"week_start": monday, "delivered_hours": float(delivered), "minimum": float(need),
+                    "met": delivered >= need, "school_days": days, "upcoming": monday > on})
+    return out
+
+
+def _minimum_case(students, days: int):
+    """The weekly minimum of each student's school as one SQL CASE (⚙ tutoring_min_hours_per_week).
+
+    The value is resolved per district (the region value every school of the district inherits) and, for the
+    few schools with their own override, per school — not once per school in scope."""
+    from suiban.policy.models import PolicyOverride
+
+    paths = sorted(set(students.order_by().values_list("region_path", flat=True).distinct()))
+    if not paths:
+        return Value(Decimal("0"), output_field=HOURS)
+    override_ids = set(PolicyOverride.objects.filter(name=MINIMUM, school__isnull=False,
+                                                     school_id__in=students.order_by().values("school_id"))
+                       .values_list("school_id", flat=True))
+    whens = []
+    for school in School.objects.filter(pk__in=override_ids):
+        whens.append(When(school_id=school.pk, then=Value(weekly_minimum(policy.value(school, MINIMUM), days))))
+    by_value: dict[Decimal, list[str]] = {}
+    for region in Region.objects.filter(path__in=paths):
+        by_value.setdefault(weekly_minimum(policy.value(region, MINIMUM), days), []).append(region.path)
+    for value, region_paths in by_value.items():
+        whens.append(When(region_path__in=region_paths, then=Value(value)))
+    default = Value(weekly_minimum(policy.value(None, MINIMUM), days))
+    return Case(*whens, default=default, output_field=HOURS)
+
+
+@dataclass
+class BelowMinimum:
+    week_start: date
+    school_days: int
+    students: object  # queryset of Student annotated with delivered_hours and minimum
+
+
+def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
+    """IEP-5: the students in inclusion (in school, regular or special class) in ``user``'s scope whose
+    delivered hours in ``week`` are below their school's minimum — in SQL: the students LEFT JOIN that week's
+    summary rows, the minimum as a CASE over districts, filtered and counted by the database."""
+    monday = week_start(week)
+    terms = list(Term.objects.filter(start_date__lte=monday + timedelta(days=SCHOOL_DAYS - 1),
+                                     end_date__gte=monday))
+    days = _school_days(monday, terms)
+    students = Student.objects.visible_to(user, "iep.view").filter(placement__in=INCLUSION_PLACEMENTS,
+                                                                   status__in=ACTIVE_STATUSES)
+    f = {k: v for k, v in filters.items() if v not in (None, "")}
+    if "school" in f:
+        students = students.filter(school_id=int(f["school"]))
+    if "class_id" in f:
+        students = students.filter(school_class_id=int(f["class_id"]))
+    if "region" in f:
+        region = Region.objects.visible_to(user).filter(pk=int(f["region"])).first()
+        students = students.filter(region_path__startswith=region.path) if region else students.none()
+    if not days:  # not a term week: the minimum does not apply
+        return BelowMinimum(monday, 0, students.none())
+    qs = (students
+          .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
+          .annotate(delivered_hours=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")),
+                                             output_field=HOURS),
+                    minimum=_minimum_case(students, days))
+          .filter(delivered_hours__lt=F("minimum"))
+          .select_related("school", "school_class")
+          .order_by("school__code", "grade", "name", "pk"))
+    return BelowMinimum(monday, days, qs)

@@ -1,0 +1,281 @@
+"""Sessions API (IEP-4, IEP-5): /api/v1/sessions (list/create/get, corrections), the below-minimum list and a
+student's weekly hours (/api/v1/students/{id}/weekly-hours?term=)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.errors import DomainError
+from suiban.core.scoping import get_visible_or_404
+from suiban.iep import selectors, sessions
+from suiban.iep.filters import field_named
+from suiban.iep.models import Session
+from suiban.org.models import Region, Term
+from suiban.students.models import Student
+
+Outcome = Literal["delivered", "student_absent", "teacher_absent", "cancelled"]
+
+
+class SessionIn(Schema):
+    student_ids: list[Id] = Field(..., description="one student, or every student of a group session")
+    date: dt.date
+    hours: Decimal = Field(..., description="class hours, more than 0 and at most 8")
+    kind: str = Field(..., max_length=30, description='"individual_tutoring" or a compensatory training kind of '
+                                                     "the policy")
+    teacher_name: str = Field(..., max_length=50)
+    outcome: Outcome = "delivered"
+    cancel_reason: str = ""
+    notes: str = ""
+    goal_ids: list[Id] = []
+    client_ref: str = Field("", max_length=64, description="the client's own id of the session (unique per school)")
+
+
+class SessionCorrectionIn(Schema):
+    reason: str
+    version: int | None = None
+    date: dt.date | None = None
+    hours: Decimal | None = None
+    kind: str | None = Field(None, max_length=30)
+    teacher_name: str | None = Field(None, max_length=50)
+    outcome: Outcome | None = None
+    cancel_reason: str | None = None
+    notes: str | None = None
+    student_ids: list[Id] | None = None
+    goal_ids: list[Id] | None = None
+
+
+class SessionStudentOut(Schema):
+    id: int
+    name: str
+    class_id: int | None
+
+
+class SessionCorrectionOut(Schema):
+    number: int
+    reason: str
+    corrected_at: dt.datetime
+    corrected_by: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class SessionOut(Schema):
+    id: int
+    version: int
+    school_id: int
+    school_name: str
+    date: dt.date
+    hours: float
+    kind: str
+    teacher_name: str
+    outcome: str
+    cancel_reason: str
+    notes: str
+    is_group: bool
+    students: list[SessionStudentOut]
+    goal_ids: list[int]
+    client_ref: str
+    logged_by: str | None
+    created_at: dt.datetime
+    original: dict[str, Any]
+    corrections: list[SessionCorrectionOut]
+
+
+class SessionPage(Schema):
+    count: int
+    items: list[SessionOut]
+
+
+class SessionFilter(Schema):
+    student_id: Id | None = None
+    school: Id | None = None
+    school_id: Id | None = None
+    class_id: Id | None = None
+    kind: str | None = Field(None, max_length=30)
+    outcome: Outcome | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class WeeklyHoursOut(Schema):
+    week_start: dt.date
+    delivered_hours: float
+    minimum: float
+    met: bool
+    school_days: int
+    upcoming: bool
+
+
+class BelowMinimumOut(Schema):
+    student_id: int
+    student_name: str
+    school_id: int
+    school_name: str
+    class_id: int | None
+    class_name: str | None
+    grade: int
+    delivered_hours: float
+    minimum: float
+    shortfall: float
+
+
+class BelowMinimumPage(Schema):
+    count: int
+    items: list[BelowMinimumOut]
+    week_start: dt.date
+    school_days: int
+
+
+class BelowMinimumFilter(Schema):
+    week: dt.date | None = Field(None, description="the Monday of the week; default the current week")
+    school: Id | None = None
+    school_id: Id | None = None
+    region: Id | None = None
+    region_id: Id | None = None
+    class_id: Id | None = None
+
+
+router = Router(tags=["sessions"])
+
+
+def _only_visible(values: dict | None, visible: set[int] | None) -> dict | None:
+    """A stored snapshot of a session without the students the caller may not see (ORG-4)."""
+    if not values or visible is None or "student_ids" not in values:
+        return values
+    return {**values, "student_ids": [i for i in values["student_ids"] if i in visible]}
+
+
+def session_out(s: Session, visible: set[int] | None) -> dict:
+    return {
+        "id": s.pk, "version": s.version, "school_id": s.school_id, "school_name": s.school.name, "date": s.date,
+        "hours": float(s.hours), "kind": s.kind, "teacher_name": s.teacher_name, "outcome": s.outcome,
+        "cancel_reason": s.cancel_reason, "notes": s.notes, "is_group": s.is_group,
+        "students": [{"id": a.student_id, "name": a.student.name, "class_id": a.student.school_class_id}
+                     for a in s.attendances.all() if visible is None or a.student_id in visible],
+        "goal_ids": sorted(g.pk for g in s.goals.all()), "client_ref": s.client_ref,
+        "logged_by": s.logged_by.username if s.logged_by_id else None, "created_at": s.created_at,
+        "original": _only_visible(s.original, visible),
+        "corrections": [{"number": c.number, "reason": c.reason, "corrected_at": c.corrected_at,
+                         "corrected_by": c.corrected_by.username if c.corrected_by_id else None,
+                         "before": _only_visible(c.before, visible), "after": _only_visible(c.after, visible)}
+                        for c in s.corrections.all()],
+    }
+
+
+def _related(qs):
+    return qs.select_related("school", "logged_by").prefetch_related(
+        "attendances__student", "goals", "corrections__corrected_by")
+
+
+def _visible_students(user, rows) -> set[int]:
+    """Of a group session, show only the students the caller may see (a class teacher: their class's)."""
+    ids = {a.student_id for s in rows for a in s.attendances.all()}
+    for s in rows:  # students named in the original values and the corrections too (e.g. removed later)
+        for values in [s.original, *[v for c in s.corrections.all() for v in (c.before, c.after)]]:
+            ids.update((values or {}).get("student_ids", []))
+    return set(Student.objects.visible_to(user, "iep.view").filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _session(request, session_id: int) -> Session:
+    require(request, "iep.view")
+    return get_visible_or_404(_related(Session.objects), request.user, session_id)
+
+
+@router.get("/sessions", response=SessionPage)
+def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
+    """Sessions in scope, newest first; ``student_id`` lists one student's (a group session counts for each)."""
+    require(request, "iep.view")
+    qs = Session.objects.visible_to(request.user)
+    f = field_named(filters.dict(exclude_none=True))
+    if "student_id" in f:
+        qs = qs.filter(pk__in=Session.objects.filter(attendances__student_id=f["student_id"]).values("pk"))
+    if "class_id" in f:
+        qs = qs.filter(pk__in=Session.objects.filter(attendances__student__school_class_id=f["class_id"])
+                       .values("pk"))
+    if "school" in f:
+        qs = qs.filter(school_id=f["school"])
+    if "kind" in f:
+        qs = qs.filter(kind=f["kind"])
+    if "outcome" in f:
+        qs = qs.filter(outcome=f["outcome"])
+    if "date_from" in f:
+        qs = qs.filter(date__gte=f["date_from"])
+    if "date_to" in f:
+        qs = qs.filter(date__lte=f["date_to"])
+    qs = qs.order_by("-date", "-id")
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    rows = list(_related(qs)[start:start + page.page_size])
+    visible = _visible_students(request.user, rows)
+    return {"count": total, "items": [session_out(s, visible) for s in rows]}
+
+
+@router.post("/sessions", response={201: SessionOut})
+def create_session(request, payload: SessionIn):
+    """Log a session once, also for a group (``student_ids``): it counts for every student in it (IEP-5)."""
+    require(request, "iep.edit")
+    data = payload.dict()
+    s = sessions.session_log(actor=request.user, **data)
+    rows = [_related(Session.objects).get(pk=s.pk)]
+    return Status(201, session_out(rows[0], _visible_students(request.user, rows)))
+
+
+@router.get("/sessions/below-minimum", response=BelowMinimumPage)
+def below_minimum(request, filters: Query[BelowMinimumFilter], page: Query[PageIn]):
+    """Students in inclusion in scope whose delivered hours in the week (a Monday; default this week) are below
+    their school's minimum (⚙ tutoring_min_hours_per_week, pro rata in a week the term only partly covers);
+    outside the term weeks the list is empty. Computed in SQL from the weekly summary."""
+    require(request, "iep.view")
+    week = filters.week or sessions.week_start(timezone.localdate())
+    if not (dt.date(1900, 1, 1) <= week <= dt.date(2999, 12, 31)) or week.weekday() != 0:
+        raise DomainError(_("Give the Monday of the week."), field="week")
+    f = field_named(filters.dict(exclude_none=True))
+    f.pop("week", None)
+    if "region" in f and not Region.objects.visible_to(request.user).filter(pk=f["region"]).exists():
+        raise DomainError(_("The object does not exist or is outside your scope."), field="region")
+    result = selectors.below_minimum(request.user, week, f)
+    qs = result.students
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    items = [{"student_id": s.pk, "student_name": s.name, "school_id": s.school_id, "school_name": s.school.name,
+              "class_id": s.school_class_id, "class_name": s.school_class.name if s.school_class_id else None,
+              "grade": s.grade, "delivered_hours": float(s.delivered_hours), "minimum": float(s.minimum),
+              "shortfall": float(Decimal(s.minimum) - Decimal(s.delivered_hours))}
+             for s in qs[start:start + page.page_size]]
+    return {"count": total, "items": items, "week_start": result.week_start, "school_days": result.school_days}
+
+
+@router.get("/sessions/{session_id}", response=SessionOut)
+def get_session(request, session_id: int):
+    s = _session(request, session_id)
+    return session_out(s, _visible_students(request.user, [s]))
+
+
+@router.post("/sessions/{session_id}/corrections", response={201: SessionOut})
+def post_correction(request, session_id: int, payload: SessionCorrectionIn):
+    """Correct a saved session with a reason: the original and every correction are kept (who, when, why);
+    the effective values are the latest correction's."""
+    s = _session(request, session_id)
+    data = payload.dict(exclude_unset=True)
+    reason = data.pop("reason")
+    version = data.pop("version", None)
+    sessions.session_correct(actor=request.user, session=s, reason=reason, version=version, **data)
+    s = _session(request, session_id)
+    return Status(201, session_out(s, _visible_students(request.user, [s])))
+
+
+@router.get("/students/{student_id}/weekly-hours", response=list[WeeklyHoursOut])
+def weekly_hours(request, student_id: int, term: Id | None = None):
+    """Delivered class hours per week of the term (default the current one) against the policy minimum: only
+    delivered sessions count; ``met`` when the week's hours reach the minimum (IEP-5)."""
+    require(request, "iep.view")
+    student = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id, "iep.view")
+    t = Term.objects.filter(pk=term).first() if term is not None else selectors.current_term()
+    if t is None:
+        raise DomainError(_("Unknown term."), field="term")
+    return selectors.weekly_hours(student, t)

@@ -1,0 +1,805 @@
+"""Individual-education pages (IEP-1..IEP-9): plans (list, drafting, goals, workflow, amendments, versions,
+reviews, progress charts, the guardian's answer, Word document and print view), sessions (the phone form, list,
+corrections), weekly hours, the below-minimum view and the student's support records.
+
+Every read goes through the scoped managers (out of scope → 404), every write through the services of
+``suiban.iep`` (their DomainErrors are shown next to the fields or as messages); a user in scope whose roles do
+not allow the action gets the 403 page."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.scoping import can, get_visible_or_404, has_perm
+from suiban.core.views import permission_required
+from suiban.iep import documents, selectors, services, sessions, support
+from suiban.iep.forms import (
+    AidForm,
+    AmendForm,
+    EvaluationForm,
+    GoalForm,
+    PeerSupportForm,
+    PlanForm,
+    ResponseForm,
+    ReviewForm,
+    SessionCorrectionForm,
+    SessionLogForm,
+)
+from suiban.iep.models import (
+    DOMAINS,
+    INDIVIDUAL_TUTORING,
+    MEASUREMENTS,
+    PARTICIPANT_ROLES,
+    PLAN_STATES,
+    AidIssue,
+    Evaluation,
+    Goal,
+    PeerSupport,
+    Plan,
+    Session,
+)
+from suiban.org.models import Region, School, SchoolYear, Term
+from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
+
+PAGE_SIZE = 50
+PLAN_FILTERS = ("school", "state", "school_year", "student_id")
+SESSION_FILTERS = ("student_id", "date_from", "date_to", "outcome")
+CASELOAD_LIMIT = 200
+
+
+def forbidden(request):
+    return render(request, "403.html", status=403)
+
+
+def _apply_errors(form, exc: DomainError):
+    placed = False
+    for e in exc.errors or []:
+        field = e.get("field")
+        if hasattr(form, "map_error_field"):
+            field = form.map_error_field(field)
+        if field and field in form.fields:
+            form.add_error(field, str(e["message"]))
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
+def _flash_errors(request, exc: DomainError):
+    for e in exc.errors or [{"message": exc.message}]:
+        messages.error(request, str(e["message"]))
+
+
+def _plan(request, pk, perm=None) -> Plan:
+    qs = (Plan.objects.select_related("student__school_class", "school", "school_year", "approved_by")
+          .annotate(last_review_on=Max("reviews__review_date")))
+    return get_visible_or_404(qs, request.user, pk, perm)
+
+
+def _student(request, pk) -> Student:
+    return get_visible_or_404(Student.objects.select_related("school", "school_class"), request.user, pk, "iep.view")
+
+
+def _kinds(school):
+    return [(INDIVIDUAL_TUTORING, _("Individual tutoring")), *[(k, k) for k in services.training_kinds(school)]]
+
+
+def _kind_label(kind: str) -> str:
+    return _("Individual tutoring") if kind == INDIVIDUAL_TUTORING else kind
+
+
+# --- plans --------------------------------------------------------------------------------------------------
+@permission_required("iep.view")
+def plan_list(request):
+    filters = {k: request.GET.get(k, "") for k in PLAN_FILTERS}
+    clean = {k: v for k, v in filters.items()
+             if v and (k not in ("school", "student_id") or v.isdigit())
+             and (k != "state" or v in dict(PLAN_STATES))}
+    qs = selectors.plans(request.user, clean)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(p, selectors.next_review_due(p, p.last_review_on)) for p in page]
+    schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
+                   .order_by("code")[:301])
+    if len(schools) > 300:
+        schools = []
+    return render(request, "iep/plan_list.html", {
+        "page": page, "rows": rows, "filters": filters, "schools": schools, "states": PLAN_STATES,
+        "years": SchoolYear.objects.order_by("-start_year")[:6], "can_create": has_perm(request.user, "iep.edit"),
+    })
+
+
+@permission_required("iep.edit")
+def plan_create(request):
+    sid = request.GET.get("student", "")
+    year = SchoolYear.current(services.today())
+    wanted = request.POST.get("school_year") or request.GET.get("school_year") or ""
+    if wanted:  # a plan for another school year than the current one (e.g. the next one, or one missed)
+        year = SchoolYear.objects.filter(start_year=int(wanted[:4])).first() if wanted[:4].isdigit() else None
+        if year is None or year.name != wanted:
+            raise Http404
+    if not sid.isdigit():
+        q = request.GET.get("q", "").strip()
+        students = (Student.objects.visible_to(request.user, "iep.edit")
+                    .filter(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)
+                    .select_related("school", "school_class"))
+        if year is not None:
+            students = students.exclude(iep_plans__school_year=year)
+        if q:
+            students = students.filter(Q(name__contains=q) | Q(student_number=q.upper()))
+        return render(request, "iep/plan_pick.html", {"q": q, "year": year,
+                                                      "students": students.order_by("grade", "name", "id")[:50]})
+    student = get_visible_or_404(Student.objects.select_related("school", "school_class"), request.user, int(sid),
+                                 "iep.edit")
+    initial = {"start_date": year.start_date if year else None, "end_date": year.end_date if year else None,
+               "baseline_collected_by": request.user.display_name}
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.plan_create(actor=request.user, student=student, school_year=year, **form.plan_fields())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Plan drafted. Add the long-term goals and their short-term goals."))
+            return redirect("iep:detail", pk=p.pk)
+    return render(request, "iep/plan_form.html", {"form": form, "student": student, "year": year,
+                                                  "title": _("New individual education plan")})
+
+
+def _progress_series(plan) -> list[dict]:
+    """The data of the progress charts (IEP-3): per goal, the review dates and the percentage (or the attainment
+    as 100 / 50 / 0 when no percentage was given)."""
+    as_pct = {"yes": 100, "partly": 50, "no": 0}
+    out = []
+    for g in selectors.progress(plan):
+        pts = [{"date": p["date"].isoformat(), "value": p["percentage"] if p["percentage"] is not None
+                else as_pct.get(p["attained"]), "attained": p["attained"]} for p in g["points"]]
+        out.append({"goal_id": g["goal_id"], "code": g["code"], "label": g["target_behaviour"][:30], "points": pts})
+    return out
+
+
+@permission_required("iep.view")
+def plan_detail(request, pk):
+    p = _plan(request, pk)
+    services.view_recorded(actor=request.user, plan=p)
+    user = request.user
+    goals = list(p.goals.all().order_by("position", "id"))
+    active = [g for g in goals if g.active]
+    codes = selectors.goal_codes(goals)
+    for g in goals:
+        g.code = selectors.code_label(codes[g.pk])
+    tree = [(g, [c for c in active if c.parent_id == g.pk]) for g in active if g.kind == Goal.LONG]
+    retired = [g for g in goals if not g.active]
+    editable = can(user, "iep.edit", p)
+    reviews = list(p.reviews.select_related("reviewer").prefetch_related("attainments").order_by("-review_date",
+                                                                                                 "-id"))
+    for r in reviews:
+        r.rows = [(codes.get(a.goal_id) and selectors.code_label(codes[a.goal_id]), a) for a in r.attainments.all()]
+    versions = list(p.versions.select_related("created_by").defer("snapshot_json"))
+    events = [(e, services.STATES.get(e.from_state, e.from_state), services.STATES.get(e.to_state, e.to_state))
+              for e in p.events.select_related("actor")]
+    return render(request, "iep/plan_detail.html", {
+        "p": p, "s": p.student, "tree": tree, "retired": retired, "reviews": reviews, "versions": versions,
+        "events": events, "responses": list(p.responses.select_related("responded_by")),
+        "steps": services.allowed_steps(user, p),
+        "missing": services.missing_for_review(p) if p.state == "draft" and editable else [],
+        "can_edit": editable and p.state == "draft", "can_amend": editable and p.state == "in_force",
+        "can_review": editable and p.state == "in_force",
+        "can_comment": p.state == "in_review" and can(user, "iep.comment", p),
+        "can_respond": p.state == "in_force" and can(user, "iep.respond", p),
+        "next_review": selectors.next_review_due(p, p.last_review_on), "today": services.today(),
+        "roles": dict(PARTICIPANT_ROLES), "domains": dict(DOMAINS), "measurements": dict(MEASUREMENTS),
+        "progress": _progress_series(p), "response_form": ResponseForm(),
+        "is_staff_view": has_perm(user, "iep.edit") or has_perm(user, "iep.approve"),
+    })
+
+
+def _editable_plan(request, pk):
+    """The plan for a draft-editing page: 404 out of scope, 403 without iep.edit on it."""
+    p = _plan(request, pk)
+    if not can(request.user, "iep.edit", p):
+        return p, forbidden(request)
+    return p, None
+
+
+@permission_required("iep.view")
+def plan_edit(request, pk):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    if p.state != "draft":
+        messages.error(request, str(services.DRAFT_ONLY))
+        return redirect("iep:detail", pk=p.pk)
+    initial = {f: getattr(p, f) for f in services.PLAN_FIELDS}
+    initial["version"] = p.version
+    form = PlanForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(actor=request.user, plan=p, version=form.cleaned_data.get("version"),
+                                 **form.plan_fields())
+        except VersionConflict as exc:
+            conflict = exc.message
+            form.add_error(None, str(exc.message))
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect("iep:detail", pk=p.pk)
+    return render(request, "iep/plan_form.html", {"form": form, "student": p.student, "p": p, "year": p.school_year,
+                                                  "title": _("Edit the draft plan")},
+                  status=409 if conflict else 200)
+
+
+@permission_required("iep.view")
+def goal_add(request, pk):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    parent = None
+    pid = request.GET.get("parent", "")
+    if pid.isdigit():
+        parent = p.goals.filter(pk=int(pid), kind=Goal.LONG, retired_in_revision__isnull=True).first()
+        if parent is None:
+            raise Http404
+    form = GoalForm(request.POST or None, kinds=services.training_kinds(p.school), short=parent is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_add(actor=request.user, plan=p, parent_id=parent.pk if parent else None,
+                              **form.goal_fields())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Goal added."))
+            return redirect("iep:detail", pk=p.pk)
+    title = _("New short-term goal") if parent else _("New long-term goal")
+    return render(request, "iep/goal_form.html", {"form": form, "p": p, "parent": parent, "title": title})
+
+
+@permission_required("iep.view")
+def goal_edit(request, pk, goal_id):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    g = p.goals.select_related("parent").filter(pk=goal_id).first()
+    if g is None:
+        raise Http404
+    g.plan = p
+    initial = {f: getattr(g, f) for f in services.GOAL_FIELDS}
+    initial["version"] = g.version
+    form = GoalForm(request.POST or None, initial=initial, kinds=services.training_kinds(p.school),
+                    short=g.kind == Goal.SHORT)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(actor=request.user, goal=g, version=form.cleaned_data.get("version"),
+                                 **form.goal_fields())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect("iep:detail", pk=p.pk)
+    return render(request, "iep/goal_form.html", {"form": form, "p": p, "parent": g.parent, "goal": g,
+                                                  "title": _("Edit goal")})
+
+
+@require_POST
+@permission_required("iep.view")
+def goal_delete(request, pk, goal_id):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    g = p.goals.filter(pk=goal_id).first()
+    if g is None:
+        raise Http404
+    g.plan = p
+    try:
+        services.goal_delete(actor=request.user, goal=g)
+    except PermissionDenied:
+        return forbidden(request)
+    except DomainError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Goal removed."))
+    return redirect("iep:detail", pk=p.pk)
+
+
+@require_POST
+@permission_required("iep.view")
+def plan_transition(request, pk):
+    p = _plan(request, pk)
+    if not any(has_perm(request.user, perm) for perm in services.WORKFLOW_PERMS):
+        return forbidden(request)
+    to = request.POST.get("to", "")
+    version = request.POST.get("version", "")
+    try:
+        services.transition(actor=request.user, plan=p, to=to, note=request.POST.get("note", ""),
+                            version=int(version) if version.isdigit() else None)
+    except PermissionDenied:
+        return forbidden(request)
+    except DomainError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("The plan is now “%(state)s”.") % {"state": services.STATES.get(to, to)})
+    return redirect("iep:detail", pk=p.pk)
+
+
+@require_POST
+@permission_required("iep.view")
+def plan_comment(request, pk):
+    p = _plan(request, pk)
+    if not has_perm(request.user, "iep.comment"):
+        return forbidden(request)
+    try:
+        services.plan_comment(actor=request.user, plan=p, note=request.POST.get("note", ""))
+    except PermissionDenied:
+        return forbidden(request)
+    except DomainError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Comment added to the timeline."))
+    return redirect("iep:detail", pk=p.pk)
+
+
+@require_POST
+@permission_required("iep.view")
+def plan_respond(request, pk):
+    p = _plan(request, pk)
+    if not has_perm(request.user, "iep.respond"):
+        return forbidden(request)
+    try:
+        services.plan_respond(actor=request.user, plan=p, answer=request.POST.get("answer", ""),
+                              comment=request.POST.get("comment", ""))
+    except PermissionDenied:
+        return forbidden(request)
+    except DomainError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Your answer is recorded."))
+    return redirect("iep:detail", pk=p.pk)
+
+
+@permission_required("iep.view")
+def plan_amend(request, pk):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    if p.state != "in_force":
+        messages.error(request, _("Only a plan in force is amended; a draft is edited directly."))
+        return redirect("iep:detail", pk=p.pk)
+    goals = list(p.goals.filter(retired_in_revision__isnull=True).order_by("position", "id"))
+    codes = selectors.goal_codes(goals)
+    for g in goals:
+        g.code = selectors.code_label(codes[g.pk])
+    goals.sort(key=lambda g: codes[g.pk])
+    initial = {f: getattr(p, f) for f in services.PLAN_FIELDS}
+    initial["version"] = p.version
+    form = AmendForm(request.POST or None, initial=initial, goals=goals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_amend(actor=request.user, plan=p, reason=form.cleaned_data["reason"],
+                                version=form.cleaned_data.get("version"), goals=form.goal_tree(),
+                                **form.plan_fields())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Amendment recorded as revision %(n)d; the earlier version is kept.")
+                             % {"n": p.revision + 1})
+            return redirect("iep:detail", pk=p.pk)
+    return render(request, "iep/plan_amend.html", {"form": form, "p": p, "title": _("Amend the plan")})
+
+
+def _path_label(path: str, goal_codes: dict) -> str:
+    """"plan.meeting_date" → "team meeting date"; "goals.12.target_level" → "Goal 1.2 · target level"."""
+    parts = path.split(".")
+    if parts[0] == "plan":
+        try:
+            return str(Plan._meta.get_field(parts[1]).verbose_name)
+        except Exception:  # noqa: BLE001 - an unknown key is shown as it is
+            return parts[1]
+    if parts[0] == "goals" and len(parts) == 3:
+        field = parts[2]
+        try:
+            label = str(Goal._meta.get_field(field).verbose_name)
+        except Exception:  # noqa: BLE001
+            label = field
+        return f"{_('Goal')} {goal_codes.get(parts[1], '#' + parts[1])} · {label}"
+    return path
+
+
+def _snap_codes(*snaps) -> dict:
+    out = {}
+    for snap in snaps:
+        for i, g in enumerate(snap.get("goals") or [], start=1):
+            out.setdefault(str(g["id"]), str(g.get("position", i)))
+            for j, c in enumerate(g.get("short_term") or [], start=1):
+                out.setdefault(str(c["id"]), f"{g.get('position', i)}.{c.get('position', j)}")
+    return out
+
+
+def _show(v):
+    if v in (None, ""):
+        return "—"
+    if isinstance(v, list):
+        return "、".join(f"{x.get('name')}（{dict(PARTICIPANT_ROLES).get(x.get('role'), x.get('role'))}）"
+                        if isinstance(x, dict) else str(x) for x in v)
+    return str(v)
+
+
+@permission_required("iep.view")
+def plan_version(request, pk, number):
+    """One revision's contents, compared with another (default: the revision before): a side-by-side table of
+    what changed, then the full contents of both."""
+    p = _plan(request, pk)
+    versions = list(p.versions.select_related("created_by").defer("snapshot_json"))
+    numbers = [v.number for v in versions]
+    if number not in numbers:
+        raise Http404
+    raw = request.GET.get("compare_to", "")
+    other = int(raw) if raw.isdigit() else (number - 1 if number - 1 in numbers else None)
+    if other is not None and other not in numbers:
+        raise Http404
+    full = {v.number: v for v in p.versions.filter(number__in=[n for n in (number, other) if n is not None])}
+    snap = full[number].snapshot
+    other_snap = full[other].snapshot if other is not None else None
+    codes = _snap_codes(snap, other_snap or {})
+    changes = []
+    if other_snap is not None:
+        older, newer = (other_snap, snap) if other < number else (snap, other_snap)
+        for ch in services.compare(older, newer):
+            changes.append({"label": _path_label(ch["path"], codes), "from": _show(ch["from"]),
+                            "to": _show(ch["to"]), "path": ch["path"]})
+    left_n, right_n = (other, number) if other is not None and other < number else (number, other)
+    return render(request, "iep/plan_version.html", {
+        "p": p, "number": number, "other": other, "versions": versions, "changes": changes,
+        "left": left_n, "right": right_n,
+        "snap": _snapshot_view(snap), "other_snap": _snapshot_view(other_snap) if other_snap else None,
+        "meta": next(v for v in versions if v.number == number),
+    })
+
+
+def _snapshot_view(snap: dict) -> dict:
+    plan = snap.get("plan") or {}
+    rows = [(str(Plan._meta.get_field(k).verbose_name), _show(v)) for k, v in plan.items()]
+    goals = []
+    for g in snap.get("goals") or []:
+        goals.append({"code": str(g.get("position")), "text": g.get("target_behaviour"),
+                      "short": [{"code": f"{g.get('position')}.{c.get('position')}", "text": c.get("target_behaviour"),
+                                 "target_level": c.get("target_level"), "criterion": c.get("mastery_criterion")}
+                                for c in g.get("short_term") or []]})
+    return {"revision": snap.get("revision"), "rows": rows, "goals": goals}
+
+
+@permission_required("iep.view")
+def plan_review(request, pk):
+    p, refused = _editable_plan(request, pk)
+    if refused:
+        return refused
+    if p.state != "in_force":
+        messages.error(request, _("Only a plan in force is reviewed."))
+        return redirect("iep:detail", pk=p.pk)
+    goals = list(p.goals.filter(retired_in_revision__isnull=True))
+    codes = selectors.goal_codes(goals)
+    goals.sort(key=lambda g: codes[g.pk])
+    for g in goals:
+        g.code = selectors.code_label(codes[g.pk])
+    form = ReviewForm(request.POST or None, goals=goals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_record(actor=request.user, plan=p, review_date=form.cleaned_data["review_date"],
+                                   evidence=form.cleaned_data["evidence"], summary=form.cleaned_data["summary"],
+                                   attainments=form.attainments())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Review recorded."))
+            return redirect("iep:detail", pk=p.pk)
+    return render(request, "iep/plan_review.html", {"form": form, "p": p, "title": _("Record a review")})
+
+
+@permission_required("iep.view")
+def plan_document(request, pk):
+    """IEP-9: the plan as a Word document (audited like every view of the plan)."""
+    p = _plan(request, pk)
+    services.view_recorded(actor=request.user, plan=p)
+    resp = HttpResponse(documents.plan_docx(p),
+                        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    resp["Content-Disposition"] = f'attachment; filename="iep-{p.pk}-{p.school_year.name}.docx"'
+    return resp
+
+
+@permission_required("iep.view")
+def plan_print(request, pk):
+    """IEP-9: the same contents as the Word document, as clean HTML for printing."""
+    p = _plan(request, pk)
+    services.view_recorded(actor=request.user, plan=p)
+    return render(request, "iep/plan_print.html", documents.plan_contents(p))
+
+
+# --- sessions -----------------------------------------------------------------------------------------------
+def _caseload(user):
+    """The students a teacher logs sessions for: in inclusion, in the user's iep.edit scope (a class teacher:
+    their class; a resource teacher: the school)."""
+    return (Student.objects.visible_to(user, "iep.edit")
+            .filter(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)
+            .select_related("school", "school_class").order_by("school_id", "grade", "school_class_id", "name",
+                                                               "id")[:CASELOAD_LIMIT])
+
+
+@permission_required("iep.edit")
+def session_log(request):
+    """The phone form (IEP-5): a few taps — students preselected, today, 1 hour, kind, outcome."""
+    caseload = list(_caseload(request.user))
+    pre = [x for x in request.GET.getlist("student") if x.isdigit()]
+    if not pre and len(caseload) == 1:
+        pre = [str(caseload[0].pk)]
+    school = caseload[0].school if caseload else None
+    kinds = _kinds(school) if school else [(INDIVIDUAL_TUTORING, _("Individual tutoring"))]
+    form = SessionLogForm(request.POST or None, students=caseload, kinds=kinds,
+                          initial={"students": pre, "kind": INDIVIDUAL_TUTORING, "hours": 1,
+                                   "teacher_name": request.user.display_name})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            s = sessions.session_log(actor=request.user, student_ids=[int(i) for i in d["students"]], date=d["date"],
+                                     hours=d["hours"], kind=d["kind"], teacher_name=d["teacher_name"],
+                                     outcome=d["outcome"], cancel_reason=d["cancel_reason"], notes=d["notes"])
+        except DomainError as exc:
+            for e in exc.errors:
+                if (e.get("field") or "").startswith("student_ids"):
+                    e["field"] = "students"
+            _apply_errors(form, exc)
+        else:
+            names = "、".join(a.student.name for a in s.attendances.select_related("student"))
+            hours = f"{s.hours.normalize():f}"
+            messages.success(request, _("Session saved: %(names)s, %(hours)s h.") % {"names": names, "hours": hours})
+            query = "&".join(f"student={i}" for i in d["students"])
+            return redirect(f"{request.path}?{query}")
+    recent = (Session.objects.visible_to(request.user).filter(logged_by=request.user)
+              .prefetch_related("attendances__student").order_by("-created_at")[:5])
+    return render(request, "iep/session_log.html", {"form": form, "caseload": caseload, "recent": recent,
+                                                    "kind_label": dict(kinds)})
+
+
+@permission_required("iep.view")
+def session_list(request):
+    filters = {k: request.GET.get(k, "") for k in SESSION_FILTERS}
+    qs = Session.objects.visible_to(request.user)
+    student = None
+    if filters["student_id"].isdigit():
+        student = _student(request, int(filters["student_id"]))
+        qs = qs.filter(pk__in=Session.objects.filter(attendances__student_id=student.pk).values("pk"))
+    for key, lookup in (("date_from", "date__gte"), ("date_to", "date__lte")):
+        d = parse_date(filters[key]) if filters[key] else None
+        if d:
+            qs = qs.filter(**{lookup: d})
+    if filters["outcome"]:
+        qs = qs.filter(outcome=filters["outcome"])
+    qs = qs.select_related("school").prefetch_related("attendances__student").order_by("-date", "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    visible = set(Student.objects.visible_to(request.user, "iep.view")
+                  .filter(pk__in={a.student_id for s in page for a in s.attendances.all()})
+                  .values_list("pk", flat=True))
+    rows = [(s, [a.student for a in s.attendances.all() if a.student_id in visible], _kind_label(s.kind))
+            for s in page]
+    return render(request, "iep/session_list.html", {
+        "page": page, "rows": rows, "filters": filters, "student": student,
+        "outcomes": Session._meta.get_field("outcome").choices, "can_log": has_perm(request.user, "iep.edit"),
+    })
+
+
+@permission_required("iep.view")
+def session_correct(request, pk):
+    s = get_visible_or_404(Session.objects.select_related("school"), request.user, pk)
+    if not can(request.user, "iep.edit", s):
+        return forbidden(request)
+    v = sessions.values_of(s)
+    kinds = _kinds(s.school)
+    if s.kind not in dict(kinds):
+        kinds.append((s.kind, s.kind))
+    form = SessionCorrectionForm(request.POST or None, kinds=kinds, initial={
+        "version": s.version, "date": s.date, "hours": s.hours, "kind": s.kind, "teacher_name": s.teacher_name,
+        "outcome": s.outcome, "cancel_reason": s.cancel_reason, "notes": s.notes})
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        reason, version = d.pop("reason"), d.pop("version")
+        try:
+            sessions.session_correct(actor=request.user, session=s, reason=reason, version=version, **d)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Correction recorded; the original values are kept."))
+            return redirect("iep:session_correct", pk=s.pk)
+    students = Student.objects.filter(pk__in=v["student_ids"]).visible_to(request.user, "iep.view")
+    return render(request, "iep/session_correct.html", {
+        "form": form, "s": s, "students": students, "kind_label": _kind_label(s.kind),
+        "corrections": s.corrections.select_related("corrected_by"), "title": _("Correct a session")})
+
+
+# --- weekly hours and the below-minimum list ----------------------------------------------------------------
+@permission_required("iep.view")
+def student_weekly(request, pk):
+    student = _student(request, pk)
+    terms = list(Term.objects.select_related("school_year").order_by("-start_date")[:6])
+    raw = request.GET.get("term", "")
+    term = next((t for t in terms if str(t.pk) == raw), None) if raw.isdigit() else selectors.current_term()
+    if raw.isdigit() and term is None:
+        term = Term.objects.select_related("school_year").filter(pk=int(raw)).first()
+    weeks = selectors.weekly_hours(student, term) if term else []
+    past = [w for w in weeks if not w["upcoming"]]
+    return render(request, "iep/student_weekly.html", {
+        "student": student, "term": term, "terms": terms, "weeks": weeks,
+        "met_count": sum(1 for w in past if w["met"]), "past_count": len(past),
+        "minimum": selectors.policy.value(student.school, selectors.MINIMUM),
+        "this_week": sessions.week_start(services.today()),
+        "can_log": can(request.user, "iep.edit", student),
+    })
+
+
+BELOW_LIMIT = 200
+
+
+@permission_required("iep.view")
+def below_minimum(request):
+    """The school's or district's students below the weekly minimum this week and last week (IEP-5)."""
+    filters = {k: request.GET.get(k, "") for k in ("school", "region")}
+    clean = {k: v for k, v in filters.items() if v.isdigit()}
+    if "region" in clean and not Region.objects.visible_to(request.user).filter(pk=clean["region"]).exists():
+        raise Http404
+    monday = sessions.week_start(services.today())
+    weeks = []
+    for label, week in ((_("This week"), monday), (_("Last week"), monday - timedelta(days=7))):
+        result = selectors.below_minimum(request.user, week, clean)
+        rows = list(result.students[:BELOW_LIMIT])
+        for s in rows:
+            s.shortfall = s.minimum - s.delivered_hours
+        weeks.append({"label": label, "week_start": result.week_start, "school_days": result.school_days,
+                      "rows": rows, "count": result.students.count() if len(rows) >= BELOW_LIMIT else len(rows)})
+    schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
+                   .order_by("code")[:301])
+    regions = []
+    if len(schools) > 300:
+        schools = []
+        regions = Region.objects.visible_to(request.user).filter(level=Region.DISTRICT).only("id", "name")
+    return render(request, "iep/below_minimum.html", {"weeks": weeks, "filters": filters, "schools": schools,
+                                                      "regions": regions, "limit": BELOW_LIMIT})
+
+
+# --- the student's support records (IEP-6..IEP-8) -----------------------------------------------------------
+def _support_context(request, student, **forms):
+    user = request.user
+    editable = can(user, "iep.edit", student)
+    year_terms = Term.objects.select_related("school_year").filter(start_date__lte=services.today()) \
+        .order_by("-start_date")[:4]
+    plans = list(Plan.objects.visible_to(user).filter(student=student).select_related("school_year")
+                 .order_by("-school_year__start_year"))
+    ctx = {
+        "student": student, "plans": plans, "can_edit": editable,
+        "evaluations": Evaluation.objects.visible_to(user).filter(student=student)
+        .select_related("term__school_year").prefetch_related("scores"),
+        "peers": PeerSupport.objects.visible_to(user).filter(student=student),
+        "aids": AidIssue.objects.visible_to(user).filter(student=student),
+        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(terms=year_terms, initial={
+            "evaluator_name": user.display_name}),
+        "peer_form": forms.get("peer_form") or PeerSupportForm(initial={"starts_on": services.today()}),
+        "aid_form": forms.get("aid_form") or AidForm(initial={"issued_on": services.today()}),
+        "open": forms.get("open", ""),
+    }
+    return ctx
+
+
+@permission_required("iep.view")
+def student_support(request, pk):
+    student = _student(request, pk)
+    return render(request, "iep/student_support.html", _support_context(request, student))
+
+
+def _support_write(request, pk):
+    student = _student(request, pk)
+    if not can(request.user, "iep.edit", student):
+        return student, forbidden(request)
+    return student, None
+
+
+@require_POST
+@permission_required("iep.view")
+def support_evaluation(request, pk):
+    student, refused = _support_write(request, pk)
+    if refused:
+        return refused
+    terms = Term.objects.select_related("school_year").filter(start_date__lte=services.today()) \
+        .order_by("-start_date")[:4]
+    form = EvaluationForm(request.POST, terms=terms)
+    if form.is_valid():
+        d = form.cleaned_data
+        term = Term.objects.select_related("school_year").filter(pk=int(d["term"])).first()
+        try:
+            support.evaluation_record(actor=request.user, student=student, term=term,
+                                      evaluated_on=d["evaluated_on"], evaluator_name=d["evaluator_name"],
+                                      dimensions=form.dimensions(), summary=d["summary"])
+        except DomainError as exc:
+            for e in exc.errors:
+                f = e.get("field") or ""
+                if f.startswith("dimensions["):
+                    i, _sep, rest = f[len("dimensions["):].partition("].")
+                    from suiban.iep.models import DIMENSIONS
+
+                    if i.isdigit() and int(i) < len(DIMENSIONS):
+                        e["field"] = f"d_{DIMENSIONS[int(i)][0]}_{rest}"
+                elif f == "term_id":
+                    e["field"] = "term"
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Term evaluation recorded."))
+            return redirect("iep:student_support", pk=student.pk)
+    return render(request, "iep/student_support.html",
+                  _support_context(request, student, evaluation_form=form, open="evaluation"), status=422)
+
+
+@require_POST
+@permission_required("iep.view")
+def support_peer(request, pk):
+    student, refused = _support_write(request, pk)
+    if refused:
+        return refused
+    form = PeerSupportForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            support.peer_support_create(actor=request.user, student=student, mode=d["mode"], peers=form.peer_list(),
+                                        starts_on=d["starts_on"], ends_on=d["ends_on"], notes=d["notes"])
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Peer support recorded."))
+            return redirect("iep:student_support", pk=student.pk)
+    return render(request, "iep/student_support.html",
+                  _support_context(request, student, peer_form=form, open="peer"), status=422)
+
+
+@require_POST
+@permission_required("iep.view")
+def support_aid(request, pk):
+    student, refused = _support_write(request, pk)
+    if refused:
+        return refused
+    form = AidForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            support.aid_issue(actor=request.user, student=student, item=d["item"], kind=d["kind"],
+                              issued_on=d["issued_on"], returned_on=d["returned_on"], notes=d["notes"])
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Aid recorded."))
+            return redirect("iep:student_support", pk=student.pk)
+    return render(request, "iep/student_support.html",
+                  _support_context(request, student, aid_form=form, open="aid"), status=422)
+
+
+@require_POST
+@permission_required("iep.view")
+def support_aid_return(request, pk, aid_id):
+    student, refused = _support_write(request, pk)
+    if refused:
+        return refused
+    aid = AidIssue.objects.visible_to(request.user).filter(pk=aid_id, student=student).first()
+    if aid is None:
+        raise Http404
+    try:
+        support.aid_return(actor=request.user, aid=aid, returned_on=parse_date(request.POST.get("returned_on", ""))
+                           or services.today())
+    except PermissionDenied:
+        return forbidden(request)
+    except DomainError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Return recorded."))
+    return redirect("iep:student_support", pk=student.pk)
+
