@@ -30,6 +30,9 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "detail": (100, "p95 ≤ 100 ms"),
     "export": (2000, "p95 ≤ 2 s"),
     "import": (10000, "p95 ≤ 10 s"),
+    "weekly district": (200, "p95 ≤ 200 ms and ≤ 3× bare SQL"),
+    "weekly province": (3000, "p95 ≤ 3 s and ≤ 3× bare SQL"),
+    "log": (50, "p95 ≤ 50 ms"),
 }
 LIST_RATIO_MAX = 3.0
 SCALE_USERS = ("scale_province", "scale_district", "scale_school")
@@ -46,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--import-rows", type=int, default=5000)
     p.add_argument("--budget", type=float, default=120.0,
                    help="seconds per benchmark after which repetitions stop (at least one is measured)")
+    p.add_argument("--iep-attendances", type=int, default=5_000_000,
+                   help="session-attendance rows of generate_iep_scale (if the IEP data are absent)")
     p.add_argument("--only", default="", help="run only benchmarks whose name contains this text")
     p.add_argument("--no-write", action="store_true", help="do not write bench/results files")
     return p.parse_args(argv)
@@ -135,6 +140,16 @@ def prepare(args, log):
         info["generate_scale"] = {"seconds": round(time.perf_counter() - t, 1), "counts": result["counts"],
                                   "stages_s": result["timings"], "fingerprint": result["fingerprint"]}
         log(f"generate_scale: {info['generate_scale']['seconds']} s")
+    if "iep" in args.only.lower() or not args.only:
+        from suiban.iep import scale as iep_scale
+
+        if all(iep_scale.present().values()):
+            log("Generated individual education found; reusing it.")
+        else:
+            log(f"Generating individual education ({args.iep_attendances:,} attendance rows, seed {args.seed}) …")
+            result = iep_scale.generate(seed=args.seed, attendances=args.iep_attendances, log=log)
+            info["generate_iep_scale"] = {"seconds": result["elapsed"], "counts": result["counts"],
+                                          "stages_s": result["timings"], "fingerprint": result["fingerprint"]}
     if connection.vendor == "postgresql":
         t = time.perf_counter()
         with connection.cursor() as cur:
@@ -189,7 +204,7 @@ def bench_get(name, kind, client, path, args, *, username, repeat=None, warmup=N
     return dict(row, status="ok", **summary(samples))
 
 
-def bare_sql(client, path, args):
+def bare_sql(client, path, args, tables=None):
     """The bare SQL that returns the same page, re-timed raw: the queries on the students table the endpoint
     runs to answer {"count", "items"} — the COUNT(*) and the SELECT … LIMIT of the page (with the same scope
     filter and order). The ratio compares the endpoint with them; the page SELECT alone is reported too."""
@@ -198,19 +213,20 @@ def bare_sql(client, path, args):
 
     from suiban.students.models import Student
 
-    table = Student._meta.db_table
+    tables = tables or [Student._meta.db_table]
     with CaptureQueriesContext(connection) as ctx:
         resp = client.get(path)
     if resp.status_code != 200:
         return None
     selects = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-    paged = [q for q in selects if table in q["sql"] and "LIMIT" in q["sql"].upper()]
+    mine = [q for q in selects if any(t in q["sql"] for t in tables)]
+    paged = [q for q in mine if "LIMIT" in q["sql"].upper()]
     chosen = max(paged or selects, key=lambda q: float(q["time"]), default=None)
     if chosen is None:
         return None
     sql = chosen["sql"]
 
-    page_queries = [q for q in selects if table in q["sql"]]
+    page_queries = mine
 
     def run():
         with connection.cursor() as cur:
@@ -237,10 +253,10 @@ def bare_sql(client, path, args):
             "all_selects_p95_ms": summary(all_samples)["p95_ms"], **summary(samples)}
 
 
-def bench_list(name, client, path, args, *, username):
-    row = bench_get(name, "list", client, path, args, username=username)
+def bench_list(name, client, path, args, *, username, kind="list", tables=None):
+    row = bench_get(name, kind, client, path, args, username=username)
     if row["status"] == "ok":
-        bare = bare_sql(client, path, args)
+        bare = bare_sql(client, path, args, tables)
         if bare:
             row["bare_sql_p95_ms"] = bare["p95_ms"]
             row["bare_sql_median_ms"] = bare["median_ms"]
@@ -423,7 +439,7 @@ def verdict(row):
     if target is None:
         return "—"
     ok = row["p95_ms"] <= target[0]
-    if row["kind"] == "list" and "ratio" in row:
+    if (row["kind"] == "list" or row["kind"].startswith("weekly")) and "ratio" in row:
         ok = ok and row["ratio"] <= LIST_RATIO_MAX
     return "PASS" if ok else "FAIL"
 
@@ -475,9 +491,110 @@ def run_benchmarks(args, log):
     if want("import"):
         log(f"… import {args.import_rows} rows")
         rows.append(bench_import(api["scale_province"], args, username="scale_province"))
+    rows += iep_benchmarks(args, log, u, api, pages, want)
     for r in rows:
         r["result"] = verdict(r)
     return rows
+
+
+def iep_benchmarks(args, log, u, api, pages, want):
+    """Individual education (issue 4) on the data of generate_iep_scale: the weekly below-minimum list (district
+    and province), a plan's page and API detail, and logging a session (each POST rolled back)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from suiban.demo import scale
+    from suiban.iep.models import WeeklyHours
+    from suiban.iep.selectors import current_term
+    from suiban.iep.sessions import week_start
+    from suiban.org.models import Region
+    from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
+
+    rows = []
+    tables = [WeeklyHours._meta.db_table, Student._meta.db_table]
+    monday = week_start(timezone.localdate())
+    district = Region.objects.filter(pk__in=u["scale_district"].role_assignments.filter(region__isnull=False)
+                                     .values("region_id")).first()
+    province = Region.objects.get(code=scale.PROVINCE_CODE)
+    for who, region, kind in (("scale_district", district, "weekly district"),
+                              ("scale_province", province, "weekly province")):
+        name = f"IEP below-minimum list ({'district' if who == 'scale_district' else 'province'})"
+        if want(name):
+            log(f"… {name} as {who}")
+            path = f"/api/v1/sessions/below-minimum?week={monday.isoformat()}&region={region.pk}"
+            rows.append(bench_list(name, api[who], path, args, username=who, kind=kind, tables=tables))
+    from suiban.iep.models import Plan
+
+    plan_ids = list(Plan.objects.visible_to(u["scale_district"]).filter(state="in_force").order_by("id")
+                    .values_list("id", flat=True)[:30])
+    for name, client, tpl in (("IEP page /iep/{id}/", pages["scale_district"], "/iep/{}/"),
+                              ("IEP API plan detail", api["scale_district"], "/api/v1/ieps/{}")):
+        if want(name) and plan_ids:
+            log(f"… {name}")
+            it = iter(plan_ids * 100)
+
+            class Cycling:  # a different plan on every request
+                def get(self, _path, _client=client, _tpl=tpl, _it=it):
+                    return _client.get(_tpl.format(next(_it)))
+
+            row = bench_get(name, "detail", Cycling(), tpl.format(plan_ids[0]), args, username="scale_district")
+            row["path"] = tpl.replace("{}", "{id}")
+            rows.append(row)
+    name = "IEP API log session"
+    if want(name):
+        log(f"… {name}")
+        rows.append(bench_log_session(api["scale_school"], u["scale_school"], args, current_term, transaction,
+                                      INCLUSION_PLACEMENTS, ACTIVE_STATUSES))
+    return rows
+
+
+def bench_log_session(client, user, args, current_term, transaction, placements, statuses):
+    from django.utils import timezone
+
+    from suiban.students.models import Student
+
+    path = "/api/v1/sessions"
+    row = {"name": "IEP API log session", "kind": "log", "user": "scale_school", "path": f"POST {path}"}
+    if not route_exists(path):
+        return dict(row, status="not available", note="no route")
+    ids = list(Student.objects.visible_to(user, "iep.edit").filter(placement__in=placements, status__in=statuses)
+               .order_by("id").values_list("id", flat=True)[:20])
+    if not ids:
+        return dict(row, status="error", note="no student in inclusion in scale_school's scope")
+    day = timezone.localdate()
+    term = current_term(day)
+    day = min(day, term.end_date) if term else day
+    while day.weekday() > 4:
+        day -= timedelta(days=1)
+    it = iter(ids * 1000)
+    answers = []
+
+    class Rollback(Exception):
+        pass
+
+    def call():
+        # Each POST runs in a transaction that is rolled back: the data set stays as generated.
+        body = {"student_ids": [next(it)], "date": day.isoformat(), "hours": "1", "kind": "individual_tutoring",
+                "teacher_name": "基准教师", "notes": "基准测试"}
+        try:
+            with transaction.atomic():
+                answers.append(client.post(path, json.dumps(body), content_type="application/json"))
+                raise Rollback
+        except Rollback:
+            pass
+        r = answers[-1]
+        if r.status_code in (404, 405, 501):
+            raise NotAvailable(f"HTTP {r.status_code}")
+        if r.status_code != 201:
+            raise Failed(f"HTTP {r.status_code}: {r.content[:300].decode('utf-8', 'replace')}")
+
+    try:
+        samples = measure(call, repeat=args.repeat, warmup=args.warmup, budget=args.budget)
+    except NotAvailable as exc:
+        return dict(row, status="not available", note=str(exc))
+    except Failed as exc:
+        return dict(row, status="error", note=str(exc)[:600])
+    return dict(row, status="ok", **summary(samples))
 
 
 # --- reporting ---------------------------------------------------------------------------------------
@@ -485,14 +602,22 @@ def fmt(v):
     return "" if v is None else (f"{v:,.1f}" if isinstance(v, float) else str(v))
 
 
+def _tables(row):
+    return "summary and students tables" if row["name"].startswith("IEP") else "students table"
+
+
 def markdown(rows, info):
-    lines = [f"# Students benchmarks — {info['date']}", "",
+    lines = [f"# {info.get('title', 'Students')} benchmarks — {info['date']}", "",
              f"Database: {info['database']} {info.get('server_version', '')}; "
              f"{info['students_in_province']:,} students in the generated province; Python {info['python']}, "
              f"Django {info['django']}, {info['cpus']} CPUs; commit {info.get('commit', '?')}.", ""]
     if "generate_scale" in info:
         g = info["generate_scale"]
         lines += [f"generate_scale ({', '.join(f'{v:,} {k}' for k, v in g['counts'].items())}): {g['seconds']} s.", ""]
+    if "generate_iep_scale" in info:
+        g = info["generate_iep_scale"]
+        lines += [f"generate_iep_scale ({', '.join(f'{v:,} {k}' for k, v in g['counts'].items())}): "
+                  f"{g['seconds']} s.", ""]
     lines += ["| benchmark | as | n | median ms | p95 ms | bare SQL p95 ms | ratio | target | result |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for r in rows:
@@ -504,7 +629,7 @@ def markdown(rows, info):
     notes += [f"- {r['name']}: {r['rows_in_scope']} rows in scope" for r in rows if "rows_in_scope" in r]
     notes += [f"- {r['name']}: answer {r['answer']}" for r in rows if "answer" in r]
     notes += [f"- {r['name']} ({r['user']}): {r['queries_per_request']} SQL queries per request; bare SQL = its "
-              f"{r['bare_queries']} queries on the students table (COUNT + page SELECT) re-run raw; the page SELECT "
+              f"{r['bare_queries']} queries on the {_tables(r)} (COUNT + page SELECT) re-run raw; the page SELECT "
               f"alone p95 {r['page_select_p95_ms']} ms; all its SELECTs (incl. auth and scope) p95 "
               f"{r['all_selects_p95_ms']} ms" for r in rows if "queries_per_request" in r]
     if notes:
@@ -544,13 +669,16 @@ def main(argv=None):
     info["students_in_province"] = Student.objects.filter(region_path__startswith=f"{scale.PROVINCE_CODE}/").count()
     info["args"] = vars(args)
     rows = run_benchmarks(args, log)
+    iep_only = bool(rows) and all(r["name"].startswith("IEP") for r in rows)
+    info["title"] = "Individual education" if iep_only else "Students"
     info["total_s"] = round(time.perf_counter() - started, 1)
     md = markdown(rows, info)
     print()
     print(md)
     if not args.no_write:
         RESULTS_DIR.mkdir(exist_ok=True)
-        stem = f"students-{info['date']}" + ("" if info["database"] == "postgresql" else f"-{info['database']}")
+        stem = f"{'iep' if iep_only else 'students'}-{info['date']}" + (
+            "" if info["database"] == "postgresql" else f"-{info['database']}")
         (RESULTS_DIR / f"{stem}.json").write_text(json.dumps({"info": info, "results": rows}, ensure_ascii=False,
                                                              indent=2, default=str) + "\n", encoding="utf-8")
         (RESULTS_DIR / f"{stem}.md").write_text(md, encoding="utf-8")
