@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from suiban.core import audit
-from suiban.core.errors import DomainError, VersionConflict, from_validation_error
 from suiban.core.errors import NotFound as NotFoundError
+from suiban.core.errors import VersionConflict, from_validation_error
 
 
 def validate(obj, exclude=None):
@@ -50,5 +50,3 @@ def update(obj, *, actor, action: str, version: int | None, fields: dict):
         audit.record(actor, action, locked, changes=changes)
         return locked
 
-
-__all__ = ["DomainError", "create", "update", "validate"]

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from suiban.accounts.models import User
-from suiban.org.models import Region, ResourceCentre, School, SchoolClass, SchoolYear, Term
+from suiban.org.models import Region, ResourceCentre, School, SchoolClass, Term
 
 
 def _profile_choices():
@@ -96,5 +96,3 @@ class TermForm(forms.ModelForm):
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
                    "end_date": forms.DateInput(attrs={"type": "date"})}
 
-
-__all__ = ["SchoolYear"]

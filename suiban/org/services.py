@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from suiban import policy
-from suiban.core import audit, services
+from suiban.core import services
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.scoping import can, has_perm
 from suiban.org.models import Region, ResourceCentre, School, SchoolClass, SchoolYear, Term
@@ -117,5 +117,3 @@ def class_update(*, actor, school_class, version, **fields):
     _in_scope(actor, "org.manage_classes", school_class, "school")
     return services.update(school_class, actor=actor, action="org.class.updated", version=version, fields=fields)
 
-
-__all__ = ["audit"]

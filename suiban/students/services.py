@@ -347,6 +347,9 @@ def propose_leaving_outcome(student: Student, *, today: date | None = None, crit
 
 
 def leaving_propose(*, actor, student: Student, criteria_met: bool | None = True) -> LeavingRecord:
+    # The school proposes; the year rollover (students.rollover) proposes for grade 9 (PL-11).
+    if not (can(actor, "students.edit", student) or can(actor, "students.rollover", student)):
+        raise PermissionDenied()
     outcome, basis = propose_leaving_outcome(student, criteria_met=criteria_met)
     if outcome is None:
         raise DomainError(basis, field="outcome")

@@ -157,8 +157,8 @@ def student_edit(request, pk):
         except VersionConflict as exc:
             current = Student.objects.select_related("school", "school_class").get(pk=s.pk)
             conflict = {"message": exc.message, "version": current.version, "rows": [
-                (form.fields[f].label, _display(current, f), form.cleaned_data.get(f))
-                for f in form.record_fields() if _display(current, f) != form.cleaned_data.get(f)]}
+                (form.fields[f].label, getattr(current, f), form.cleaned_data.get(f))
+                for f in form.record_fields() if getattr(current, f) != form.cleaned_data.get(f)]}
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
@@ -169,10 +169,6 @@ def student_edit(request, pk):
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student record"),
                                                           "student": s, "conflict": conflict},
                   status=409 if conflict else 200)
-
-
-def _display(obj, field):
-    return getattr(obj, field)
 
 
 @permission_required("students.view")
