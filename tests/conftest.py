@@ -79,6 +79,9 @@ class ApiClient:
     def patch(self, url, data=None, **kw):
         return self.client.patch(url, data, content_type="application/json", **self.headers, **kw)
 
+    def delete(self, url, **kw):
+        return self.client.delete(url, **self.headers, **kw)
+
     def post_multipart(self, url, data, **kw):
         return self.client.post(url, data, **self.headers, **kw)
 

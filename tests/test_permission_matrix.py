@@ -88,18 +88,20 @@ _SCHOOL_STAFF = _STUDENT_READ | {"students.edit", "students.view_identity", "stu
 _BUREAU = _ORG_READ | _STUDENT_READ | {
     "org.manage_schools", "org.manage_classes", "policy.manage", "audit.view", "students.edit",
     "students.view_identity", "students.export", "students.import", "students.rollover", "cases.review",
-    "cases.decide", "iep.view"}
+    "cases.decide", "iep.view", "iep.records"}
 _LEADER = _ORG_READ | _SCHOOL_STAFF | {"org.manage_classes", "students.confirm_leaving", "cases.respond_transfer",
-                                       "iep.view", "iep.edit", "iep.approve"}
-# Individual education (IEP-1..IEP-8): everyone who reads student records reads plans, sessions and evaluations
-# (iep.view) except the security and audit administrators; school staff and the class teacher draft and log
-# (iep.edit), the school leader puts plans in force and closes them (iep.approve), the resource centre's itinerant
-# teacher comments on plans in review (iep.comment), the guardian answers the plan in force (iep.respond).
+                                       "iep.view", "iep.records", "iep.edit", "iep.approve"}
+# Individual education (IEP-1..IEP-8): everyone who reads student records reads plans (iep.view) and the
+# sessions, weekly hours, evaluations, peer support and aids (iep.records) except the security and audit
+# administrators — and the guardian, who reads the own child's plan in force only; school staff and the class
+# teacher draft and log (iep.edit), the school leader puts plans in force and closes them (iep.approve), the
+# resource centre's itinerant teacher comments on plans in review (iep.comment), the guardian answers the plan in
+# force (iep.respond).
 PERMS: dict[str, set[str]] = {
     # sysadmin: organisation, policy, the school-year rollover and reading student data; NOT accounts, NOT
     # audit, NOT identity numbers (SEC-2 separation of duties, SEC-4)
     "admin": _ORG_READ | _STUDENT_READ | {"org.manage_regions", "org.manage_schools", "org.manage_classes",
-                                          "policy.manage", "students.rollover", "iep.view"},
+                                          "policy.manage", "students.rollover", "iep.view", "iep.records"},
     # security administrator: accounts and roles, plus reading the organisation to bind scopes; no student data
     "secadmin": {"org.view", "accounts.view", "accounts.manage"},
     # audit administrator: the audit log only
@@ -109,17 +111,17 @@ PERMS: dict[str, set[str]] = {
     "hc_bureau": _BUREAU,
     "gd_bureau": _BUREAU,
     # resource centre staff / itinerant teacher: read only, and comments on plans in review
-    "hc_center": _ORG_READ | _STUDENT_READ | {"iep.view", "iep.comment"},
+    "hc_center": _ORG_READ | _STUDENT_READ | {"iep.view", "iep.records", "iep.comment"},
     # expert committee: read, full identity numbers, the committee's opinion on cases
-    "hc_expert": _ORG_READ | _STUDENT_READ | {"students.view_identity", "cases.opinion", "iep.view"},
+    "hc_expert": _ORG_READ | _STUDENT_READ | {"students.view_identity", "cases.opinion", "iep.view", "iep.records"},
     # school leaders: the school's records, classes, leaving outcomes, answering incoming transfers; plans in force
     "hc_s1_leader": _LEADER,
     "hc_s2_leader": _LEADER,
     "gd_s1_leader": _LEADER,
     # resource teacher: the school's records and archives, submitting cases; drafting plans, logging sessions
-    "hc_s1_resource": _ORG_READ | _SCHOOL_STAFF | {"iep.view", "iep.edit"},
+    "hc_s1_resource": _ORG_READ | _SCHOOL_STAFF | {"iep.view", "iep.records", "iep.edit"},
     # class teacher: reads the own class's students, cases and archives; drafts their plans, logs sessions
-    "hc_s1_class": {"dashboard.view", "org.view"} | _STUDENT_READ | {"iep.view", "iep.edit"},
+    "hc_s1_class": {"dashboard.view", "org.view"} | _STUDENT_READ | {"iep.view", "iep.records", "iep.edit"},
     # guardian: the own child's record and cases; submits applications; reads and answers the plan in force
     "hc_parent": {"dashboard.view", "students.view", "cases.view", "cases.submit", "iep.view", "iep.respond"},
 }
@@ -306,7 +308,8 @@ class EP:
     obj: str | None = None  # placeholder whose scope decides 404
     change: str | tuple | None = None  # needed on the in-scope object (a tuple: any of them), else ``no_change``
     # API.md: a case transition "answers 422 invalid_transition for a move the state or the role does not
-    # allow", so there a role without any case-changing permission gets 422 too; elsewhere 403.
+    # allow", so there a role without any case-changing permission gets 422 too (and so for plan transitions);
+    # elsewhere 403.
     no_change: int = 403
     step: Any = None  # fn(account, which) → may the account take this particular step? Else ``invalid``
     invalid: int | None = None  # status of a step refused by the workflow (API 422, page: redirect back)
@@ -473,6 +476,12 @@ def _import_file(o):
 def _as_leaver(o):
     """leaving/propose needs a student at the end of compulsory education (PL-11)."""
     _models()["Student"].objects.filter(pk=o["student"]).update(grade=9)
+
+
+def _not_evaluated(o):
+    """A term evaluation is recorded once per student and term: the placeholder student has none yet (the demo
+    evaluates two students of the first school)."""
+    _models()["Evaluation"].objects.filter(student_id=o["student"], term=_current_term()).delete()
 
 
 def _proposed(o):
@@ -859,35 +868,35 @@ PAGES += [
        ok=302, data=_review_form, state=_related("Review", "plan", "plan")),
     EP("iep/<int:pk>/document.docx", "/iep/{plan}/document.docx", perm="iep.view", obj="plan"),
     EP("iep/<int:pk>/print/", "/iep/{plan}/print/", perm="iep.view", obj="plan"),
-    EP("iep/sessions/", "/iep/sessions/", perm="iep.view"),
-    EP("iep/sessions/", "/iep/sessions/?student_id={student}", perm="iep.view", obj="student", member="session",
+    EP("iep/sessions/", "/iep/sessions/", perm="iep.records"),
+    EP("iep/sessions/", "/iep/sessions/?student_id={student}", perm="iep.records", obj="student", member="session",
        ctx="page"),
     EP("iep/sessions/log/", "/iep/sessions/log/", perm="iep.edit"),
     # a student outside the caseload is not one of the form's choices: the form comes back with an error
     EP("iep/sessions/log/", "/iep/sessions/log/", "POST", perm="iep.edit", obj="student", out_of_scope=200, ok=302,
        data=_session_form, state=_both(_count("Session"), _related("SessionAttendance", "student", "student"))),
-    EP("iep/sessions/<int:pk>/correct/", "/iep/sessions/{session}/correct/", perm="iep.view", obj="session",
-       change="iep.edit"),
-    EP("iep/sessions/<int:pk>/correct/", "/iep/sessions/{session}/correct/", "POST", perm="iep.view",
+    # readers see the session, its original values and corrections; correcting needs iep.edit on every student
+    EP("iep/sessions/<int:pk>/correct/", "/iep/sessions/{session}/correct/", perm="iep.records", obj="session"),
+    EP("iep/sessions/<int:pk>/correct/", "/iep/sessions/{session}/correct/", "POST", perm="iep.records",
        obj="session", change="iep.edit", ok=302, data=_correction_form,
        state=_both(_fields("session", "notes", "version"), _related("SessionCorrection", "session", "session"))),
-    EP("iep/students/<int:pk>/weekly/", "/iep/students/{student}/weekly/", perm="iep.view", obj="student"),
-    EP("iep/students/<int:pk>/support/", "/iep/students/{student}/support/", perm="iep.view", obj="student"),
+    EP("iep/students/<int:pk>/weekly/", "/iep/students/{student}/weekly/", perm="iep.records", obj="student"),
+    EP("iep/students/<int:pk>/support/", "/iep/students/{student}/support/", perm="iep.records", obj="student"),
     EP("iep/students/<int:pk>/support/evaluations/", "/iep/students/{student}/support/evaluations/", "POST",
-       perm="iep.view", obj="student", change="iep.edit", ok=302, data=_evaluation_form,
+       perm="iep.records", obj="student", change="iep.edit", ok=302, data=_evaluation_form, setup=_not_evaluated,
        state=_related("Evaluation", "student", "student")),
-    EP("iep/students/<int:pk>/support/peers/", "/iep/students/{student}/support/peers/", "POST", perm="iep.view",
+    EP("iep/students/<int:pk>/support/peers/", "/iep/students/{student}/support/peers/", "POST", perm="iep.records",
        obj="student", change="iep.edit", ok=302,
        data=lambda o: {"mode": "one_to_one", "peers": "矩阵同学", "starts_on": _iso(_today())},
        state=_related("PeerSupport", "student", "student")),
-    EP("iep/students/<int:pk>/support/aids/", "/iep/students/{student}/support/aids/", "POST", perm="iep.view",
+    EP("iep/students/<int:pk>/support/aids/", "/iep/students/{student}/support/aids/", "POST", perm="iep.records",
        obj="student", change="iep.edit", ok=302,
        data=lambda o: {"item": "矩阵助听器", "kind": "assistive_device", "issued_on": _iso(_today())},
        state=_related("AidIssue", "student", "student")),
     EP("iep/students/<int:pk>/support/aids/<int:aid_id>/return/", "/iep/students/{student}/support/aids/{aid}/return/",
-       "POST", perm="iep.view", obj="aid", change="iep.edit", ok=302, data=lambda o: {},
+       "POST", perm="iep.records", obj="aid", change="iep.edit", ok=302, data=lambda o: {},
        state=_fields("aid", "returned_on", "version")),
-    EP("iep/below-minimum/", "/iep/below-minimum/", perm="iep.view"),
+    EP("iep/below-minimum/", "/iep/below-minimum/", perm="iep.records"),
 ]
 
 API = [
@@ -979,14 +988,16 @@ API += [
        api=True, perm="iep.view", obj="draft", change="iep.edit", ok=204,
        state=_both(_related("Goal", "draft", "plan"), _fields("draft", "version"))),
     EP("POST /api/v1/ieps/{plan_id}/transitions", "/api/v1/ieps/{draft}/transitions", "POST", api=True,
-       perm="iep.view", obj="draft", change=IEP_WORKFLOW, step=_plan_step("iep.edit"), invalid=422,
+       perm="iep.view", obj="draft", change=IEP_WORKFLOW, step=_plan_step("iep.edit"), invalid=422, no_change=422,
        data=lambda o: {"to": "in_review", "note": "矩阵：提交审核"}, state=_plan_state("draft")),
     EP("POST /api/v1/ieps/{plan_id}/transitions", "/api/v1/ieps/{review}/transitions", "POST", api=True,
-       perm="iep.view", obj="review", change=IEP_WORKFLOW, step=_plan_step("iep.approve"), invalid=422,
+       perm="iep.view", obj="review", change=IEP_WORKFLOW, step=_plan_step("iep.approve"), invalid=422, no_change=422,
        data=lambda o: {"to": "in_force", "note": "矩阵：审议通过"}, state=_plan_state("review")),
     EP("POST /api/v1/ieps/{plan_id}/transitions", "/api/v1/ieps/{plan}/transitions", "POST", api=True,
-       perm="iep.view", obj="plan", change=IEP_WORKFLOW, step=_plan_step("iep.approve"), invalid=422,
+       perm="iep.view", obj="plan", change=IEP_WORKFLOW, step=_plan_step("iep.approve"), invalid=422, no_change=422,
        data=lambda o: {"to": "closed", "note": "矩阵：学年结束"}, state=_plan_state("plan")),
+    EP("GET /api/v1/ieps/{plan_id}/amendments", "/api/v1/ieps/{plan}/amendments", api=True, perm="iep.view",
+       obj="plan"),
     EP("POST /api/v1/ieps/{plan_id}/comments", "/api/v1/ieps/{review}/comments", "POST", api=True, perm="iep.view",
        obj="review", change="iep.comment", ok=201, data=lambda o: {"note": "矩阵：建议增加同伴互助"},
        state=_plan_state("review")),
@@ -1025,42 +1036,44 @@ API += [
        perm="iep.view", obj="draft", change="iep.respond", ok=201, data=lambda o: {"answer": "agree"},
        state=_both(_related("PlanResponse", "draft", "plan"), _plan_state("draft"))),
     # --- sessions and weekly hours (IEP-4, IEP-5) ----------------------------------------------------------------
-    EP("GET /api/v1/sessions", "/api/v1/sessions?page_size=500", api=True, perm="iep.view", member="session"),
+    EP("GET /api/v1/sessions", "/api/v1/sessions?page_size=500", api=True, perm="iep.records", member="session"),
     EP("POST /api/v1/sessions", "/api/v1/sessions", "POST", api=True, perm="iep.edit", obj="student",
        out_of_scope=422, ok=201,
        data=lambda o: {"student_ids": [o["student"]], "date": _iso(_today()), "hours": 1,
                        "kind": "individual_tutoring", "teacher_name": "矩阵老师", "notes": "矩阵"},
        state=_both(_count("Session"), _related("SessionAttendance", "student", "student"))),
     EP("GET /api/v1/sessions/below-minimum", "/api/v1/sessions/below-minimum?page_size=500", api=True,
-       perm="iep.view"),
-    EP("GET /api/v1/sessions/{session_id}", "/api/v1/sessions/{session}", api=True, perm="iep.view",
+       perm="iep.records"),
+    EP("GET /api/v1/sessions/{session_id}", "/api/v1/sessions/{session}", api=True, perm="iep.records",
        obj="session"),
     EP("POST /api/v1/sessions/{session_id}/corrections", "/api/v1/sessions/{session}/corrections", "POST",
-       api=True, perm="iep.view", obj="session", change="iep.edit", ok=201,
+       api=True, perm="iep.records", obj="session", change="iep.edit", ok=201,
        data=lambda o: {"reason": "矩阵：备注有误", "notes": "矩阵：更正后的备注"},
        state=_both(_fields("session", "notes", "version"), _related("SessionCorrection", "session", "session"))),
     EP("GET /api/v1/students/{student_id}/weekly-hours", "/api/v1/students/{student}/weekly-hours", api=True,
-       perm="iep.view", obj="student"),
+       perm="iep.records", obj="student"),
+    EP("GET /api/v1/terms", "/api/v1/terms", api=True, perm="iep.records"),
     # --- term evaluation, peer support, aids (IEP-6..IEP-8) ------------------------------------------------------
-    EP("GET /api/v1/evaluations", "/api/v1/evaluations?page_size=500", api=True, perm="iep.view",
+    EP("GET /api/v1/evaluations", "/api/v1/evaluations?page_size=500", api=True, perm="iep.records",
        member="evaluation"),
     EP("POST /api/v1/evaluations", "/api/v1/evaluations", "POST", api=True, perm="iep.edit", obj="student",
-       out_of_scope=422, ok=201, data=_evaluation_json, state=_related("Evaluation", "student", "student")),
-    EP("GET /api/v1/evaluations/{evaluation_id}", "/api/v1/evaluations/{evaluation}", api=True, perm="iep.view",
+       out_of_scope=422, ok=201, data=_evaluation_json, setup=_not_evaluated,
+       state=_related("Evaluation", "student", "student")),
+    EP("GET /api/v1/evaluations/{evaluation_id}", "/api/v1/evaluations/{evaluation}", api=True, perm="iep.records",
        obj="evaluation"),
-    EP("GET /api/v1/peer-support", "/api/v1/peer-support?page_size=500", api=True, perm="iep.view", member="peer"),
+    EP("GET /api/v1/peer-support", "/api/v1/peer-support?page_size=500", api=True, perm="iep.records", member="peer"),
     EP("POST /api/v1/peer-support", "/api/v1/peer-support", "POST", api=True, perm="iep.edit", obj="student",
        out_of_scope=422, ok=201,
        data=_record_json(mode="one_to_one", peers=[{"name": "矩阵同学"}], starts_on=lambda o: _iso(_today())),
        state=_related("PeerSupport", "student", "student")),
-    EP("GET /api/v1/aids", "/api/v1/aids?page_size=500", api=True, perm="iep.view", member="aid"),
+    EP("GET /api/v1/aids", "/api/v1/aids?page_size=500", api=True, perm="iep.records", member="aid"),
     EP("POST /api/v1/aids", "/api/v1/aids", "POST", api=True, perm="iep.edit", obj="student", out_of_scope=422,
        ok=201, data=_record_json(item="矩阵助听器", kind="assistive_device", issued_on=lambda o: _iso(_today())),
        state=_related("AidIssue", "student", "student")),
-    EP("POST /api/v1/aids/{aid_id}/return", "/api/v1/aids/{aid}/return", "POST", api=True, perm="iep.view",
+    EP("POST /api/v1/aids/{aid_id}/return", "/api/v1/aids/{aid}/return", "POST", api=True, perm="iep.records",
        obj="aid", change="iep.edit", data=lambda o: {"returned_on": _iso(_today())},
        state=_fields("aid", "returned_on", "version")),
-    EP("POST /api/v1/aids/{aid_id}/return", "/api/v1/aids/{aid}/return", "POST", api=True, perm="iep.view",
+    EP("POST /api/v1/aids/{aid_id}/return", "/api/v1/aids/{aid}/return", "POST", api=True, perm="iep.records",
        obj="aid", change="iep.edit", step=_never, invalid=422, setup=_returned, label="returned already",
        data=lambda o: {"returned_on": _iso(_today())}, state=_fields("aid", "returned_on", "version")),
 ]
@@ -1399,8 +1412,9 @@ def find_session(key):
 
 
 def new_evaluation(plan):
-    """The current term's evaluation of the plan's student (the demo world has none)."""
-    return _models()["Evaluation"].objects.create(
+    """The current term's evaluation of the plan's student (the demo's own where it has one)."""
+    found = _models()["Evaluation"].objects.filter(student=plan.student, term=_current_term()).first()
+    return found or _models()["Evaluation"].objects.create(
         student=plan.student, school=plan.school, region_path=plan.region_path, term=_current_term(), plan=plan,
         evaluated_on=timezone.localdate(), evaluator_name="矩阵")
 

@@ -30,8 +30,8 @@ add("students", _("Student roster"), "students:list", "students.view", "person-v
 add("cases", _("Cases"), "cases:list", "cases.view", "folder2-open", _("Students"))
 add("archives", _("Archives"), "archives:school_list", "archives.view", "archive", _("Students"))
 add("ieps", _("Education plans"), "iep:list", "iep.view", "journal-check", _("Individual education"))
-add("sessions", _("Tutoring sessions"), "iep:sessions", "iep.view", "clock-history", _("Individual education"))
-add("below_minimum", _("Below the weekly minimum"), "iep:below_minimum", "iep.view", "exclamation-triangle",
+add("sessions", _("Tutoring sessions"), "iep:sessions", "iep.records", "clock-history", _("Individual education"))
+add("below_minimum", _("Below the weekly minimum"), "iep:below_minimum", "iep.records", "exclamation-triangle",
     _("Individual education"))
 add("regions", _("Regions"), "org:region_list", "org.view", "diagram-3", _("Organisation"))
 add("schools", _("Schools"), "org:school_list", "org.view", "building", _("Organisation"))

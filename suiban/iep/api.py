@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from suiban import policy
+from suiban.core import audit
 from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import can, get_visible_or_404
@@ -277,6 +278,20 @@ class VersionDetailOut(VersionOut):
     changes: list[VersionChangeOut]
 
 
+class AmendmentOut(Schema):
+    revision: int = Field(..., description="the revision the amendment made (the plan in force is revision 1)")
+    reason: str
+    created_at: datetime
+    created_by: str | None
+    current: bool
+    changes: list[VersionChangeOut] = Field(..., description="what changed against the revision before")
+
+
+class AmendmentPage(Schema):
+    count: int
+    items: list[AmendmentOut]
+
+
 class GoalAttainmentOut(Schema):
     goal_id: int
     attained: str
@@ -384,7 +399,7 @@ def plan_detail_out(user, p: Plan) -> dict:
     tree = [{**goal_out(g, codes), "short_term": [goal_out(c, codes) for c in goals if c.parent_id == g.pk]}
             for g in goals if g.kind == Goal.LONG]
     events = []
-    for e in p.events.select_related("actor"):
+    for e in services.events_for(user, p):
         username, name = _person(e.actor)
         events.append({"at": e.at, "actor": username, "actor_name": name, "kind": e.kind, "from": e.from_state,
                        "to": e.to_state, "note": e.note})
@@ -571,6 +586,20 @@ def version_out(v: PlanVersion, current: int) -> dict:
             "created_by": v.created_by.username if v.created_by_id else None, "current": v.number == current}
 
 
+@router.get("/ieps/{plan_id}/amendments", response=AmendmentPage, by_alias=True)
+def list_amendments(request, plan_id: int):
+    """Every amendment of the plan, oldest first, with its reason, who and when, and what it changed against the
+    revision before (IEP-2 (4), IEP-3: every revision kept and comparable)."""
+    p = _plan(request, plan_id)
+    versions = list(p.versions.select_related("created_by").order_by("number"))
+    snaps = {v.number: v.snapshot for v in versions}
+    items = [{**version_out(v, p.revision), "revision": v.number,
+              "changes": services.compare(snaps[v.number - 1], snaps[v.number]) if v.number - 1 in snaps else []}
+             for v in versions if v.number > 1]
+    audit.record(request.user, "iep.plan.versions_viewed", p, changes={"revisions": [None, sorted(snaps)]})
+    return {"count": len(items), "items": items}
+
+
 @router.get("/ieps/{plan_id}/versions", response=VersionPage)
 def list_versions(request, plan_id: int):
     """Every revision that was in force, the current one included (IEP-3: earlier versions kept)."""
@@ -593,6 +622,9 @@ def get_version(request, plan_id: int, number: int, compare_to: Id | None = None
         raise DomainError(_("There is no such version of this plan."), field="compare_to")
     snap = v.snapshot
     changes = services.compare(versions[other_number].snapshot, snap) if other_number is not None else []
+    # the snapshot holds the baseline (disability assessment, family situation): a view of personal data (SEC-3)
+    audit.record(request.user, "iep.plan.versions_viewed", p,
+                 changes={"revisions": [None, sorted(n for n in (number, other_number) if n is not None)]})
     return {**version_out(v, p.revision), "snapshot": snap, "compared_to": other_number, "changes": changes}
 
 

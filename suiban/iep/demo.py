@@ -13,7 +13,9 @@ For the students in inclusion of 海沧区沧江小学 and 天河区龙口小学
   session, a student absent, a cancellation with its reason), one student in each school is short most
   weeks. The bulk of the sessions is inserted in bulk and the weekly summary rebuilt once; a few go through
   ``session_log`` / ``session_correct`` (a group session, a cancellation, a correction).
-* peer support and an assistive device for two students of 海沧区.
+* a group session with one student absent (through the service);
+* peer support and an assistive device for two students of 海沧区, and the term evaluation (IEP-6) of two
+  of them.
 
 Idempotent and fast: plans are keyed by (student, school year); sessions by ``client_ref`` ("demo-…"), so a
 later run only adds the days that have passed since; nothing is done when everything is there.
@@ -26,8 +28,10 @@ from decimal import Decimal
 from suiban.demo.world import World, current_start_year, step
 from suiban.iep import services, sessions
 from suiban.iep.models import (
+    DIMENSIONS,
     INDIVIDUAL_TUTORING,
     AidIssue,
+    Evaluation,
     Goal,
     PeerSupport,
     Plan,
@@ -35,7 +39,7 @@ from suiban.iep.models import (
     SessionAttendance,
 )
 from suiban.iep.selectors import current_term
-from suiban.iep.support import aid_issue, peer_support_create
+from suiban.iep.support import aid_issue, evaluation_record, peer_support_create
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
 SCHOOLS = {  # first school code: (drafting teacher, approving leader)
@@ -185,7 +189,8 @@ def _sessions(world: World, school, students: list[Student], teacher, today):
             s.original = {"date": s.date.isoformat(), "hours": str(s.hours.quantize(Decimal("0.01"))),
                           "kind": s.kind, "teacher_name": s.teacher_name, "outcome": s.outcome,
                           "cancel_reason": s.cancel_reason, "notes": s.notes,
-                          "student_ids": sorted(members[s.client_ref]), "goal_ids": []}
+                          "student_ids": sorted(members[s.client_ref]), "absent_student_ids": [],
+                          "goal_ids": []}
         Session.objects.bulk_create(new, batch_size=500)
         ids = dict(Session.objects.filter(school=school, client_ref__in=list(members)).values_list("client_ref", "pk"))
         SessionAttendance.objects.bulk_create(
@@ -211,6 +216,11 @@ def _service_sessions(school, students, teacher, last, existing):
                                  goal_ids=goal_ids, client_ref="demo-svc-group")
         sessions.session_correct(actor=teacher, session=s, reason="课时登记有误，实际为 1.5 课时。",
                                  hours=Decimal("1.5"))
+    if "demo-svc-absent" not in existing and len(students) >= 6:
+        trio = [s.pk for s in students[4:7]]
+        sessions.session_log(actor=teacher, student_ids=trio, date=last, hours=Decimal("1"), kind="感统训练",
+                             teacher_name="李梅", notes="小组感统训练：平衡与协调。", absent_student_ids=trio[-1:],
+                             client_ref="demo-svc-absent")
     if "demo-svc-cancelled" not in existing:
         sessions.session_log(actor=teacher, student_ids=pair[:1], date=last, hours=Decimal("1"),
                              kind=INDIVIDUAL_TUTORING, teacher_name="李梅", outcome="cancelled",
@@ -234,6 +244,33 @@ def _support(world: World, school, students: list[Student], teacher, start):
         aid_issue(actor=teacher, student=first, item="大字课本（语文、数学）", kind="learning_tool", issued_on=start)
 
 
+EVALUATION = {  # IEP-6 (GD §29): dimension → (level, comment against the adjusted goals)
+    "moral": ("good", "尊重老师和同学，能遵守班级约定。"),
+    "academic": ("developing", "按调整后的目标，识字量由约 60 字增至约 110 字，复述仍需图片提示。"),
+    "health": ("good", "情绪爆发由每周约 4 次降至约 2 次，能使用情绪卡片。"),
+    "arts": ("pass", "愿意参加班级合唱，节奏感有进步。"),
+    "social_practice": ("pass", "在同伴帮助下参加班级值日和校园劳动。"),
+    "science": ("pass", "能在小组中完成简单观察记录。"),
+    "life_skills": ("good", "能独立整理书包、按时完成值日，生活自理明显进步。"),
+}
+
+
+def _evaluations(school, students: list[Student], teacher, today):
+    """IEP-6: the term evaluation of two students with plans in force, on the seven dimensions."""
+    term = current_term(today)
+    if term is None:
+        return
+    day = max(term.start_date, min(today, term.end_date) - timedelta(days=2))
+    for s in students[:2]:
+        if Evaluation.objects.filter(student=s, term=term).exists() or not Plan.objects.filter(
+                student=s, school_year=term.school_year, state="in_force").exists():
+            continue
+        evaluation_record(actor=teacher, student=s, term=term, evaluated_on=day, evaluator_name="李梅",
+                          summary="对照调整后的个别化目标评价：识字与自我调节进步明显，继续加强阅读理解。",
+                          dimensions=[{"dimension": code, "level": EVALUATION[code][0],
+                                       "comment": EVALUATION[code][1]} for code, _label in DIMENSIONS])
+
+
 @step
 def individual_education(world: World):
     from suiban.iep.services import today as _today
@@ -252,3 +289,4 @@ def individual_education(world: World):
         _sessions(world, school, students, drafter, today)
         if code.startswith("35"):
             _support(world, school, students, drafter, sy.start_date)
+            _evaluations(school, students, drafter, today)

@@ -1,6 +1,9 @@
 """Page forms of individual education. They only shape and type what the browser sends; every rule is checked
 by the services (``suiban.iep.services``, ``sessions``, ``support``) and their errors are put next to the fields."""
 
+import copy
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -174,88 +177,198 @@ class ReviewForm(forms.Form):
         return out
 
 
-AMEND_GOAL_FIELDS = ["target_behaviour", "baseline", "target_level", "mastery_criterion", "responsible_teacher",
-                     "measures", "attainment_method", "end_date"]
+# The amendment page lays each goal out in rows of (field, column classes): four across at 1280 px.
+_QUARTER = "col-12 col-sm-6 col-xl-3"
+_THIRD = "col-12 col-lg-4"
+AMEND_LAYOUT = [
+    [("target_behaviour", "col-12")],
+    [("domain", _QUARTER), ("training_kind", f"{_QUARTER} sb-training-kind"), ("start_date", _QUARTER),
+     ("end_date", _QUARTER)],
+    [("target_level", _QUARTER), ("measurement", _QUARTER), ("mastery_criterion", _QUARTER),
+     ("responsible_teacher", _QUARTER)],
+    [("baseline", _THIRD), ("measures", _THIRD), ("attainment_method", _THIRD)],
+]
+AMEND_GOAL_FIELDS = [name for row in AMEND_LAYOUT for name, _css in row]
+# An active goal keeps these (the service checks the rest, e.g. what makes a short-term goal measurable).
+AMEND_REQUIRED = ("target_behaviour", "domain", "start_date", "end_date")
+# Field-name prefixes of the goals an amendment may add: a short-term goal under a long-term goal of the plan,
+# and a new long-term goal with its first short-term goal.
+NEW_SHORT, NEW_LONG, NEW_LONG_SHORT = "new_", "nl_", "nls_"
+_GOAL_PATH = re.compile(r"goals\[(\d+)\](?:\.short_term\[(\d+)\])?(?:\.(\w+))?")
+
+
+def _amend_goal_field(name, kinds, initial=None, required=False):
+    """A copy of the draft goal form's field (same label, widget and limits) for the amendment page."""
+    field = copy.deepcopy(GoalForm.base_fields[name])
+    field.required, field.initial, field.help_text = required, initial, ""
+    if name == "training_kind":  # only for the domain "compensatory": the page shows it then
+        field.choices = [("", "—"), *[(k, k) for k in kinds]]
+    return field
 
 
 class AmendForm(PlanForm):
-    """An amendment of a plan in force: the reason, the plan's fields, each active goal's fields (short-term
-    goals may be retired) and optionally one new short-term goal under a long-term goal."""
+    """An amendment of a plan in force (IEP-2 (4), IEP-3): the reason, the plan's fields, every field of each
+    active goal, retiring goals (a long-term goal with its short-term goals), one new short-term goal under a
+    long-term goal and one new long-term goal with its first short-term goal. ``goal_tree`` is the whole tree
+    for ``services.plan_amend``; ``add_service_errors`` puts its errors next to the fields they name.
+
+    A goal field the client does not send at all keeps the goal's value (a client may post only what it
+    changes); a field sent empty is empty."""
 
     reason = _text(_("reason for the amendment"), rows=2, required=True)
 
-    def __init__(self, *args, goals=(), kinds=(), **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, goals=(), kinds=(), **kwargs):
+        super().__init__(data, *args, **kwargs)
         self.goals = list(goals)
-        longs = [g for g in self.goals if g.kind == "long_term"]
+        self.block_errors: dict[str, list[str]] = {}
+        self._paths: dict[str, str] = {}
+        kinds = list(kinds)
         for g in self.goals:
-            for f in AMEND_GOAL_FIELDS:
-                if f == "end_date":
-                    field = forms.DateField(label=_("end date"), widget=DATE, required=False, initial=g.end_date)
-                elif f in ("target_level", "mastery_criterion"):
-                    field = forms.CharField(label=GoalForm.base_fields[f].label, max_length=200, required=False,
-                                            initial=getattr(g, f))
-                elif f == "responsible_teacher":
-                    field = forms.CharField(label=GoalForm.base_fields[f].label, max_length=50, required=False,
-                                            initial=getattr(g, f))
-                else:
-                    field = forms.CharField(label=GoalForm.base_fields[f].label, required=f == "target_behaviour",
-                                            widget=forms.Textarea(attrs={"rows": 2}), initial=getattr(g, f))
-                self.fields[f"g{g.pk}_{f}"] = field
-            if g.kind == "short_term":
-                self.fields[f"g{g.pk}_retire"] = forms.BooleanField(label=_("retire this goal"), required=False)
+            own = kinds if not g.training_kind or g.training_kind in kinds else [*kinds, g.training_kind]
+            for name in AMEND_GOAL_FIELDS:
+                self.fields[f"g{g.pk}_{name}"] = _amend_goal_field(name, own, initial=getattr(g, name),
+                                                                   required=name in AMEND_REQUIRED)
+            label = _("retire this goal") if g.kind == "short_term" else _("retire this goal and its short-term goals")
+            self.fields[f"g{g.pk}_retire"] = forms.BooleanField(label=label, required=False)
         self.fields["new_parent"] = forms.ChoiceField(
             label=_("add a short-term goal under"), required=False,
-            choices=[("", "—")] + [(str(g.pk), g.target_behaviour[:40]) for g in longs])
-        for f in ("target_behaviour", "baseline", "target_level", "measurement", "mastery_criterion",
-                  "responsible_teacher", "measures", "attainment_method"):
-            base = GoalForm.base_fields[f]
-            self.fields[f"new_{f}"] = forms.ChoiceField(label=base.label, required=False, choices=base.choices) \
-                if f == "measurement" else forms.CharField(label=base.label, required=False)
+            choices=[("", "—")] + [(str(g.pk), f"{getattr(g, 'code', '')} {g.target_behaviour[:40]}".strip())
+                                   for g in self.goals if g.kind == "long_term"])
+        for prefix in (NEW_SHORT, NEW_LONG, NEW_LONG_SHORT):
+            for name in AMEND_GOAL_FIELDS:
+                self.fields[f"{prefix}{name}"] = _amend_goal_field(name, kinds)
+        for prefix in (NEW_SHORT, NEW_LONG_SHORT):
+            self.fields[f"{prefix}domain"].help_text = _("Empty: the long-term goal's domain.")
+        if self.is_bound:
+            self._keep_unsent_goal_fields()
 
-    def goal_blocks(self):
-        out = []
-        for g in self.goals:
-            out.append((g, [self[f"g{g.pk}_{f}"] for f in AMEND_GOAL_FIELDS],
-                        self[f"g{g.pk}_retire"] if g.kind == "short_term" else None))
-        return out
+    def _keep_unsent_goal_fields(self):
+        unsent = [self.add_prefix(f"g{g.pk}_{name}") for g in self.goals for name in AMEND_GOAL_FIELDS]
+        unsent = [n for n in unsent if n not in self.data]
+        if not unsent:
+            return
+        data = self.data.copy()
+        for n in unsent:
+            v = self.fields[n[len(self.add_prefix("")):]].initial
+            data[n] = v.isoformat() if hasattr(v, "isoformat") else ("" if v is None else str(v))
+        self.data = data
 
-    def new_goal_fields(self):
-        return [self[n] for n in self.fields if n.startswith("new_")]
+    def _sent(self, prefix) -> bool:
+        """Did the user fill in anything of a new goal (prefix ``new_``, ``nl_``, ``nls_``)?"""
+        return any(str(self.data.get(self.add_prefix(f"{prefix}{name}")) or "").strip()
+                   for name in AMEND_GOAL_FIELDS)
 
+    def adds_long_goal(self) -> bool:
+        return self.is_bound and (self._sent(NEW_LONG) or self._sent(NEW_LONG_SHORT))
+
+    def clean(self):
+        cd = super().clean()
+        parent = cd.get("new_parent") or ""
+        if parent and cd.get(f"g{parent}_retire"):
+            self.add_error("new_parent", _("The chosen long-term goal is retired by this amendment."))
+        elif not parent and self._sent(NEW_SHORT):
+            self.add_error("new_parent", _("Choose the long-term goal the new short-term goal goes under."))
+        return cd
+
+    # --- what the template shows ----------------------------------------------------------------------------
+    def _rows(self, prefix):
+        return [[(self[f"{prefix}{name}"], css) for name, css in row] for row in AMEND_LAYOUT]
+
+    def _has_errors(self, prefix) -> bool:
+        return bool(self.block_errors.get(prefix)) or any(
+            self.errors.get(f"{prefix}{name}") for name in AMEND_GOAL_FIELDS)
+
+    def goal_blocks(self) -> list[dict]:
+        """Each active goal in code order: its rows of fields, its retire box and the errors of the goal as a
+        whole (e.g. a long-term goal left without short-term goals)."""
+        return [{"goal": g, "rows": self._rows(f"g{g.pk}_"), "retire": self[f"g{g.pk}_retire"],
+                 "errors": self.block_errors.get(f"g{g.pk}_", [])} for g in self.goals]
+
+    def new_short_block(self) -> dict:
+        return {"rows": self._rows(NEW_SHORT), "errors": self.block_errors.get(NEW_SHORT, []),
+                "open": self.is_bound and (self._sent(NEW_SHORT) or bool(self.data.get("new_parent"))
+                                           or self._has_errors(NEW_SHORT) or bool(self.errors.get("new_parent")))}
+
+    def new_long_blocks(self) -> dict:
+        return {"open": self.adds_long_goal(), "blocks": [
+            {"id": "sb-new-long", "label": _("Long-term goal"), "short": False, "rows": self._rows(NEW_LONG),
+             "errors": self.block_errors.get(NEW_LONG, [])},
+            {"id": "sb-new-long-short", "label": _("Short-term goal"), "short": True,
+             "rows": self._rows(NEW_LONG_SHORT), "errors": self.block_errors.get(NEW_LONG_SHORT, [])}]}
+
+    def plan_errors(self) -> bool:
+        """An error on the plan's own fields (period, baseline, team meeting): their section opens."""
+        names = set(PERIOD + BASELINE + MEETING)
+        return any(name in names or re.fullmatch(r"p\d+_(name|role)", name) for name in self.errors)
+
+    def marked_errors(self) -> bool:
+        """Errors shown next to fields or goals further down (the top of the page says so)."""
+        return bool(self.block_errors) or any(name != "__all__" for name in self.errors)
+
+    # --- to and from the service ----------------------------------------------------------------------------
     def goal_tree(self) -> list[dict]:
-        """The whole goal tree for ``plan_amend``: every active goal with the edited values, retired ones left
-        out, the new short-term goal appended under its long-term goal."""
+        """The whole goal tree for ``plan_amend``: every active goal with its edited values, retired ones left
+        out (a retired long-term goal with its short-term goals: the service retires the goals not named), the
+        new short-term goal under its long-term goal and the new long-term goal last. Remembers which fields
+        each ``goals[i].short_term[j]`` path of the service's errors stands for."""
         from suiban.iep.services import GOAL_FIELDS
 
         cd = self.cleaned_data
+        self._paths = {}
 
-        def item(g):
-            d = {"id": g.pk, **{f: getattr(g, f) for f in GOAL_FIELDS}}
+        def item(prefix, goal=None):
+            d = {"id": goal.pk, **{f: getattr(goal, f) for f in GOAL_FIELDS}} if goal is not None else {}
             for f in AMEND_GOAL_FIELDS:
-                v = cd.get(f"g{g.pk}_{f}")
-                if f == "end_date":
-                    d[f] = v or g.end_date
-                else:
-                    d[f] = v if v is not None else ""
+                v = cd.get(f"{prefix}{f}")
+                d[f] = v.strip() if isinstance(v, str) else v
+            if d.get("domain") != "compensatory":  # the kind is only kept for a compensatory-training goal
+                d["training_kind"] = ""
             return d
 
         tree = []
         for g in self.goals:
-            if g.kind != "long_term":
+            if g.kind != "long_term" or cd.get(f"g{g.pk}_retire"):
                 continue
-            node = {**item(g), "short_term": []}
-            for c in self.goals:
-                if c.parent_id == g.pk and not cd.get(f"g{c.pk}_retire"):
-                    node["short_term"].append(item(c))
-            if cd.get("new_parent") == str(g.pk) and (cd.get("new_target_behaviour") or "").strip():
-                new = {f: cd.get(f"new_{f}") or "" for f in ("target_behaviour", "baseline", "target_level",
-                                                              "measurement", "mastery_criterion",
-                                                              "responsible_teacher", "measures",
-                                                              "attainment_method")}
-                node["short_term"].append(new)
+            path = f"goals[{len(tree)}]"
+            self._paths[path] = f"g{g.pk}_"
+            node = {**item(f"g{g.pk}_", g), "short_term": []}
+            children = [(f"g{c.pk}_", c) for c in self.goals if c.parent_id == g.pk and not cd.get(f"g{c.pk}_retire")]
+            if cd.get("new_parent") == str(g.pk):
+                children.append((NEW_SHORT, None))
+            for prefix, c in children:
+                self._paths[f"{path}.short_term[{len(node['short_term'])}]"] = prefix
+                node["short_term"].append(item(prefix, c))
             tree.append(node)
+        if self.adds_long_goal():
+            path = f"goals[{len(tree)}]"
+            self._paths.update({path: NEW_LONG, f"{path}.short_term[0]": NEW_LONG_SHORT})
+            tree.append({**item(NEW_LONG), "short_term": [item(NEW_LONG_SHORT)]})
         return tree
+
+    def add_service_errors(self, exc) -> None:
+        """The service's errors next to the fields they name: ``goals[i].short_term[j].<field>`` on that goal's
+        field, an error of a goal as a whole on the goal's block, the plan's fields as on the draft form, the rest
+        above the form."""
+        for e in exc.errors or [{"field": None, "message": exc.message}]:
+            message = str(e.get("message") or exc.message)
+            name, block = self._error_target(e.get("field") or "")
+            if name:
+                self.add_error(name, message)
+            elif block:
+                self.block_errors.setdefault(block, []).append(message)
+            else:
+                self.add_error(None, message)
+
+    def _error_target(self, field) -> tuple[str | None, str | None]:
+        m = _GOAL_PATH.fullmatch(field)
+        if m:
+            i, j, rest = m.groups()
+            prefix = self._paths.get(f"goals[{i}]" + (f".short_term[{j}]" if j is not None else ""))
+            if prefix is None:
+                return None, None
+            return (f"{prefix}{rest}", None) if rest and f"{prefix}{rest}" in self.fields else (None, prefix)
+        name = self.map_error_field(field) if field != "version" else None
+        return (name if name in self.fields else None), None
 
 
 class SessionLogForm(forms.Form):
@@ -270,12 +383,27 @@ class SessionLogForm(forms.Form):
                                     widget=forms.Textarea(attrs={"rows": 2}))
     teacher_name = forms.CharField(label=_("teacher"), max_length=50)
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    absent = forms.MultipleChoiceField(label=_("absent from the group session"), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+    goals = forms.MultipleChoiceField(label=_("linked goals"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, students=(), kinds=(), **kwargs):
+    def __init__(self, *args, students=(), kinds=(), goals=(), **kwargs):
+        """``goals``: (goal, student id, code) of the active goals of the students' plans in force."""
         super().__init__(*args, **kwargs)
         self.fields["students"].choices = [(str(s.pk), s.name) for s in students]
+        self.fields["absent"].choices = self.fields["students"].choices
         self.fields["kind"].choices = kinds
         self.fields["date"].initial = timezone.localdate()
+        self.goal_options = list(goals)
+        self.fields["goals"].choices = [(str(g.pk), f"{code} {g.target_behaviour[:40]}")
+                                        for g, _sid, code in self.goal_options]
+
+    def map_error_field(self, field):
+        field = field or ""
+        for prefix, name in (("student_ids", "students"), ("absent_student_ids", "absent"), ("goal_ids", "goals")):
+            if field.startswith(prefix):
+                return name
+        return field
 
 
 class SessionCorrectionForm(forms.Form):
@@ -288,11 +416,20 @@ class SessionCorrectionForm(forms.Form):
     cancel_reason = forms.CharField(label=_("reason for the cancellation"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    absent_student_ids = forms.MultipleChoiceField(label=_("absent from the group session"), required=False,
+                                                   widget=forms.CheckboxSelectMultiple(
+                                                       attrs={"class": "form-check-input"}))
     reason = forms.CharField(label=_("reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, kinds=(), **kwargs):
+    def __init__(self, *args, kinds=(), students=(), **kwargs):
+        """``students``: the session's students the user may see; only a group session offers absentees."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
+        students = list(students)
+        if len(students) > 1:
+            self.fields["absent_student_ids"].choices = [(str(s.pk), s.name) for s in students]
+        else:
+            del self.fields["absent_student_ids"]
 
 
 class EvaluationForm(forms.Form):

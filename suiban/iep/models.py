@@ -358,7 +358,7 @@ class Session(VersionedModel):
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     objects = IepManager()
-    VIEW_PERMISSION = "iep.view"
+    VIEW_PERMISSION = "iep.records"
     SCOPE_LOOKUPS = {"region": "region_path", "school": "school_id", "class": "attendances__student__school_class_id",
                      "student": "attendances__student_id"}
     SCOPE_MULTIVALUED = True
@@ -386,11 +386,14 @@ class Session(VersionedModel):
 
 class SessionAttendance(models.Model):
     """A student in a session (one row per student; a group session has several). ``date`` is the session's,
-    copied so that "this student's sessions in these weeks" is one range scan of the (student, date) index."""
+    copied so that "this student's sessions in these weeks" is one range scan of the (student, date) index.
+    ``absent``: this student missed a group session that was delivered to the others (not counted for them)."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
     student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="iep_attendances")
     date = models.DateField()
+    # IEP-5: a student absent from a group session that took place; the session counts for the others only.
+    absent = models.BooleanField(_("absent"), default=False, db_default=False)
 
     class Meta:
         ordering = ["session_id", "student_id"]
@@ -461,7 +464,7 @@ class Evaluation(VersionedModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     objects = IepManager()
-    VIEW_PERMISSION = "iep.view"
+    VIEW_PERMISSION = "iep.records"
     SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:
@@ -508,7 +511,7 @@ class PeerSupport(VersionedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     objects = IepManager()
-    VIEW_PERMISSION = "iep.view"
+    VIEW_PERMISSION = "iep.records"
     SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:
@@ -537,7 +540,7 @@ class AidIssue(VersionedModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     objects = IepManager()
-    VIEW_PERMISSION = "iep.view"
+    VIEW_PERMISSION = "iep.records"
     SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:

@@ -8,8 +8,9 @@ For the students in inclusion (in school, regular or special class) of the gener
   version-1 snapshot — and 2 long-term goals with 2 short-term goals each;
 * sessions for the term weeks of the current school year up to today (``--weeks N``: only the last N of
   them): individual tutoring and compensatory training, some absent/cancelled, one weekly group session per
-  three students of a school (entered once, one attendance row each). The number of attendance rows is
-  configurable (``attendances``, default 5,000,000): the individual sessions per student-week follow from it;
+  three students of a school (entered once, one attendance row each; now and then one of them absent). The
+  number of attendance rows is configurable (``attendances``, default 5,000,000): the individual sessions
+  per student-week follow from it;
 * the ``WeeklyHours`` summary computed in one ``INSERT … SELECT … GROUP BY`` from the sessions, exactly as
   ``suiban.iep.sessions.rebuild`` would (a row for each (student, Monday) with a session, delivered hours and
   sessions counting only ``delivered`` ones).
@@ -189,7 +190,8 @@ def _outcome(rng):
 
 def session_plan(students: list[dict], weeks, kinds: list[str], *, seed: int, attendances: int):
     """Yield the sessions of each week, per school in student-number order, as plain tuples
-    (day, hours, kind, teacher, outcome, cancel reason, notes, [student dicts]) — deterministic."""
+    (day, hours, kind, teacher, outcome, cancel reason, notes, [student dicts], {absent student pks}) —
+    deterministic. In about one group session in twelve one member is absent."""
     by_school: dict[int, list[dict]] = {}
     for st in students:
         by_school.setdefault(st["school_id"], []).append(st)
@@ -207,17 +209,20 @@ def session_plan(students: list[dict], weeks, kinds: list[str], *, seed: int, at
                 outcome = _outcome(rng)
                 kind = INDIVIDUAL_TUTORING if rng.random() < 0.6 else rng.choice(kinds)
                 yield (rng.choice(days), rng.choice(HOURS), kind, rng.choice(TEACHERS), outcome,
-                       CANCEL_REASON if outcome == "cancelled" else "", "", [st])
+                       CANCEL_REASON if outcome == "cancelled" else "", "", [st], frozenset())
         for g in groups:
             rng = random.Random(f"suiban-iep-scale-{seed}-g-{g[0]['student_number']}-{monday}")
-            yield (days[-1] if len(days) < 4 else days[3], Decimal("1.00"), rng.choice(kinds), "李梅", "delivered",
-                   "", "小组补偿训练。", g)
+            kind = rng.choice(kinds)
+            absent = frozenset({rng.choice(g)["pk"]}) if rng.random() < 1 / 12 else frozenset()
+            yield (days[-1] if len(days) < 4 else days[3], Decimal("1.00"), kind, "李梅", "delivered",
+                   "", "小组补偿训练。", g, absent)
 
 
 def _original(row) -> dict:
-    day, hours, kind, teacher, outcome, reason, notes, members = row
+    day, hours, kind, teacher, outcome, reason, notes, members, absent = row
     return {"date": day.isoformat(), "hours": str(hours), "kind": kind, "teacher_name": teacher, "outcome": outcome,
-            "cancel_reason": reason, "notes": notes, "student_ids": sorted(m["pk"] for m in members), "goal_ids": []}
+            "cancel_reason": reason, "notes": notes, "student_ids": sorted(m["pk"] for m in members),
+            "absent_student_ids": sorted(absent), "goal_ids": []}
 
 
 def write_sessions(rows, *, fingerprint, batch: int = 50000, log=None) -> dict:
@@ -246,22 +251,24 @@ def write_sessions(rows, *, fingerprint, batch: int = 50000, log=None) -> dict:
                         copy.write_row((sid, 1, now, now, m[0]["school_id"], m[0]["region_path"], r[0], r[1], r[2],
                                         r[3], r[4], r[5], r[6], len(m) > 1, "",
                                         json.dumps(_original(r), ensure_ascii=False), None))
-                with cur.copy(f"COPY {a_table} (session_id, student_id, date) FROM STDIN") as copy:
+                with cur.copy(f"COPY {a_table} (session_id, student_id, date, absent) FROM STDIN") as copy:
                     for sid, r in buf:
                         for m in r[7]:
-                            copy.write_row((sid, m["pk"], r[0]))
+                            copy.write_row((sid, m["pk"], r[0], m["pk"] in r[8]))
         else:
             Session.objects.bulk_create([
                 Session(pk=sid, school_id=r[7][0]["school_id"], region_path=r[7][0]["region_path"], date=r[0],
                         hours=r[1], kind=r[2], teacher_name=r[3], outcome=r[4], cancel_reason=r[5], notes=r[6],
                         is_group=len(r[7]) > 1, original=_original(r)) for sid, r in buf], batch_size=1000)
-            SessionAttendance.objects.bulk_create([SessionAttendance(session_id=sid, student_id=m["pk"], date=r[0])
+            SessionAttendance.objects.bulk_create([SessionAttendance(session_id=sid, student_id=m["pk"], date=r[0],
+                                                                     absent=m["pk"] in r[8])
                                                    for sid, r in buf for m in r[7]], batch_size=1000)
         buf = []
 
     for r in rows:
-        fingerprint.update(f"{r[0]}|{r[1]}|{r[2]}|{r[3]}|{r[4]}|{','.join(m['student_number'] for m in r[7])}\n"
-                           .encode())
+        members = ",".join(m["student_number"] for m in r[7])
+        absent = ",".join(m["student_number"] for m in r[7] if m["pk"] in r[8])
+        fingerprint.update(f"{r[0]}|{r[1]}|{r[2]}|{r[3]}|{r[4]}|{members}|{absent}\n".encode())
         buf.append((next_id, r))
         next_id += 1
         n_sessions += 1
@@ -293,8 +300,8 @@ def write_weekly(first: date, last: date) -> int:
     week = _week_sql()
     sql = (f"INSERT INTO {w} (student_id, week_start, delivered_hours, delivered_sessions, updated_at) "  # noqa: S608
            f"SELECT a.student_id, {week}, "
-           "COALESCE(SUM(CASE WHEN s.outcome = 'delivered' THEN s.hours ELSE 0 END), 0), "
-           "SUM(CASE WHEN s.outcome = 'delivered' THEN 1 ELSE 0 END), %s "
+           "COALESCE(SUM(CASE WHEN s.outcome = 'delivered' AND NOT a.absent THEN s.hours ELSE 0 END), 0), "
+           "SUM(CASE WHEN s.outcome = 'delivered' AND NOT a.absent THEN 1 ELSE 0 END), %s "
            f"FROM {a} a JOIN {s} s ON s.id = a.session_id "
            f"WHERE a.student_id IN (SELECT id FROM {st} WHERE region_path LIKE %s) AND a.date >= %s AND a.date <= %s "
            f"GROUP BY a.student_id, {week} "

@@ -1,6 +1,7 @@
 """Reads of individual education that are more than a filter: plan lists, findings (missing plans, reviews
 due or overdue), progress per goal, weekly hours against the policy minimum and the below-minimum list."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -181,6 +182,25 @@ def current_term(on: date | None = None) -> Term | None:
             or Term.objects.filter(start_date__lte=on).select_related("school_year").order_by("-start_date").first())
 
 
+TERM_CODE = re.compile(r"^\s*(\d{4})-(\d{4})-([12])\s*$")
+
+
+def term_from_param(value) -> Term | None:
+    """A term named by its id (``12``) or its code ``"2026-2027-1"`` (school year, then term 1 or 2)."""
+    text = str(value).strip()
+    if text.isdigit() and len(text) < 10:
+        return Term.objects.select_related("school_year").filter(pk=int(text)).first()
+    m = TERM_CODE.match(text)
+    if m and int(m[2]) == int(m[1]) + 1:
+        return (Term.objects.select_related("school_year")
+                .filter(school_year__start_year=int(m[1]), number=int(m[3])).first())
+    return None
+
+
+def term_code(term: Term) -> str:
+    return f"{term.school_year.name}-{term.number}"
+
+
 def weekly_hours(student: Student, term: Term, *, on: date | None = None) -> list[dict]:
     """IEP-5: delivered class hours per term week against the policy minimum (one query on the summary)."""
     on = on or today()
@@ -239,7 +259,7 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
     terms = list(Term.objects.filter(start_date__lte=monday + timedelta(days=SCHOOL_DAYS - 1),
                                      end_date__gte=monday))
     days = _school_days(monday, terms)
-    students = Student.objects.visible_to(user, "iep.view").filter(placement__in=INCLUSION_PLACEMENTS,
+    students = Student.objects.visible_to(user, "iep.records").filter(placement__in=INCLUSION_PLACEMENTS,
                                                                    status__in=ACTIVE_STATUSES)
     f = {k: v for k, v in filters.items() if v not in (None, "")}
     if "school" in f:

@@ -11,7 +11,7 @@ Who does what (``STEPS``): the resource or class teacher (``iep.edit``) drafts a
 take a plan back to draft with a note; the school leader (``iep.approve``) puts it in force and closes it; the
 district's itinerant teacher (``iep.comment``) comments while it is in review. A step the state or the
 caller's role does not allow answers 422 ``invalid_transition``; a caller holding none of the workflow's
-permissions is refused with 403.
+permissions is answered the same (the pages refuse it with 403).
 
 A draft is edited directly (``plan_update``, ``goal_*``). A plan in force changes only by an amendment
 (``plan_amend``): the new contents become revision n+1 and ``PlanVersion`` keeps the full snapshot of every
@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -357,7 +358,8 @@ def goal_add(*, actor, plan: Plan, parent_id: int | None = None, **fields) -> Go
         data.setdefault("start_date", parent.start_date if parent else p.start_date)
         data.setdefault("end_date", parent.end_date if parent else p.end_date)
         data = {k: ("" if v is None and k not in ("start_date", "end_date") else v) for k, v in data.items()}
-        position = p.goals.filter(parent=parent).count() + 1
+        # after the last one: codes ("1", "1.2") stay unique when a goal was deleted in between
+        position = (p.goals.filter(parent=parent).aggregate(m=Max("position"))["m"] or 0) + 1
         g = Goal(plan=p, parent=parent, kind=Goal.SHORT if parent else Goal.LONG, position=position, **data)
         _raise(_check_goal(g, p, parent, training_kinds(p.school)))
         validate(g, exclude=["plan", "parent"])
@@ -532,10 +534,8 @@ def allowed_steps(user, plan: Plan) -> list[Step]:
 
 def transition(*, actor, plan: Plan, to: str, note: str = "", version: int | None = None,
                on: date | None = None) -> Plan:
-    """Move the plan to state ``to``. 403 without any workflow permission; 422 ``invalid_transition`` when the
-    state or the caller's role does not allow the step."""
-    if not any(has_perm(actor, p) for p in WORKFLOW_PERMS):
-        raise PermissionDenied(_("Your roles do not allow this."))
+    """Move the plan to state ``to``; 422 ``invalid_transition`` when the state or the caller's role does not allow
+    the step (also for a role that takes no step of the workflow at all, as for cases)."""
     note = (note or "").strip()
     with transaction.atomic():
         p = Plan.objects.select_for_update(of=("self",)).select_related("school", "school_year").get(pk=plan.pk)
@@ -707,6 +707,12 @@ def review_record(*, actor, plan: Plan, review_date: date, evidence: str, attain
     with transaction.atomic():
         p = Plan.objects.select_for_update().get(pk=plan.pk)
         _require_state(p, ("in_force",), _("Only a plan in force is reviewed."))
+        if p.in_force_on and review_date < p.in_force_on:
+            errors.append(_err("review_date", _("A review comes after the plan was put in force (%(day)s).")
+                               % {"day": p.in_force_on}))
+        elif review_date > p.end_date:
+            errors.append(_err("review_date", _("The review date is after the plan ends (%(day)s).")
+                               % {"day": p.end_date}))
         goals = {g.pk: g for g in p.goals.filter(retired_in_revision__isnull=True)}
         rows, seen = [], set()
         levels = dict(ATTAINMENT)
@@ -762,3 +768,37 @@ def plan_respond(*, actor, plan: Plan, answer: str, comment: str = "") -> PlanRe
 def view_recorded(*, actor, plan: Plan) -> None:
     """ORG-5/SEC-3: a plan holds the student's assessments; every view of it is audited."""
     audit.record(actor, "iep.plan.viewed", plan)
+
+
+def export_recorded(*, actor, plan: Plan, fmt: str) -> None:
+    """SEC-3: the plan document (Word or print view) leaves the system: audited as an export."""
+    audit.record(actor, "iep.plan.exported", plan, changes={"format": [None, fmt]})
+
+
+def events_for(user, plan: Plan) -> list[PlanEvent]:
+    """The plan's timeline for ``user``: the school's staff and the district see everything; the guardian (who
+    sees only the plan in force) not the working notes of the drafting — reviewers' comments and the notes of a
+    plan sent back to draft."""
+    events = list(plan.events.select_related("actor"))
+    if has_perm(user, "iep.records"):
+        return events
+    return [e for e in events if e.kind != "comment" and not (e.kind == "transition" and e.to_state == "draft"
+                                                              and e.from_state == "in_review")]
+
+
+def follow_moved_students(sender, *, moves, actor, **kwargs) -> None:
+    """IEP-1 (一人一案): a student who changes school takes their plan along — the plan of a school year that is
+    not over and not closed moves to the new school (its scope with it: the receiving school carries it on,
+    the school left no longer sees it); the sessions, evaluations and support stay where they happened.
+    Runs inside the transaction that moved the students (``students_moved``)."""
+    by_student = {s.pk: s for s, _old in moves}
+    plans = list(Plan.objects.select_for_update().filter(student_id__in=by_student, school_year__end_date__gte=today())
+                 .exclude(state="closed"))
+    for p in plans:
+        s = by_student[p.student_id]
+        if p.school_id == s.school_id:
+            continue
+        old = p.school_id
+        p.school_id, p.region_path, p.version = s.school_id, s.region_path, p.version + 1
+        p.save(update_fields=["school", "region_path", "version", "updated_at"])
+        audit.record(actor, "iep.plan.moved", p, changes={"school": [old, s.school_id]})

@@ -1,7 +1,8 @@
 """Sessions of individual tutoring and compensatory training (IEP-4, IEP-5) and the weekly summary.
 
 A session is entered once, also for a group (``student_ids``), and counts for every student in it: one
-``Session`` row, one ``SessionAttendance`` row per student. A saved session changes only by a recorded
+``Session`` row, one ``SessionAttendance`` row per student — except a student marked absent from a group
+session that the others attended (``absent_student_ids``). A saved session changes only by a recorded
 correction (``session_correct``): the session row then holds the effective values, ``Session.original``
 the values as first logged and each ``SessionCorrection`` the values before and after, who, when and why.
 
@@ -47,7 +48,7 @@ from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Studen
 
 MAX_HOURS = Decimal("8")
 CORRECTABLE = ["date", "hours", "kind", "teacher_name", "outcome", "cancel_reason", "notes", "student_ids",
-               "goal_ids"]
+               "absent_student_ids", "goal_ids"]
 PRIVATE = ("notes", "cancel_reason")  # the audit row says that these changed, not what they say
 
 
@@ -74,6 +75,7 @@ def values_of(s: Session) -> dict:
         "date": s.date.isoformat(), "hours": str(_hours(s.hours)), "kind": s.kind, "teacher_name": s.teacher_name,
         "outcome": s.outcome, "cancel_reason": s.cancel_reason, "notes": s.notes,
         "student_ids": sorted(a.student_id for a in s.attendances.all()),
+        "absent_student_ids": sorted(a.student_id for a in s.attendances.all() if a.absent),
         "goal_ids": sorted(g.pk for g in s.goals.all()),
     }
 
@@ -83,6 +85,7 @@ def _normalise(values: dict) -> dict:
     for k in ("kind", "teacher_name", "outcome", "cancel_reason", "notes"):
         out[k] = (out.get(k) or "").strip()
     out["student_ids"] = sorted({int(i) for i in out.get("student_ids") or []})
+    out["absent_student_ids"] = sorted({int(i) for i in out.get("absent_student_ids") or []})
     out["goal_ids"] = sorted({int(i) for i in out.get("goal_ids") or []})
     h = _hours(out.get("hours"))
     out["hours"] = str(h) if h is not None else out.get("hours")
@@ -135,6 +138,7 @@ def _check(actor, values: dict, *, school=None, known_students=()) -> tuple[list
         errors.append(_err("cancel_reason", _("A cancelled session records the reason."), "required"))
     elif values["outcome"] != "cancelled" and values["cancel_reason"]:
         errors.append(_err("cancel_reason", _("Only a cancelled session has a cancellation reason.")))
+    errors += _check_absent(values)
     goals = []
     if values["goal_ids"]:
         goals = list(Goal.objects.filter(pk__in=values["goal_ids"], retired_in_revision__isnull=True,
@@ -145,6 +149,25 @@ def _check(actor, values: dict, *, school=None, known_students=()) -> tuple[list
     return errors, students, goals
 
 
+def _check_absent(values: dict) -> list[dict]:
+    """IEP-5: students absent from a group session that took place are some (not all) of its students; a
+    one-student session records the absence as its outcome, a session that did not take place has no absentees."""
+    absent, ids = values["absent_student_ids"], values["student_ids"]
+    if not absent:
+        return []
+    if len(ids) < 2:
+        return [_err("absent_student_ids", _("Only a group session records absent students; for one student choose "
+                                             "the outcome “student absent”."))]
+    if values["outcome"] != "delivered":
+        return [_err("absent_student_ids", _("Absent students are recorded for a session that took place; this "
+                                             "session was not delivered."))]
+    if not set(absent) <= set(ids):
+        return [_err("absent_student_ids", _("An absent student is one of the session's students."))]
+    if set(absent) == set(ids):
+        return [_err("absent_student_ids", _("If every student was absent, choose the outcome “student absent”."))]
+    return []
+
+
 def _lock_students(ids):
     """Serialise writes for the same students (the weekly summary is recomputed under this lock)."""
     list(Student.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values_list("pk", flat=True))
@@ -152,13 +175,16 @@ def _lock_students(ids):
 
 def session_log(*, actor, student_ids: list[int], date: date, hours, kind: str, teacher_name: str,
                 outcome: str = "delivered", cancel_reason: str = "", notes: str = "", goal_ids=(),
-                client_ref: str = "") -> Session:
-    """Log a session, once for a group (IEP-5); hours 0 < h ≤ 8; a cancellation records its reason."""
+                absent_student_ids=(), client_ref: str = "") -> Session:
+    """Log a session, once for a group (IEP-5); hours 0 < h ≤ 8; a cancellation records its reason; students
+    absent from a group session that took place are named in ``absent_student_ids`` (it does not count for
+    them)."""
     if not has_perm(actor, "iep.edit"):
         raise PermissionDenied()
     values = _normalise({"date": date, "hours": hours, "kind": kind, "teacher_name": teacher_name,
                          "outcome": outcome, "cancel_reason": cancel_reason, "notes": notes,
-                         "student_ids": student_ids or [], "goal_ids": goal_ids or []})
+                         "student_ids": student_ids or [], "absent_student_ids": absent_student_ids or [],
+                         "goal_ids": goal_ids or []})
     errors, students, goals = _check(actor, values)
     client_ref = (client_ref or "").strip()
     if client_ref and students and Session.objects.filter(school_id=students[0].school_id,
@@ -179,15 +205,26 @@ def session_log(*, actor, student_ids: list[int], date: date, hours, kind: str, 
         except IntegrityError as exc:
             raise DomainError(_("A session with this client reference exists already."), field="client_ref",
                               code="duplicate") from exc
-        SessionAttendance.objects.bulk_create([SessionAttendance(session=s, student=st, date=date)
-                                               for st in students])
+        absent = set(values["absent_student_ids"])
+        SessionAttendance.objects.bulk_create([
+            SessionAttendance(session=s, student=st, date=date, absent=st.pk in absent) for st in students])
         if goals:
             s.goals.set(goals)
         refresh_weekly({(st.pk, week_start(date)) for st in students})
         audit.record(actor, "iep.session.logged", s, changes={
             "students": [None, values["student_ids"]], "date": [None, values["date"]],
-            "hours": [None, values["hours"]], "kind": [None, values["kind"]], "outcome": [None, values["outcome"]]})
+            "hours": [None, values["hours"]], "kind": [None, values["kind"]], "outcome": [None, values["outcome"]],
+            **({"absent": [None, values["absent_student_ids"]]} if absent else {})})
         return s
+
+
+def can_correct(user, session: Session) -> bool:
+    """A correction changes the record of every student in the session: the user may edit each of them (ORG-4;
+    a class teacher does not correct a group session that has children of another class)."""
+    if not can(user, "iep.edit", session):
+        return False
+    ids = set(SessionAttendance.objects.filter(session_id=session.pk).values_list("student_id", flat=True))
+    return Student.objects.visible_to(user, "iep.edit").filter(pk__in=ids).count() == len(ids)
 
 
 def session_correct(*, actor, session: Session, reason: str, version: int | None = None, **changes) -> Session:
@@ -196,8 +233,9 @@ def session_correct(*, actor, session: Session, reason: str, version: int | None
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
-    if not can(actor, "iep.edit", session):
-        raise PermissionDenied(_("Your roles do not allow changing this session."))
+    if not can_correct(actor, session):
+        raise PermissionDenied(_("Your roles do not allow changing this session: it has students outside your "
+                                 "scope, or you do not record sessions."))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the session is corrected."), field="reason")
@@ -211,6 +249,11 @@ def session_correct(*, actor, session: Session, reason: str, version: int | None
         after.update({k: v for k, v in changes.items() if v is not None})
         if "outcome" in changes and after["outcome"] != "cancelled" and "cancel_reason" not in changes:
             after["cancel_reason"] = ""
+        if "absent_student_ids" not in changes and after["absent_student_ids"]:
+            # absentees follow the session: dropped with a student removed, all of them when it did not take place
+            kept = set(after.get("student_ids") or [])
+            after["absent_student_ids"] = ([] if after["outcome"] != "delivered"
+                                           else [i for i in after["absent_student_ids"] if i in kept])
         after = _normalise(after)
         errors, students, goals = _check(actor, after, school=s.school, known_students=set(before["student_ids"]))
         # Removing a student from a group session changes that student's record: only within the actor's scope.
@@ -232,8 +275,13 @@ def session_correct(*, actor, session: Session, reason: str, version: int | None
         removed = set(before["student_ids"]) - set(after["student_ids"])
         added = [sid for sid in after["student_ids"] if sid not in before["student_ids"]]
         SessionAttendance.objects.filter(session=s, student_id__in=removed).delete()
+        absent = set(after["absent_student_ids"])
         SessionAttendance.objects.filter(session=s).update(date=day)
-        SessionAttendance.objects.bulk_create([SessionAttendance(session=s, student_id=sid, date=day) for sid in added])
+        if absent != set(before["absent_student_ids"]):
+            SessionAttendance.objects.filter(session=s).exclude(student_id__in=absent).update(absent=False)
+            SessionAttendance.objects.filter(session=s, student_id__in=absent).update(absent=True)
+        SessionAttendance.objects.bulk_create([SessionAttendance(session=s, student_id=sid, date=day,
+                                                                 absent=sid in absent) for sid in added])
         if after["goal_ids"] != before["goal_ids"]:
             s.goals.set(goals)
         number = s.corrections.count() + 1
@@ -254,7 +302,8 @@ def session_correct(*, actor, session: Session, reason: str, version: int | None
 def _aggregate(student_ids, first: date, last: date) -> dict:
     """Delivered hours and sessions per (student, Monday) from the sessions: one GROUP BY query."""
     rows = (SessionAttendance.objects
-            .filter(student_id__in=student_ids, date__gte=first, date__lte=last, session__outcome="delivered")
+            .filter(student_id__in=student_ids, date__gte=first, date__lte=last, session__outcome="delivered",
+                    absent=False)
             .annotate(week=TruncWeek("date")).order_by()
             .values("student_id", "week").annotate(hours=Sum("session__hours"), sessions=Count("id")))
     out = {}

@@ -31,6 +31,8 @@ class SessionIn(Schema):
     outcome: Outcome = "delivered"
     cancel_reason: str = ""
     notes: str = ""
+    absent_student_ids: list[Id] = Field([], description="students of a group session that took place who were "
+                                                         "absent: it does not count for them")
     goal_ids: list[Id] = []
     client_ref: str = Field("", max_length=64, description="the client's own id of the session (unique per school)")
 
@@ -46,6 +48,7 @@ class SessionCorrectionIn(Schema):
     cancel_reason: str | None = None
     notes: str | None = None
     student_ids: list[Id] | None = None
+    absent_student_ids: list[Id] | None = None
     goal_ids: list[Id] | None = None
 
 
@@ -53,6 +56,7 @@ class SessionStudentOut(Schema):
     id: int
     name: str
     class_id: int | None
+    absent: bool = Field(..., description="absent from this group session (it does not count for the student)")
 
 
 class SessionCorrectionOut(Schema):
@@ -132,7 +136,7 @@ class BelowMinimumPage(Schema):
 
 
 class BelowMinimumFilter(Schema):
-    week: dt.date | None = Field(None, description="the Monday of the week; default the current week")
+    week: dt.date | None = Field(None, description="a day of the week (its Monday is used); default the current week")
     school: Id | None = None
     school_id: Id | None = None
     region: Id | None = None
@@ -145,9 +149,10 @@ router = Router(tags=["sessions"])
 
 def _only_visible(values: dict | None, visible: set[int] | None) -> dict | None:
     """A stored snapshot of a session without the students the caller may not see (ORG-4)."""
-    if not values or visible is None or "student_ids" not in values:
+    if not values or visible is None:
         return values
-    return {**values, "student_ids": [i for i in values["student_ids"] if i in visible]}
+    return {**values, **{k: [i for i in values[k] if i in visible]
+                         for k in ("student_ids", "absent_student_ids") if k in values}}
 
 
 def session_out(s: Session, visible: set[int] | None) -> dict:
@@ -155,7 +160,8 @@ def session_out(s: Session, visible: set[int] | None) -> dict:
         "id": s.pk, "version": s.version, "school_id": s.school_id, "school_name": s.school.name, "date": s.date,
         "hours": float(s.hours), "kind": s.kind, "teacher_name": s.teacher_name, "outcome": s.outcome,
         "cancel_reason": s.cancel_reason, "notes": s.notes, "is_group": s.is_group,
-        "students": [{"id": a.student_id, "name": a.student.name, "class_id": a.student.school_class_id}
+        "students": [{"id": a.student_id, "name": a.student.name, "class_id": a.student.school_class_id,
+                      "absent": a.absent}
                      for a in s.attendances.all() if visible is None or a.student_id in visible],
         "goal_ids": sorted(g.pk for g in s.goals.all()), "client_ref": s.client_ref,
         "logged_by": s.logged_by.username if s.logged_by_id else None, "created_at": s.created_at,
@@ -178,18 +184,18 @@ def _visible_students(user, rows) -> set[int]:
     for s in rows:  # students named in the original values and the corrections too (e.g. removed later)
         for values in [s.original, *[v for c in s.corrections.all() for v in (c.before, c.after)]]:
             ids.update((values or {}).get("student_ids", []))
-    return set(Student.objects.visible_to(user, "iep.view").filter(pk__in=ids).values_list("pk", flat=True))
+    return set(Student.objects.visible_to(user, "iep.records").filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _session(request, session_id: int) -> Session:
-    require(request, "iep.view")
+    require(request, "iep.records")
     return get_visible_or_404(_related(Session.objects), request.user, session_id)
 
 
 @router.get("/sessions", response=SessionPage)
 def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
     """Sessions in scope, newest first; ``student_id`` lists one student's (a group session counts for each)."""
-    require(request, "iep.view")
+    require(request, "iep.records")
     qs = Session.objects.visible_to(request.user)
     f = field_named(filters.dict(exclude_none=True))
     if "student_id" in f:
@@ -230,10 +236,10 @@ def below_minimum(request, filters: Query[BelowMinimumFilter], page: Query[PageI
     """Students in inclusion in scope whose delivered hours in the week (a Monday; default this week) are below
     their school's minimum (⚙ tutoring_min_hours_per_week, pro rata in a week the term only partly covers);
     outside the term weeks the list is empty. Computed in SQL from the weekly summary."""
-    require(request, "iep.view")
-    week = filters.week or sessions.week_start(timezone.localdate())
-    if not (dt.date(1900, 1, 1) <= week <= dt.date(2999, 12, 31)) or week.weekday() != 0:
-        raise DomainError(_("Give the Monday of the week."), field="week")
+    require(request, "iep.records")
+    week = sessions.week_start(filters.week or timezone.localdate())  # any day of the week: its Monday
+    if not (dt.date(1900, 1, 1) <= week <= dt.date(2999, 12, 31)):
+        raise DomainError(_("Give a day of the week."), field="week")
     f = field_named(filters.dict(exclude_none=True))
     f.pop("week", None)
     if "region" in f and not Region.objects.visible_to(request.user).filter(pk=f["region"]).exists():
@@ -269,13 +275,37 @@ def post_correction(request, session_id: int, payload: SessionCorrectionIn):
     return Status(201, session_out(s, _visible_students(request.user, [s])))
 
 
+class TermOut(Schema):
+    id: int
+    code: str = Field(..., description='"2026-2027-1": the school year and the term number')
+    school_year: str
+    number: int
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    current: bool
+
+
+@router.get("/terms", response=list[TermOut])
+def list_terms(request):
+    """The terms of the school calendar, newest first (the ``term`` of weekly hours and evaluations)."""
+    require(request, "iep.records")
+    current = selectors.current_term()
+    return [{"id": t.pk, "code": selectors.term_code(t), "school_year": t.school_year.name, "number": t.number,
+             "name": str(t), "start_date": t.start_date, "end_date": t.end_date,
+             "current": current is not None and t.pk == current.pk}
+            for t in Term.objects.select_related("school_year").order_by("-start_date")]
+
+
 @router.get("/students/{student_id}/weekly-hours", response=list[WeeklyHoursOut])
-def weekly_hours(request, student_id: int, term: Id | None = None):
+def weekly_hours(request, student_id: int,
+                 term: str | None = Query(None, max_length=20, description='the term\'s id or code ("2026-2027-1"); '
+                                                                         "default the current term")):
     """Delivered class hours per week of the term (default the current one) against the policy minimum: only
     delivered sessions count; ``met`` when the week's hours reach the minimum (IEP-5)."""
-    require(request, "iep.view")
-    student = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id, "iep.view")
-    t = Term.objects.filter(pk=term).first() if term is not None else selectors.current_term()
+    require(request, "iep.records")
+    student = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id, "iep.records")
+    t = selectors.term_from_param(term) if term not in (None, "") else selectors.current_term()
     if t is None:
-        raise DomainError(_("Unknown term."), field="term")
+        raise DomainError(_("Unknown term: give its id or its code such as 2026-2027-1."), field="term")
     return selectors.weekly_hours(student, t)

@@ -153,7 +153,7 @@ def _student_for_write(request, student_id: int) -> Student:
 
 
 def _filtered(request, model, f: dict):
-    require(request, "iep.view")
+    require(request, "iep.records")
     f = field_named(f)
     qs = model.objects.visible_to(request.user).select_related("student")
     if f.get("student_id") is not None:
@@ -208,7 +208,7 @@ def create_evaluation(request, payload: EvaluationIn):
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut)
 def get_evaluation(request, evaluation_id: int):
-    require(request, "iep.view")
+    require(request, "iep.records")
     return evaluation_out(get_visible_or_404(_eval_related(Evaluation.objects), request.user, evaluation_id))
 
 
@@ -265,7 +265,7 @@ def create_aid(request, payload: AidIn):
 @router.post("/aids/{aid_id}/return", response=AidOut)
 def return_aid(request, aid_id: int, payload: AidReturnIn):
     """Record that an issued item came back."""
-    require(request, "iep.view")
+    require(request, "iep.records")
     a = get_visible_or_404(AidIssue.objects.select_related("student"), request.user, aid_id)
     a = support.aid_return(actor=request.user, aid=a, returned_on=payload.returned_on, version=payload.version)
     return aid_out(AidIssue.objects.select_related("student").get(pk=a.pk))

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
@@ -37,6 +37,7 @@ from suiban.iep.models import (
     DOMAINS,
     INDIVIDUAL_TUTORING,
     MEASUREMENTS,
+    OUTCOMES,
     PARTICIPANT_ROLES,
     PLAN_STATES,
     AidIssue,
@@ -84,7 +85,8 @@ def _plan(request, pk, perm=None) -> Plan:
 
 
 def _student(request, pk) -> Student:
-    return get_visible_or_404(Student.objects.select_related("school", "school_class"), request.user, pk, "iep.view")
+    return get_visible_or_404(Student.objects.select_related("school", "school_class"), request.user, pk,
+                              "iep.records")
 
 
 def _kinds(school):
@@ -93,6 +95,46 @@ def _kinds(school):
 
 def _kind_label(kind: str) -> str:
     return _("Individual tutoring") if kind == INDIVIDUAL_TUTORING else kind
+
+
+def _session_value_labels() -> dict:
+    f = Session._meta.get_field
+    return {"date": f("date").verbose_name, "hours": f("hours").verbose_name, "kind": f("kind").verbose_name,
+            "teacher_name": f("teacher_name").verbose_name, "outcome": f("outcome").verbose_name,
+            "cancel_reason": f("cancel_reason").verbose_name, "notes": f("notes").verbose_name,
+            "student_ids": _("students"), "absent_student_ids": _("absent from the group session"),
+            "goal_ids": _("linked goals")}
+
+
+def _session_values_display(values: dict | None, students) -> list[tuple[str, str, str]]:
+    """A stored session snapshot (original or a correction's side) as (key, label, text) rows in Chinese; student
+    ids become the names the user may see, goal ids their count."""
+    names = {st.pk: st.name for st in students}
+    outcomes = dict(OUTCOMES)
+    rows = []
+    for key, label in _session_value_labels().items():
+        if values is None or key not in values:
+            continue
+        v = values[key]
+        if key in ("student_ids", "absent_student_ids"):
+            text = "、".join(names[i] for i in v if i in names)
+        elif key == "goal_ids":
+            text = str(len(v)) if v else ""
+        elif key == "outcome":
+            text = str(outcomes.get(v, v))
+        elif key == "kind":
+            text = _kind_label(v)
+        else:
+            text = str(v or "")
+        rows.append((key, str(label), text))
+    return rows
+
+
+def _correction_rows(c, students) -> list[tuple[str, str, str]]:
+    """(label, before, after) of what a correction changed, in Chinese."""
+    before = {k: (label, text) for k, label, text in _session_values_display(c.before, students)}
+    return [(label, before.get(k, ("", ""))[1], text)
+            for k, label, text in _session_values_display(c.after, students) if before.get(k, ("", ""))[1] != text]
 
 
 # --- plans --------------------------------------------------------------------------------------------------
@@ -183,7 +225,7 @@ def plan_detail(request, pk):
         r.rows = [(codes.get(a.goal_id) and selectors.code_label(codes[a.goal_id]), a) for a in r.attainments.all()]
     versions = list(p.versions.select_related("created_by").defer("snapshot_json"))
     events = [(e, services.STATES.get(e.from_state, e.from_state), services.STATES.get(e.to_state, e.to_state))
-              for e in p.events.select_related("actor")]
+              for e in services.events_for(user, p)]
     return render(request, "iep/plan_detail.html", {
         "p": p, "s": p.student, "tree": tree, "retired": retired, "reviews": reviews, "versions": versions,
         "events": events, "responses": list(p.responses.select_related("responded_by")),
@@ -379,19 +421,24 @@ def plan_amend(request, pk):
     goals.sort(key=lambda g: codes[g.pk])
     initial = {f: getattr(p, f) for f in services.PLAN_FIELDS}
     initial["version"] = p.version
-    form = AmendForm(request.POST or None, initial=initial, goals=goals)
+    form = AmendForm(request.POST or None, initial=initial, goals=goals, kinds=services.training_kinds(p.school))
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_amend(actor=request.user, plan=p, reason=form.cleaned_data["reason"],
                                 version=form.cleaned_data.get("version"), goals=form.goal_tree(),
                                 **form.plan_fields())
+        except VersionConflict as exc:
+            conflict = True
+            form.add_error(None, str(exc.message))
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form.add_service_errors(exc)  # nothing is saved: the service's write is atomic
         else:
             messages.success(request, _("Amendment recorded as revision %(n)d; the earlier version is kept.")
                              % {"n": p.revision + 1})
             return redirect("iep:detail", pk=p.pk)
-    return render(request, "iep/plan_amend.html", {"form": form, "p": p, "title": _("Amend the plan")})
+    return render(request, "iep/plan_amend.html", {"form": form, "p": p, "title": _("Amend the plan")},
+                  status=409 if conflict else 200)
 
 
 def _path_label(path: str, goal_codes: dict) -> str:
@@ -504,9 +551,9 @@ def plan_review(request, pk):
 
 @permission_required("iep.view")
 def plan_document(request, pk):
-    """IEP-9: the plan as a Word document (audited like every view of the plan)."""
+    """IEP-9: the plan as a Word document (audited as an export of personal data, SEC-3)."""
     p = _plan(request, pk)
-    services.view_recorded(actor=request.user, plan=p)
+    services.export_recorded(actor=request.user, plan=p, fmt="docx")
     resp = HttpResponse(documents.plan_docx(p),
                         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     resp["Content-Disposition"] = f'attachment; filename="iep-{p.pk}-{p.school_year.name}.docx"'
@@ -515,9 +562,9 @@ def plan_document(request, pk):
 
 @permission_required("iep.view")
 def plan_print(request, pk):
-    """IEP-9: the same contents as the Word document, as clean HTML for printing."""
+    """IEP-9: the same contents as the Word document, as clean HTML for printing (audited as an export)."""
     p = _plan(request, pk)
-    services.view_recorded(actor=request.user, plan=p)
+    services.export_recorded(actor=request.user, plan=p, fmt="print")
     return render(request, "iep/plan_print.html", documents.plan_contents(p))
 
 
@@ -531,16 +578,27 @@ def _caseload(user):
                                                                "id")[:CASELOAD_LIMIT])
 
 
+def _caseload_goals(caseload) -> list[tuple]:
+    """(goal, student id, code) for the active goals of the caseload's plans in force — one query."""
+    goals = list(Goal.objects.filter(plan__student_id__in=[s.pk for s in caseload], plan__state="in_force",
+                                     retired_in_revision__isnull=True)
+                 .annotate(student_id=F("plan__student_id")).order_by("plan_id", "position", "id"))
+    codes = selectors.goal_codes(goals)
+    return sorted(((g, g.student_id, selectors.code_label(codes[g.pk])) for g in goals),
+                  key=lambda t: (t[1], codes[t[0].pk]))
+
+
 @permission_required("iep.edit")
 def session_log(request):
-    """The phone form (IEP-5): a few taps — students preselected, today, 1 hour, kind, outcome."""
+    """The phone form (IEP-5): a few taps — students preselected, today, 1 hour, kind, outcome; for a group
+    session the absent students, and optionally the goals worked on."""
     caseload = list(_caseload(request.user))
     pre = [x for x in request.GET.getlist("student") if x.isdigit()]
     if not pre and len(caseload) == 1:
         pre = [str(caseload[0].pk)]
     school = caseload[0].school if caseload else None
     kinds = _kinds(school) if school else [(INDIVIDUAL_TUTORING, _("Individual tutoring"))]
-    form = SessionLogForm(request.POST or None, students=caseload, kinds=kinds,
+    form = SessionLogForm(request.POST or None, students=caseload, kinds=kinds, goals=_caseload_goals(caseload),
                           initial={"students": pre, "kind": INDIVIDUAL_TUTORING, "hours": 1,
                                    "teacher_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
@@ -548,11 +606,10 @@ def session_log(request):
         try:
             s = sessions.session_log(actor=request.user, student_ids=[int(i) for i in d["students"]], date=d["date"],
                                      hours=d["hours"], kind=d["kind"], teacher_name=d["teacher_name"],
-                                     outcome=d["outcome"], cancel_reason=d["cancel_reason"], notes=d["notes"])
+                                     outcome=d["outcome"], cancel_reason=d["cancel_reason"], notes=d["notes"],
+                                     absent_student_ids=[int(i) for i in d["absent"]],
+                                     goal_ids=[int(i) for i in d["goals"]])
         except DomainError as exc:
-            for e in exc.errors:
-                if (e.get("field") or "").startswith("student_ids"):
-                    e["field"] = "students"
             _apply_errors(form, exc)
         else:
             names = "、".join(a.student.name for a in s.attendances.select_related("student"))
@@ -566,7 +623,7 @@ def session_log(request):
                                                     "kind_label": dict(kinds)})
 
 
-@permission_required("iep.view")
+@permission_required("iep.records")
 def session_list(request):
     filters = {k: request.GET.get(k, "") for k in SESSION_FILTERS}
     qs = Session.objects.visible_to(request.user)
@@ -582,10 +639,10 @@ def session_list(request):
         qs = qs.filter(outcome=filters["outcome"])
     qs = qs.select_related("school").prefetch_related("attendances__student").order_by("-date", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    visible = set(Student.objects.visible_to(request.user, "iep.view")
+    visible = set(Student.objects.visible_to(request.user, "iep.records")
                   .filter(pk__in={a.student_id for s in page for a in s.attendances.all()})
                   .values_list("pk", flat=True))
-    rows = [(s, [a.student for a in s.attendances.all() if a.student_id in visible], _kind_label(s.kind))
+    rows = [(s, [(a.student, a.absent) for a in s.attendances.all() if a.student_id in visible], _kind_label(s.kind))
             for s in page]
     return render(request, "iep/session_list.html", {
         "page": page, "rows": rows, "filters": filters, "student": student,
@@ -593,21 +650,29 @@ def session_list(request):
     })
 
 
-@permission_required("iep.view")
+@permission_required("iep.records")
 def session_correct(request, pk):
     s = get_visible_or_404(Session.objects.select_related("school"), request.user, pk)
-    if not can(request.user, "iep.edit", s):
+    editable = sessions.can_correct(request.user, s)
+    if request.method == "POST" and not editable:
         return forbidden(request)
     v = sessions.values_of(s)
     kinds = _kinds(s.school)
     if s.kind not in dict(kinds):
         kinds.append((s.kind, s.kind))
-    form = SessionCorrectionForm(request.POST or None, kinds=kinds, initial={
+    students = list(Student.objects.filter(pk__in=v["student_ids"]).visible_to(request.user, "iep.records")
+                    .order_by("name", "pk"))
+    form = SessionCorrectionForm(request.POST or None, kinds=kinds, students=students, initial={
         "version": s.version, "date": s.date, "hours": s.hours, "kind": s.kind, "teacher_name": s.teacher_name,
-        "outcome": s.outcome, "cancel_reason": s.cancel_reason, "notes": s.notes})
+        "outcome": s.outcome, "cancel_reason": s.cancel_reason, "notes": s.notes,
+        "absent_student_ids": [str(i) for i in v["absent_student_ids"]]})
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         reason, version = d.pop("reason"), d.pop("version")
+        if "absent_student_ids" in d:  # the absentees the user cannot see stay as they are
+            shown = {st.pk for st in students}
+            d["absent_student_ids"] = sorted({int(i) for i in d["absent_student_ids"]}
+                                             | {i for i in v["absent_student_ids"] if i not in shown})
         try:
             sessions.session_correct(actor=request.user, session=s, reason=reason, version=version, **d)
         except DomainError as exc:
@@ -615,14 +680,16 @@ def session_correct(request, pk):
         else:
             messages.success(request, _("Correction recorded; the original values are kept."))
             return redirect("iep:session_correct", pk=s.pk)
-    students = Student.objects.filter(pk__in=v["student_ids"]).visible_to(request.user, "iep.view")
     return render(request, "iep/session_correct.html", {
         "form": form, "s": s, "students": students, "kind_label": _kind_label(s.kind),
-        "corrections": s.corrections.select_related("corrected_by"), "title": _("Correct a session")})
+        "absent": set(v["absent_student_ids"]), "original": _session_values_display(s.original, students),
+        "editable": editable, "current": _session_values_display(v, students),
+        "corrections": [(c, _correction_rows(c, students)) for c in s.corrections.select_related("corrected_by")],
+        "title": _("Correct a session") if editable else _("Session")})
 
 
 # --- weekly hours and the below-minimum list ----------------------------------------------------------------
-@permission_required("iep.view")
+@permission_required("iep.records")
 def student_weekly(request, pk):
     student = _student(request, pk)
     terms = list(Term.objects.select_related("school_year").order_by("-start_date")[:6])
@@ -644,7 +711,7 @@ def student_weekly(request, pk):
 BELOW_LIMIT = 200
 
 
-@permission_required("iep.view")
+@permission_required("iep.records")
 def below_minimum(request):
     """The school's or district's students below the weekly minimum this week and last week (IEP-5)."""
     filters = {k: request.GET.get(k, "") for k in ("school", "region")}
@@ -660,7 +727,7 @@ def below_minimum(request):
             s.shortfall = s.minimum - s.delivered_hours
         weeks.append({"label": label, "week_start": result.week_start, "school_days": result.school_days,
                       "rows": rows, "count": result.students.count() if len(rows) >= BELOW_LIMIT else len(rows)})
-    schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
+    schools = list(School.objects.visible_to(request.user, "iep.records").only("id", "name", "code")
                    .order_by("code")[:301])
     regions = []
     if len(schools) > 300:
@@ -693,7 +760,7 @@ def _support_context(request, student, **forms):
     return ctx
 
 
-@permission_required("iep.view")
+@permission_required("iep.records")
 def student_support(request, pk):
     student = _student(request, pk)
     return render(request, "iep/student_support.html", _support_context(request, student))
@@ -707,7 +774,7 @@ def _support_write(request, pk):
 
 
 @require_POST
-@permission_required("iep.view")
+@permission_required("iep.records")
 def support_evaluation(request, pk):
     student, refused = _support_write(request, pk)
     if refused:
@@ -742,7 +809,7 @@ def support_evaluation(request, pk):
 
 
 @require_POST
-@permission_required("iep.view")
+@permission_required("iep.records")
 def support_peer(request, pk):
     student, refused = _support_write(request, pk)
     if refused:
@@ -763,7 +830,7 @@ def support_peer(request, pk):
 
 
 @require_POST
-@permission_required("iep.view")
+@permission_required("iep.records")
 def support_aid(request, pk):
     student, refused = _support_write(request, pk)
     if refused:
@@ -784,7 +851,7 @@ def support_aid(request, pk):
 
 
 @require_POST
-@permission_required("iep.view")
+@permission_required("iep.records")
 def support_aid_return(request, pk, aid_id):
     student, refused = _support_write(request, pk)
     if refused:

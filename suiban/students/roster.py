@@ -48,6 +48,7 @@ from suiban.core.scoping import grants_for, has_perm
 from suiban.org.models import Region, School, SchoolClass, SchoolYear
 from suiban.students import selectors, services
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Guardian, PlacementRecord, Student
+from suiban.students.signals import students_moved
 
 MAX_BYTES = 10 * 1024 * 1024  # SEC-5: uploads are limited to 10 MB
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # refuse zip bombs before openpyxl inflates them
@@ -731,7 +732,7 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
         return issues
     today = timezone.localdate()
     derived = ["region_path", "id_number_hash", "id_number_masked", "certificate_masked", "version", "updated_at"]
-    replace_guardians, guardians, placements, events = [], [], [], []
+    replace_guardians, guardians, placements, events, moved = [], [], [], [], []
     for p in changed:
         s = p.student
         before = audit.snapshot(s, services.AUDITED)
@@ -758,6 +759,10 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
                 recorded_by=actor))
         events.append(_audit_event(actor, "students.student.updated", s, changes))
         schools.append(s.school)
+        if s.school_id != old_place[1]:
+            moved.append((s, old_place[1]))
+    if moved:
+        students_moved.send(sender=Student, moves=moved, actor=actor)
     for chunk in _chunks(replace_guardians):
         Guardian.objects.filter(student_id__in=chunk).delete()
     Guardian.objects.bulk_create(guardians, batch_size=500)

@@ -25,6 +25,7 @@ from suiban.students.models import (
     PlacementRecord,
     Student,
 )
+from suiban.students.signals import students_moved
 
 EDITABLE = ["name", "gender", "birth_date", "id_number", "student_number", "hukou_region_code", "school",
             "school_class", "grade", "disability_category", "disability_grade", "certificate_number",
@@ -240,6 +241,8 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
                               field="committee_opinion")
         s.version += 1
         s.save()
+        if old_place[1] != s.school_id:
+            students_moved.send(sender=Student, moves=[(s, old_place[1])], actor=actor)
         guardian_change = _set_guardians(s, guardians, actor)
         if new_place != old_place:
             PlacementRecord.objects.create(

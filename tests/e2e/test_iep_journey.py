@@ -209,12 +209,17 @@ def test_plan_from_draft_to_amendment_with_sessions_and_word_document(new_page, 
     cells = " ".join(c.text for t in d.tables for r in t.rows for c in r.cells)
     for msgid in ("Student information", "Baseline assessment", "Team meeting", "Goals", "Reviews", "Signatures"):
         assert zh(msgid) in headings, msgid
-    for label in ("Class teacher", "Resource teacher", "School leader", "Parent / guardian"):
-        assert zh(label) in cells
+    from suiban.iep import documents
+
+    plan.refresh_from_db()
+    with translation.override("zh-hans"):
+        lines = documents.signature_lines(plan)  # IEP-9: one per participant, the approving leader, the guardian
+    assert lines and all(line["role"] in cells for line in lines)
+    assert zh("School leader (approval)") in cells and zh("Parent / guardian") in cells
     assert "独立认读 200 个常用字" in cells and "黄丽娟" in cells
 
     # the print view
     page.goto(f"{server}/iep/{plan.pk}/print/")
-    assert page.locator("tr.sb-sign").count() == 4
+    assert page.locator("tr.sb-sign").count() == len(lines)
     ui.shot(page, "iep-print")
     assert_clean(page)

@@ -251,8 +251,9 @@ def test_word_document_has_every_section_and_the_signature_lines(user_client, wo
     with translation.override("zh-hans"):
         for _key, title in documents.SECTIONS:
             assert any(str(title) in h for h in headings), str(title)
-        for label in documents.SIGNATURES:
-            assert str(label) in cells
+        lines = documents.signature_lines(p)
+        for line in lines:
+            assert line["role"] in cells
     assert "班主任" in cells and "资源教师" in cells
     assert p.student.name in text
     for x in p.meeting_participants:
@@ -261,7 +262,7 @@ def test_word_document_has_every_section_and_the_signature_lines(user_client, wo
         assert g.target_behaviour in cells
     assert p.reviews.first().evidence in text
     sign = d.tables[-1]
-    assert len(sign.rows) == 1 + len(documents.SIGNATURES) and "年" in sign.rows[1].cells[2].text
+    assert len(sign.rows) == 1 + len(lines) and "年" in sign.rows[1].cells[3].text
 
 
 def test_print_view_has_the_same_sections(user_client, world):
@@ -274,7 +275,7 @@ def test_print_view_has_the_same_sections(user_client, world):
     with translation.override("zh-hans"):
         for key, title in documents.SECTIONS:
             assert f'id="sec-{key}"' in html and str(title) in html
-        assert html.count('class="sb-sign"') == 4
+        assert html.count('class="sb-sign"') == len(documents.signature_lines(p))
     assert _zh("Class teacher") in html
 
 
@@ -326,8 +327,58 @@ def test_session_correction_is_recorded(user_client, new_student, world):
     corr = SessionCorrection.objects.get(session=s)
     assert corr.reason == "课时记错" and corr.before["hours"] == "1.00" and corr.after["hours"] == "2.00"
     assert "课时记错" in c.get(f"/iep/sessions/{s.pk}/correct/").content.decode()
-    assert user_client("hc_bureau").get(f"/iep/sessions/{s.pk}/correct/").status_code == 403
+    page = user_client("hc_bureau").get(f"/iep/sessions/{s.pk}/correct/")  # readers see it, without the form
+    assert page.status_code == 200 and 'id="sb-correct-form"' not in page.content.decode()
+    assert "课时记错" in page.content.decode() and 'id="sb-current"' in page.content.decode()
+    assert user_client("hc_bureau").post(f"/iep/sessions/{s.pk}/correct/", {"reason": "x"}).status_code == 403
     assert user_client("gd_bureau").get(f"/iep/sessions/{s.pk}/correct/").status_code == 404
+
+
+def test_phone_form_records_absentees_and_linked_goals_of_a_group_session(user_client, new_student, world):
+    """IEP-5: on the phone form a group session names the students absent from it (not counted for them) and the
+    goals worked on; the session list and the correction page show the absentee."""
+    a, b = new_student(), new_student()
+    c = user_client("hc_s1_resource")
+    today = timezone.localdate()
+    r = c.post("/iep/sessions/log/", {"students": [a.pk, b.pk], "date": today, "hours": "1", "absent": [a.pk, b.pk],
+                                      "kind": "individual_tutoring", "outcome": "delivered", "teacher_name": "李梅"})
+    assert r.status_code == 200 and "absent" in r.context["form"].errors  # everyone absent: choose the outcome
+    assert not Session.objects.filter(attendances__student=a).exists()
+    r = c.post("/iep/sessions/log/", {"students": [a.pk, b.pk], "date": today, "hours": "1", "absent": [b.pk],
+                                      "kind": "individual_tutoring", "outcome": "delivered", "teacher_name": "李梅"})
+    assert r.status_code == 302
+    s = Session.objects.get(attendances__student=a)
+    assert sorted(s.attendances.values_list("student_id", "absent")) == sorted([(a.pk, False), (b.pk, True)])
+    assert WeeklyHours.objects.get(student=b, week_start=week_start(today)).delivered_hours == 0
+    assert WeeklyHours.objects.get(student=a, week_start=week_start(today)).delivered_hours == 1
+    html = c.get(f"/iep/sessions/?student_id={a.pk}").content.decode()
+    assert f'<span class="text-decoration-line-through text-muted" title="缺席">{b.name}</span>' in html
+    page = c.get(f"/iep/sessions/{s.pk}/correct/")
+    assert page.context["form"]["absent_student_ids"].value() == [str(b.pk)]
+    r = c.post(f"/iep/sessions/{s.pk}/correct/", {
+        "version": s.version, "date": today, "hours": "1", "kind": "individual_tutoring", "teacher_name": "李梅",
+        "outcome": "delivered", "cancel_reason": "", "notes": "", "absent_student_ids": [], "reason": "乙生实际到场"})
+    assert r.status_code == 302
+    assert WeeklyHours.objects.get(student=b, week_start=week_start(today)).delivered_hours == 1
+    html = c.get(f"/iep/sessions/{s.pk}/correct/").content.decode()
+    assert "缺席" in html and "乙生实际到场" in html and "absent_student_ids" not in html.split('id="sb-original"')[1]
+
+
+def test_phone_form_links_the_goals_of_the_students_plans_in_force(user_client, world):
+    """IEP-5 (linked goals): the phone form offers the active goals of the selected students' plans in force
+    and the saved session keeps them."""
+    p = Plan.objects.filter(state="in_force", school__code=HC_S1).order_by("pk").first()
+    goal = p.goals.filter(kind="short_term", retired_in_revision__isnull=True).first()
+    c = user_client("hc_s1_resource")
+    r = c.get(f"/iep/sessions/log/?student={p.student_id}")
+    assert (goal, p.student_id) in [(g, sid) for g, sid, _code in r.context["form"].goal_options]
+    assert f'id="sb-goal-{goal.pk}"' in r.content.decode()
+    r = c.post("/iep/sessions/log/", {"students": [p.student_id], "date": timezone.localdate(), "hours": "1",
+                                      "kind": "individual_tutoring", "outcome": "delivered", "teacher_name": "李梅",
+                                      "goals": [goal.pk]})
+    assert r.status_code == 302
+    s = Session.objects.filter(attendances__student_id=p.student_id, logged_by__username="hc_s1_resource").latest("pk")
+    assert list(s.goals.values_list("pk", flat=True)) == [goal.pk]
 
 
 def test_below_minimum_lists_this_week_and_last_week(user_client, new_student, world):
@@ -349,7 +400,9 @@ def test_below_minimum_lists_this_week_and_last_week(user_client, new_student, w
 # --- support records ---------------------------------------------------------------------------------------
 def test_support_page_records_evaluation_peer_support_and_aids(user_client, world):
     """IEP-6..IEP-8 on the student's page: the seven-dimension term evaluation, peer support, an aid."""
-    p = _plan(exclude_student=_parent_child_plan(world).student_id)
+    p = (Plan.objects.filter(school__code=HC_S1, state="in_force", school_year=_year())
+         .exclude(student_id=_parent_child_plan(world).student_id).exclude(student__iep_evaluations__isnull=False)
+         .order_by("pk").first())
     st = p.student
     c = user_client("hc_s1_resource")
     assert c.get(f"/iep/students/{st.pk}/support/").status_code == 200

@@ -100,7 +100,7 @@ def test_plan_walks_from_draft_through_review_into_force_and_is_closed(api_clien
     ("in_force", "hc_s1_resource", "closed", 422, "invalid_transition"),  # closing is the leader's
     ("in_force", "hc_s1_leader", "draft", 422, "invalid_transition"),  # in force: only amendments
     ("in_review", "hc_center", "in_force", 422, "invalid_transition"),  # the itinerant teacher comments only
-    ("in_review", "hc_bureau", "in_force", 403, "permission_denied"),  # no workflow permission at all
+    ("in_review", "hc_bureau", "in_force", 422, "invalid_transition"),  # no workflow permission at all
     ("in_review", "hc_s2_leader", "in_force", 404, "not_found"),  # another school's plan
     ("in_review", "gd_bureau", "in_force", 404, "not_found"),
 ])
@@ -279,6 +279,7 @@ def test_reviews_record_attainment_per_goal_and_progress_is_charted(api_client, 
     c = api_client("hc_s1_resource")
     today = timezone.localdate()
     earlier = max(today - timedelta(days=3), date.fromisoformat(p["start_date"]))
+    Plan.objects.filter(pk=p["id"]).update(in_force_on=earlier)  # in force since then: a review may come after it
     r = c.post(f"/api/v1/ieps/{p['id']}/reviews", {"review_date": str(earlier), "evidence": "作业样本",
                                                     "attainments": [{"goal_id": short_id, "attained": "partly",
                                                                      "percentage": 40}]})

@@ -110,6 +110,68 @@ def test_only_delivered_hours_count(api_client, new_student, past_term):
     assert week["delivered_hours"] == 2.0 and week["met"] is False and week["minimum"] == 3.0
 
 
+def test_a_student_absent_from_a_group_session_is_not_counted_for_it(api_client, new_student, past_term):
+    """IEP-5: a group session that took place counts for each student in it, except a student marked absent
+    (``absent_student_ids``); the session is still entered once and the absentee is shown as such."""
+    a, b, c = new_student(), new_student(), new_student()
+    monday = full_weeks(past_term)[2]
+    s = _log(api_client, "hc_s1_resource", [a.pk, b.pk, c.pk], monday, hours=1, absent_student_ids=[c.pk])
+    assert {x["id"]: x["absent"] for x in s["students"]} == {a.pk: False, b.pk: False, c.pk: True}
+    assert s["original"]["absent_student_ids"] == [c.pk]
+    assert SessionAttendance.objects.filter(session_id=s["id"]).count() == 3
+    assert _week(api_client, "hc_s1_resource", a, past_term, monday)["delivered_hours"] == 1.0
+    assert _week(api_client, "hc_s1_resource", c, past_term, monday)["delivered_hours"] == 0.0
+    sessions.rebuild([a.pk, c.pk])  # the summary equals a rebuild from the sessions
+    assert WeeklyHours.objects.get(student=c, week_start=monday).delivered_hours == 0
+    assert WeeklyHours.objects.get(student=a, week_start=monday).delivered_hours == 1
+    event = AuditEvent.objects.get(action="iep.session.logged", object_id=str(s["id"]))
+    assert event.changes["absent"] == [None, [c.pk]]
+
+
+@pytest.mark.parametrize("students,absent,extra", [
+    ("one", "first", {}),  # one student: the outcome says it ("student absent")
+    ("two", "both", {}),  # everyone absent: the outcome says it
+    ("two", "other", {}),  # not one of the session's students
+    ("two", "first", {"outcome": "teacher_absent"}),  # the session did not take place
+])
+def test_absent_students_are_some_students_of_a_group_session_that_took_place(api_client, new_student, past_term,
+                                                                             students, absent, extra):
+    """IEP-5: absentees are recorded only for a group session that was delivered, among its students and not
+    all of them; otherwise 422 on ``absent_student_ids`` and nothing is written."""
+    a, b, other = new_student(), new_student(), new_student()
+    ids = [a.pk] if students == "one" else [a.pk, b.pk]
+    absent_ids = {"first": [a.pk], "both": [a.pk, b.pk], "other": [other.pk]}[absent]
+    before = Session.objects.count()
+    body = {"student_ids": ids, "date": str(full_weeks(past_term)[0]), "hours": 1, "kind": "individual_tutoring",
+            "teacher_name": "李梅", "absent_student_ids": absent_ids, **extra}
+    r = api_client("hc_s1_resource").post("/api/v1/sessions", body)
+    assert r.status_code == 422, r.content
+    assert "absent_student_ids" in {e["field"] for e in r.json()["errors"]}
+    assert Session.objects.count() == before
+
+
+def test_marking_a_student_absent_is_a_recorded_correction(api_client, new_student, past_term):
+    """IEP-5: a group session saved without the absence is corrected (reason kept, before and after) and the
+    absentee's week loses the hours; when the session is then corrected to "teacher absent" nobody counts it and
+    the absentee list goes with it."""
+    a, b = new_student(), new_student()
+    monday = full_weeks(past_term)[3]
+    s = _log(api_client, "hc_s1_resource", [a.pk, b.pk], monday, hours=2)
+    c = api_client("hc_s1_resource")
+    r = c.post(f"/api/v1/sessions/{s['id']}/corrections", {"reason": "乙生当天请假", "absent_student_ids": [b.pk]})
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert out["corrections"][0]["before"]["absent_student_ids"] == []
+    assert out["corrections"][0]["after"]["absent_student_ids"] == [b.pk]
+    assert _week(api_client, "hc_s1_resource", a, past_term, monday)["delivered_hours"] == 2.0
+    assert _week(api_client, "hc_s1_resource", b, past_term, monday)["delivered_hours"] == 0.0
+    r = c.post(f"/api/v1/sessions/{s['id']}/corrections", {"reason": "教师临时外出", "outcome": "teacher_absent"})
+    assert r.status_code == 201, r.content
+    assert r.json()["corrections"][1]["after"]["absent_student_ids"] == []
+    assert not SessionAttendance.objects.filter(session_id=s["id"], absent=True).exists()
+    assert _week(api_client, "hc_s1_resource", a, past_term, monday)["delivered_hours"] == 0.0
+
+
 # --- IEP-5: corrections ------------------------------------------------------------------------------------
 def test_correction_keeps_the_original_and_the_latest_correction_is_effective(api_client, new_student, past_term):
     """IEP-5: a saved session is changed only by a recorded correction (who, when, why, before and after); the
@@ -247,8 +309,9 @@ def test_below_minimum_list_is_scoped_and_leaves_out_who_met_it(api_client, worl
     holiday = past_term.end_date + timedelta(days=14)
     empty = api_client("hc_bureau").get(f"/api/v1/sessions/below-minimum?week={sessions.week_start(holiday)}").json()
     assert empty["count"] == 0 and empty["school_days"] == 0
-    r = api_client("hc_bureau").get(f"/api/v1/sessions/below-minimum?week={monday + timedelta(days=1)}")
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "week"
+    # any day of the week stands for its Monday
+    r = api_client("hc_bureau").get(f"/api/v1/sessions/below-minimum?week={monday + timedelta(days=2)}")
+    assert r.status_code == 200 and r.json()["week_start"] == str(monday)
 
 
 def test_below_minimum_follows_a_school_override_of_the_minimum(api_client, world, new_student, past_term,

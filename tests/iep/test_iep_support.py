@@ -150,6 +150,19 @@ def test_demo_first_schools_have_plans_reviews_and_sessions(world, school_code):
         assert Session.objects.filter(school=school, corrections__isnull=False).exists()
 
 
+def test_demo_has_term_evaluations_and_a_group_session_with_an_absentee(world):
+    """API.md demo world, IEP-5/IEP-6: two students of 海沧区沧江小学 have this term's evaluation on all seven
+    dimensions, and one group session records a student absent (not counted for that student)."""
+    school = world.schools["3502050101"]
+    term = selectors.current_term()
+    evaluations = Evaluation.objects.filter(school=school, term=term).prefetch_related("scores")
+    assert evaluations.count() == 2
+    for ev in evaluations:
+        assert sorted(x.dimension for x in ev.scores.all()) == sorted(code for code, _label in DIMENSIONS)
+    group = Session.objects.get(school=school, client_ref="demo-svc-absent")
+    assert group.is_group and group.attendances.filter(absent=True).count() == 1
+
+
 def test_demo_guardian_child_has_a_plan_in_force(world):
     """API.md: hc_parent's child has a plan in force the guardian can open and answer."""
     child = world.students["hc_parent_child"]

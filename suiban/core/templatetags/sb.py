@@ -16,6 +16,14 @@ def query(context, **kwargs):
 
 
 @register.filter
+def may(user, perm):
+    """``{% if request.user|may:"iep.records" %}``: does any of the user's roles carry the permission?"""
+    from suiban.core.scoping import has_perm
+
+    return has_perm(user, perm)
+
+
+@register.filter
 def sort_toggle(key, current):
     return f"-{key}" if current == key else key
 
