@@ -89,6 +89,15 @@ PYDANTIC_MESSAGES = {
 }
 
 
+def _field_path(loc: list[str]) -> str:
+    """["goals", "0", "short_term", "1", "baseline"] → "goals[0].short_term[1].baseline" — the notation the
+    services use for a field inside a list, so that every 422 names nested fields the same way."""
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if p.isdigit() and out else (f".{p}" if out else p)
+    return out
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation(request, exc: NinjaValidationError):
     errors = []
@@ -98,7 +107,7 @@ def _validation(request, exc: NinjaValidationError):
         loc = [p for p in loc if not p.startswith(("literal[", "function-", "nullable[", "constrained-"))
                and p not in ("str", "int", "date", "none", "bool")]
         msg = PYDANTIC_MESSAGES.get(e.get("type", ""))
-        errors.append({"field": ".".join(loc), "code": e.get("type", "invalid"),
+        errors.append({"field": _field_path(loc), "code": e.get("type", "invalid"),
                        "message": _(msg) if msg else _("The value is not valid.")})
     return problem(422, "validation_error", detail=errors[0]["message"] if errors else None, errors=errors)
 

@@ -470,6 +470,15 @@ def test_validation_error_lists_each_bad_field(api_client, world):
     assert not Student.objects.filter(student_number=payload["student_number"]).exists()
 
 
+def test_nested_field_of_a_schema_error_is_named_like_the_services_do(api_client, world):
+    """API.md Conventions: errors[].field names a field inside a list as ``name[i].field`` — a schema error (here
+    a guardian without a name) the same way as the services' own checks (``goals[0].short_term[1].baseline``)."""
+    payload = new_student_payload(world, 903, guardians=[{"name": "母亲", "relation": "母亲"}, {"relation": "父亲"}])
+    r = api_client("hc_s1_leader").post(f"{API}/students", payload)
+    p = assert_problem(r, 422, "validation_error")
+    assert "guardians[1].name" in error_fields(p), error_fields(p)
+
+
 @pytest.mark.parametrize("url", ["/students?placement=somewhere", "/students?grade=abc", "/cases?state=open",
                                  "/cases?kind=adoption", "/students/abc", "/students?page=0"])
 def test_bad_query_or_path_values_are_422_validation_error(api_client, url):

@@ -182,9 +182,7 @@ def test_word_document_and_print_view_are_audited_as_exports(user_client, world)
     p = Plan.objects.filter(school__code=HC_S1, state="in_force").order_by("pk").first()
     c = user_client("hc_s1_resource")
     for url, fmt in ((f"/iep/{p.pk}/document.docx", "docx"), (f"/iep/{p.pk}/print/", "print")):
-        r = c.get(url)
-        assert r.status_code == 200
-        r.close()
+        assert c.get(url).status_code == 200
         assert AuditEvent.objects.filter(action="iep.plan.exported", object_id=str(p.pk),
                                          changes__format=[None, fmt]).exists()
 
