@@ -2,10 +2,33 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from suiban.core import audit
+from suiban.core.errors import DomainError, VersionConflict, from_validation_error
 from suiban.core.errors import NotFound as NotFoundError
-from suiban.core.errors import VersionConflict, from_validation_error
+
+
+def field_error(field, message, code="invalid") -> dict:
+    """One entry of a 422's ``errors``: the field (``name[i].field`` inside a list), a code, the message."""
+    return {"field": field, "code": code, "message": str(message)}
+
+
+def check_version(obj, version) -> None:
+    """SEC-6 optimistic concurrency: a write carrying the version it read is refused (409 version_conflict) when
+    the row has changed since; ``None`` (a client that sent none) is not checked. Call it on the locked row."""
+    if version is not None and int(version) != obj.version:
+        raise VersionConflict(_("Someone else changed this record after you opened it (version %(theirs)d, "
+                                "yours %(yours)d). Reload and apply your change again.")
+                              % {"theirs": obj.version, "yours": int(version)},
+                              errors=[field_error("version", _("The record was changed by someone else."),
+                                                  "version_conflict")])
+
+
+def raise_errors(errors: list[dict]) -> None:
+    """Refuse with every collected field error (the first one is the title's detail); nothing when empty."""
+    if errors:
+        raise DomainError(errors[0]["message"], errors=errors)
 
 
 def validate(obj, exclude=None):
@@ -34,11 +57,8 @@ def update(obj, *, actor, action: str, version: int | None, fields: dict):
             locked = model.objects.select_for_update().get(pk=obj.pk)
         except model.DoesNotExist as exc:
             raise NotFoundError() from exc
-        if version is not None and hasattr(locked, "version") and int(version) != locked.version:
-            raise VersionConflict(
-                errors=[{"field": "version", "code": "version_conflict",
-                         "message": str(VersionConflict().message)}],
-            )
+        if hasattr(locked, "version"):
+            check_version(locked, version)
         before = audit.snapshot(locked, fields.keys())
         for k, v in fields.items():
             setattr(locked, k, v)

@@ -456,6 +456,17 @@ class EvaluationForm(forms.Form):
         return [{"dimension": code, "level": self.cleaned_data.get(f"d_{code}_level") or "",
                  "comment": self.cleaned_data.get(f"d_{code}_comment") or ""} for code, _label in DIMENSIONS]
 
+    def map_error_field(self, field):
+        """The service's ``dimensions[i].level`` / ``term_id`` → this form's ``d_<code>_level`` / ``term``."""
+        field = field or ""
+        if field == "term_id":
+            return "term"
+        if field.startswith("dimensions["):
+            i, _sep, rest = field[len("dimensions["):].partition("].")
+            if i.isdigit() and int(i) < len(DIMENSIONS):
+                return f"d_{DIMENSIONS[int(i)][0]}_{rest}"
+        return field
+
 
 class PeerSupportForm(forms.Form):
     mode = forms.ChoiceField(label=_("mode"), choices=PEER_MODES)

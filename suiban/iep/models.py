@@ -450,7 +450,22 @@ class WeeklyHours(models.Model):
 
 
 # --- evaluation, peer support, aids (IEP-6..IEP-8) ---------------------------------------------------------
-class Evaluation(VersionedModel):
+class StudentRecord(VersionedModel):
+    """A record about one student kept by the school (evaluation, peer support, aid): scoped like the student
+    (``school``, ``region_path`` on the row) and read with ``iep.records`` — not by the guardian."""
+
+    objects = IepManager()
+    VIEW_PERMISSION = "iep.records"
+    SCOPE_LOOKUPS = STUDENT_LOOKUPS
+
+    class Meta:
+        abstract = True
+
+    def audit_scope(self):
+        return self.region_path, self.school_id
+
+
+class Evaluation(StudentRecord):
     """The term evaluation on the seven GD §29 dimensions, against the student's adjusted goals (IEP-6)."""
 
     student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="iep_evaluations")
@@ -463,9 +478,6 @@ class Evaluation(VersionedModel):
     summary = models.TextField(_("overall comment"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
-    objects = IepManager()
-    VIEW_PERMISSION = "iep.records"
-    SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:
         ordering = ["-evaluated_on", "-id"]
@@ -475,9 +487,6 @@ class Evaluation(VersionedModel):
 
     def __str__(self):
         return f"{self.student_id} {self.term_id}"
-
-    def audit_scope(self):
-        return self.region_path, self.school_id
 
 
 class EvaluationScore(models.Model):
@@ -494,7 +503,7 @@ class EvaluationScore(models.Model):
         return f"{self.evaluation_id} {self.dimension} {self.level}"
 
 
-class PeerSupport(VersionedModel):
+class PeerSupport(StudentRecord):
     """Classmates assigned to support a student, one to one or many to one, for a period (IEP-7, GD §23).
 
     ``peers`` is a list of ``{"name", "student_id"}``: classmates are usually ordinary pupils (not on this
@@ -510,9 +519,6 @@ class PeerSupport(VersionedModel):
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
-    objects = IepManager()
-    VIEW_PERMISSION = "iep.records"
-    SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -522,11 +528,8 @@ class PeerSupport(VersionedModel):
     def __str__(self):
         return f"{self.student_id} {self.mode}"
 
-    def audit_scope(self):
-        return self.region_path, self.school_id
 
-
-class AidIssue(VersionedModel):
+class AidIssue(StudentRecord):
     """A teaching aid, learning tool or assistive device issued to a student (IEP-8, GD §24–25, A4.6)."""
 
     student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="iep_aids")
@@ -539,9 +542,6 @@ class AidIssue(VersionedModel):
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
-    objects = IepManager()
-    VIEW_PERMISSION = "iep.records"
-    SCOPE_LOOKUPS = STUDENT_LOOKUPS
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -550,6 +550,3 @@ class AidIssue(VersionedModel):
 
     def __str__(self):
         return self.item
-
-    def audit_scope(self):
-        return self.region_path, self.school_id

@@ -32,9 +32,11 @@ from django.utils.translation import gettext_lazy
 
 from suiban import policy
 from suiban.core import audit
-from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.scoping import can, has_perm
-from suiban.core.services import validate
+from suiban.core.services import check_version, validate
+from suiban.core.services import field_error as _err
+from suiban.core.services import raise_errors as _raise
 from suiban.iep.models import (
     ATTAINMENT,
     DOMAINS,
@@ -94,26 +96,8 @@ def today() -> date:
     return timezone.localdate()
 
 
-def _err(field, message, code="invalid"):
-    return {"field": field, "code": code, "message": str(message)}
-
-
-def _raise(errors):
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
-
-
 def _invalid(message, field=None):
     return DomainError(message, code="invalid_transition", field=field)
-
-
-def _check_version(obj, version):
-    if version is not None and int(version) != obj.version:
-        raise VersionConflict(_("Someone else changed this record after you opened it (version %(theirs)d, "
-                                "yours %(yours)d). Reload and apply your change again.")
-                              % {"theirs": obj.version, "yours": int(version)},
-                              errors=[_err("version", _("The record was changed by someone else."),
-                                           "version_conflict")])
 
 
 def _event(plan, actor, kind, from_state, to_state, note=""):
@@ -292,7 +276,7 @@ def plan_update(*, actor, plan: Plan, version: int | None, **fields) -> Plan:
         p = Plan.objects.select_for_update(of=("self",)).select_related("school_year").get(pk=plan.pk)
         if version is None:
             raise DomainError(_("Send the version you read."), field="version")
-        _check_version(p, version)
+        check_version(p, version)
         _require_state(p, ("draft",), DRAFT_ONLY)
         before = audit.snapshot(p, PLAN_FIELDS)
         errors = _assign_plan_fields(p, fields)
@@ -380,7 +364,7 @@ def goal_update(*, actor, goal: Goal, version: int | None, **fields) -> Goal:
         g = Goal.objects.select_related("parent").get(pk=goal.pk)
         if version is None:
             raise DomainError(_("Send the version you read."), field="version")
-        _check_version(g, version)
+        check_version(g, version)
         before = audit.snapshot(g, GOAL_FIELDS)
         for k, v in _clean_goal_fields(fields).items():
             if v is None and k in ("start_date", "end_date"):
@@ -539,7 +523,7 @@ def transition(*, actor, plan: Plan, to: str, note: str = "", version: int | Non
     note = (note or "").strip()
     with transaction.atomic():
         p = Plan.objects.select_for_update(of=("self",)).select_related("school", "school_year").get(pk=plan.pk)
-        _check_version(p, version)
+        check_version(p, version)
         candidates = [s for s in STEPS if s.target == to and p.state in s.sources]
         if not candidates:
             raise _invalid(_("A plan that is “%(from)s” cannot become “%(to)s”.")
@@ -657,7 +641,7 @@ def plan_amend(*, actor, plan: Plan, reason: str, version: int | None = None, go
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
     with transaction.atomic():
         p = Plan.objects.select_for_update(of=("self",)).select_related("school", "school_year").get(pk=plan.pk)
-        _check_version(p, version)
+        check_version(p, version)
         _require_state(p, ("in_force",), _("Only a plan in force is amended; a draft is edited directly."))
         before_snap = snapshot(p)
         before = audit.snapshot(p, PLAN_FIELDS)

@@ -31,9 +31,11 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext as _
 
 from suiban.core import audit
-from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.scoping import can, has_perm
-from suiban.core.services import validate
+from suiban.core.services import check_version, validate
+from suiban.core.services import field_error as _err
+from suiban.core.services import raise_errors as _raise
 from suiban.iep.models import (
     INDIVIDUAL_TUTORING,
     OUTCOMES,
@@ -43,7 +45,7 @@ from suiban.iep.models import (
     SessionCorrection,
     WeeklyHours,
 )
-from suiban.iep.services import _err, _raise, today, training_kinds
+from suiban.iep.services import today, training_kinds
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
 MAX_HOURS = Decimal("8")
@@ -241,9 +243,7 @@ def session_correct(*, actor, session: Session, reason: str, version: int | None
         raise DomainError(_("Say why the session is corrected."), field="reason")
     with transaction.atomic():
         s = Session.objects.select_for_update(of=("self",)).select_related("school").get(pk=session.pk)
-        if version is not None and int(version) != s.version:
-            raise VersionConflict(errors=[_err("version", _("The record was changed by someone else."),
-                                               "version_conflict")])
+        check_version(s, version)
         before = values_of(s)
         after = dict(before)
         after.update({k: v for k, v in changes.items() if v is not None})

@@ -6,9 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from suiban.core import audit
-from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.scoping import can, has_perm
-from suiban.core.services import validate
+from suiban.core.services import check_version, validate
+from suiban.core.services import field_error as _err
+from suiban.core.services import raise_errors as _raise
 from suiban.iep.models import (
     AID_KINDS,
     DIMENSIONS,
@@ -20,7 +22,7 @@ from suiban.iep.models import (
     PeerSupport,
     Plan,
 )
-from suiban.iep.services import _err, _invalid, _raise, today
+from suiban.iep.services import _invalid, today
 from suiban.org.models import Term
 from suiban.students.models import Student
 
@@ -175,9 +177,7 @@ def aid_return(*, actor, aid: AidIssue, returned_on: date, version: int | None =
         raise PermissionDenied(_("Your roles do not allow changing this record."))
     with transaction.atomic():
         a = AidIssue.objects.select_for_update().get(pk=aid.pk)
-        if version is not None and int(version) != a.version:
-            raise VersionConflict(errors=[_err("version", _("The record was changed by someone else."),
-                                               "version_conflict")])
+        check_version(a, version)
         if a.returned_on:
             raise _invalid(_("The item was returned already."))
         if returned_on is None or returned_on < a.issued_on:

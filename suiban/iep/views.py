@@ -578,10 +578,11 @@ def _caseload(user):
                                                                "id")[:CASELOAD_LIMIT])
 
 
-def _caseload_goals(caseload) -> list[tuple]:
+def _caseload_goals(user, caseload) -> list[tuple]:
     """(goal, student id, code) for the active goals of the caseload's plans in force — one query."""
-    goals = list(Goal.objects.filter(plan__student_id__in=[s.pk for s in caseload], plan__state="in_force",
-                                     retired_in_revision__isnull=True)
+    goals = list(Goal.objects.visible_to(user, "iep.edit")
+                 .filter(plan__student_id__in=[s.pk for s in caseload], plan__state="in_force",
+                         retired_in_revision__isnull=True)
                  .annotate(student_id=F("plan__student_id")).order_by("plan_id", "position", "id"))
     codes = selectors.goal_codes(goals)
     return sorted(((g, g.student_id, selectors.code_label(codes[g.pk])) for g in goals),
@@ -598,7 +599,8 @@ def session_log(request):
         pre = [str(caseload[0].pk)]
     school = caseload[0].school if caseload else None
     kinds = _kinds(school) if school else [(INDIVIDUAL_TUTORING, _("Individual tutoring"))]
-    form = SessionLogForm(request.POST or None, students=caseload, kinds=kinds, goals=_caseload_goals(caseload),
+    form = SessionLogForm(request.POST or None, students=caseload, kinds=kinds,
+                          goals=_caseload_goals(request.user, caseload),
                           initial={"students": pre, "kind": INDIVIDUAL_TUTORING, "hours": 1,
                                    "teacher_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
@@ -738,11 +740,15 @@ def below_minimum(request):
 
 
 # --- the student's support records (IEP-6..IEP-8) -----------------------------------------------------------
+def _evaluation_terms():
+    """The terms an evaluation may be recorded for: the last four that have started."""
+    return Term.objects.select_related("school_year").filter(start_date__lte=services.today()) \
+        .order_by("-start_date")[:4]
+
+
 def _support_context(request, student, **forms):
     user = request.user
     editable = can(user, "iep.edit", student)
-    year_terms = Term.objects.select_related("school_year").filter(start_date__lte=services.today()) \
-        .order_by("-start_date")[:4]
     plans = list(Plan.objects.visible_to(user).filter(student=student).select_related("school_year")
                  .order_by("-school_year__start_year"))
     ctx = {
@@ -751,7 +757,7 @@ def _support_context(request, student, **forms):
         .select_related("term__school_year").prefetch_related("scores"),
         "peers": PeerSupport.objects.visible_to(user).filter(student=student),
         "aids": AidIssue.objects.visible_to(user).filter(student=student),
-        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(terms=year_terms, initial={
+        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(terms=_evaluation_terms(), initial={
             "evaluator_name": user.display_name}),
         "peer_form": forms.get("peer_form") or PeerSupportForm(initial={"starts_on": services.today()}),
         "aid_form": forms.get("aid_form") or AidForm(initial={"issued_on": services.today()}),
@@ -773,81 +779,56 @@ def _support_write(request, pk):
     return student, None
 
 
-@require_POST
-@permission_required("iep.records")
-def support_evaluation(request, pk):
+def _support_post(request, pk, key: str, form, save, done):
+    """The POST of one of the student's support records (``key``: evaluation / peer / aid): 403 without iep.edit
+    on the student; the form, then the service (``save(student, cleaned_data, form)``); the service's errors go
+    next to the form's fields (422) and nothing is saved."""
     student, refused = _support_write(request, pk)
     if refused:
         return refused
-    terms = Term.objects.select_related("school_year").filter(start_date__lte=services.today()) \
-        .order_by("-start_date")[:4]
-    form = EvaluationForm(request.POST, terms=terms)
     if form.is_valid():
-        d = form.cleaned_data
-        term = Term.objects.select_related("school_year").filter(pk=int(d["term"])).first()
         try:
-            support.evaluation_record(actor=request.user, student=student, term=term,
-                                      evaluated_on=d["evaluated_on"], evaluator_name=d["evaluator_name"],
-                                      dimensions=form.dimensions(), summary=d["summary"])
+            save(student, form.cleaned_data, form)
         except DomainError as exc:
-            for e in exc.errors:
-                f = e.get("field") or ""
-                if f.startswith("dimensions["):
-                    i, _sep, rest = f[len("dimensions["):].partition("].")
-                    from suiban.iep.models import DIMENSIONS
-
-                    if i.isdigit() and int(i) < len(DIMENSIONS):
-                        e["field"] = f"d_{DIMENSIONS[int(i)][0]}_{rest}"
-                elif f == "term_id":
-                    e["field"] = "term"
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("Term evaluation recorded."))
+            messages.success(request, done)
             return redirect("iep:student_support", pk=student.pk)
     return render(request, "iep/student_support.html",
-                  _support_context(request, student, evaluation_form=form, open="evaluation"), status=422)
+                  _support_context(request, student, **{f"{key}_form": form}, open=key), status=422)
+
+
+@require_POST
+@permission_required("iep.records")
+def support_evaluation(request, pk):
+    def save(student, d, form):
+        term = Term.objects.select_related("school_year").filter(pk=int(d["term"])).first()
+        support.evaluation_record(actor=request.user, student=student, term=term, evaluated_on=d["evaluated_on"],
+                                  evaluator_name=d["evaluator_name"], dimensions=form.dimensions(),
+                                  summary=d["summary"])
+
+    return _support_post(request, pk, "evaluation", EvaluationForm(request.POST, terms=_evaluation_terms()), save,
+                         _("Term evaluation recorded."))
 
 
 @require_POST
 @permission_required("iep.records")
 def support_peer(request, pk):
-    student, refused = _support_write(request, pk)
-    if refused:
-        return refused
-    form = PeerSupportForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            support.peer_support_create(actor=request.user, student=student, mode=d["mode"], peers=form.peer_list(),
-                                        starts_on=d["starts_on"], ends_on=d["ends_on"], notes=d["notes"])
-        except DomainError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Peer support recorded."))
-            return redirect("iep:student_support", pk=student.pk)
-    return render(request, "iep/student_support.html",
-                  _support_context(request, student, peer_form=form, open="peer"), status=422)
+    def save(student, d, form):
+        support.peer_support_create(actor=request.user, student=student, mode=d["mode"], peers=form.peer_list(),
+                                    starts_on=d["starts_on"], ends_on=d["ends_on"], notes=d["notes"])
+
+    return _support_post(request, pk, "peer", PeerSupportForm(request.POST), save, _("Peer support recorded."))
 
 
 @require_POST
 @permission_required("iep.records")
 def support_aid(request, pk):
-    student, refused = _support_write(request, pk)
-    if refused:
-        return refused
-    form = AidForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            support.aid_issue(actor=request.user, student=student, item=d["item"], kind=d["kind"],
-                              issued_on=d["issued_on"], returned_on=d["returned_on"], notes=d["notes"])
-        except DomainError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Aid recorded."))
-            return redirect("iep:student_support", pk=student.pk)
-    return render(request, "iep/student_support.html",
-                  _support_context(request, student, aid_form=form, open="aid"), status=422)
+    def save(student, d, form):
+        support.aid_issue(actor=request.user, student=student, item=d["item"], kind=d["kind"],
+                          issued_on=d["issued_on"], returned_on=d["returned_on"], notes=d["notes"])
+
+    return _support_post(request, pk, "aid", AidForm(request.POST), save, _("Aid recorded."))
 
 
 @require_POST

@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from suiban.core import audit
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.scoping import can
-from suiban.core.services import validate
+from suiban.core.services import field_error as _err
+from suiban.core.services import raise_errors, validate
 from suiban.org.models import School, SchoolYear
 from suiban.students.models import (
     ARCHIVE_ITEMS,
@@ -71,10 +72,6 @@ KIND_BY_EXTENSION = {ext: k for k in KINDS.values() for ext in k.extensions}
 ALLOWED_EXTENSIONS = tuple(KIND_BY_EXTENSION)
 # Parts an Office Open XML package must contain to be a Word document / an Excel workbook.
 OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-
-
-def _err(field, message, code="invalid"):
-    return {"field": field, "code": code, "message": str(message)}
 
 
 def _fail(field, message, code="invalid"):
@@ -226,6 +223,17 @@ def parse_item(value) -> int | None:
 
 
 # --- uploads ------------------------------------------------------------------------------------------------
+def _checked_upload(title: str, uploaded_file, errors: list) -> tuple[str, FileKind | None]:
+    """The file's title (from the file name when left empty) and its checked kind; problems go to ``errors``."""
+    title = _title(title, uploaded_file)
+    _check_title(title, errors)
+    try:
+        return title, check_upload(uploaded_file)
+    except DomainError as exc:
+        errors.extend(exc.errors)
+        return title, None
+
+
 def archive_upload(*, actor, student: Student, item, title: str, uploaded_file) -> ArchiveFile:
     """Add a file to one of the ten items of a student's archive (AR-1)."""
     _require_edit(actor, student)
@@ -233,14 +241,8 @@ def archive_upload(*, actor, student: Student, item, title: str, uploaded_file) 
     number = parse_item(item)
     if number is None:
         errors.append(_err("item", _("Choose one of the ten archive items."), "invalid_choice"))
-    title = _title(title, uploaded_file)
-    _check_title(title, errors)
-    try:
-        kind = check_upload(uploaded_file)
-    except DomainError as exc:
-        errors.extend(exc.errors)
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    title, kind = _checked_upload(title, uploaded_file, errors)
+    raise_errors(errors)
     f = ArchiveFile(student=student, item=number, title=title)
     return _store(f, kind, uploaded_file, actor=actor, action="archives.file.uploaded",
                   changes={"student": [None, student.pk], "item": [None, number], "title": [None, title]})
@@ -268,14 +270,8 @@ def school_archive_upload(*, actor, school: School, section: str, school_year, t
     year = school_year_from(school_year)
     if year is None:
         errors.append(_err("school_year", _("Choose a school year."), "invalid_choice"))
-    title = _title(title, uploaded_file)
-    _check_title(title, errors)
-    try:
-        kind = check_upload(uploaded_file)
-    except DomainError as exc:
-        errors.extend(exc.errors)
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    title, kind = _checked_upload(title, uploaded_file, errors)
+    raise_errors(errors)
     f = SchoolArchiveFile(school=school, section=section, school_year=year, title=title)
     return _store(f, kind, uploaded_file, actor=actor, action="archives.file.uploaded",
                   changes={"school": [None, school.pk], "section": [None, section],
@@ -321,8 +317,7 @@ def handover_record(*, actor, student: Student, reason: str, handed_over_on: dat
         errors.append(_err("items", _("Unknown archive item: %(item)s.") % {"item": unknown[0]}, "invalid_choice"))
     elif not numbers:
         errors.append(_err("items", _("Choose at least one archive item that is handed over."), "required"))
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    raise_errors(errors)
     h = Handover(student=student, reason=reason, from_school_id=student.school_id, to_school=to_school,
                  to_party=to_party or to_school.name, handed_over_on=handed_over_on,
                  items=sorted(set(numbers)), note=(note or "").strip(), recorded_by=actor)

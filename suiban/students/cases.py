@@ -60,8 +60,10 @@ from django.utils.translation import gettext_lazy
 
 from suiban import policy
 from suiban.core import audit
-from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.scoping import can, has_perm
+from suiban.core.services import check_version, raise_errors
+from suiban.core.services import field_error as _err
 from suiban.org.models import School, Term
 from suiban.students import services
 from suiban.students.models import (
@@ -238,10 +240,6 @@ def _event(case: Case, actor, from_state: str, to_state: str, note: str) -> Case
     return CaseEvent.objects.create(case=case, actor=user, from_state=from_state, to_state=to_state, note=note)
 
 
-def _err(field, message, code="invalid"):
-    return {"field": field, "code": code, "message": str(message)}
-
-
 def _placement_ok_at(school: School, placement: str) -> bool:
     if placement == "awaiting":
         return False
@@ -267,8 +265,7 @@ def case_submit(*, actor, student: Student, kind: str, applicant: str, reason: s
         errors.append(_err("applicant", _("Enter the applicant (the guardian or the school).")))
     if not reason:
         errors.append(_err("reason", _("Enter the reason for the application.")))
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    raise_errors(errors)
     if kind != "transfer" and (direction or target_school is not None):
         errors.append(_err("target_school_id", _("Only a transfer has a direction and a receiving school.")))
     if kind != "dispute" and (school_conditions.strip() or guardian_wishes.strip()):
@@ -288,8 +285,7 @@ def case_submit(*, actor, student: Student, kind: str, applicant: str, reason: s
         errors += _transfer_errors(student, direction, target_school)
     if Case.objects.filter(student=student, kind=kind, state__in=Case.OPEN_STATES).exists():
         errors.append(_err("kind", _("This student already has an open case of this kind."), "duplicate_case"))
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    raise_errors(errors)
     with transaction.atomic():
         day = today()
         case = Case(kind=kind, student=student, school=student.school, region_path=student.region_path,
@@ -346,12 +342,7 @@ def transition(*, actor, case: Case, to: str, note: str = "", version: int | Non
     with transaction.atomic():
         c = (Case.objects.select_for_update(of=("self",)).select_related("student__school", "target_school")
              .get(pk=case.pk))
-        if version is not None and int(version) != c.version:
-            raise VersionConflict(_("Someone else changed this case after you opened it (version %(theirs)d, "
-                                    "yours %(yours)d). Reload and try again.")
-                                  % {"theirs": c.version, "yours": int(version)},
-                                  errors=[_err("version", _("The case was changed by someone else."),
-                                               "version_conflict")])
+        check_version(c, version)
         day = on or today()
         candidates = [s for s in STEPS if s.target == to and s.applies(c)]
         if not candidates:
@@ -507,8 +498,7 @@ def transfer_respond(*, actor, case: Case, accept: bool, reason: str = "", versi
     reason = (reason or "").strip()
     with transaction.atomic():
         c = Case.objects.select_for_update(of=("self",)).select_related("target_school").get(pk=case.pk)
-        if version is not None and int(version) != c.version:
-            raise VersionConflict()
+        check_version(c, version)
         if c.kind != "transfer" or c.target_school_id is None:
             raise _invalid(_("Only a transfer has a receiving school to answer."))
         if not may_respond(actor, c):

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from suiban import policy
 from suiban.core import audit
 from suiban.core.crypto import lookup_hash, mask_id
-from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.idnumbers import parse_id_number, validate_certificate_number, validate_student_number
 from suiban.core.scoping import can, has_perm
-from suiban.core.services import validate
+from suiban.core.services import check_version, raise_errors, validate
+from suiban.core.services import field_error as _err
 from suiban.org.models import SchoolClass
 from suiban.students.models import (
     ACTIVE_STATUSES,
@@ -36,10 +37,6 @@ AUDITED = ["name", "gender", "birth_date", "id_number_masked", "student_number",
            "school_class", "grade", "disability_category", "disability_grade", "certificate_masked",
            "certificate_issued_on", "certified_by", "placement", "status", "enrolled_on"]
 SENSITIVE_CHANGED = ["family_situation", "medical_notes"]
-
-
-def _err(field, message, code="invalid"):
-    return {"field": field, "code": code, "message": str(message)}
 
 
 def check_record(s: Student) -> list[dict]:
@@ -85,6 +82,15 @@ def check_record(s: Student) -> list[dict]:
             errors.append(_err("class_id", _("The class is grade %(c)s but the student is in grade %(s)s.")
                                % {"c": sc.grade, "s": s.grade}))
     return errors
+
+
+def _check_and_derive(s: Student):
+    """The record's own rules (PL-1, identity numbers), its derived columns, no duplicate, the model's
+    validators — each step refusing with every field error it found."""
+    raise_errors(check_record(s))
+    _derive(s)
+    raise_errors(_check_duplicates(s))
+    validate(s)
 
 
 def _derive(s: Student):
@@ -151,8 +157,7 @@ def _set_guardians(student, guardians, actor):
         phone = (g.get("phone") or "").strip()
         if phone and not all(c.isdigit() or c in "-+ " for c in phone):
             errors.append(_err(f"guardians[{i}].phone", _("Enter a valid phone number.")))
-    if errors:
-        raise DomainError(errors[0]["message"], errors=errors)
+    raise_errors(errors)
     before = [{"name": g.name, "relation": g.relation} for g in student.guardians.all()]
     student.guardians.all().delete()
     Guardian.objects.bulk_create([Guardian(student=student, name=g["name"].strip(), relation=g["relation"].strip(),
@@ -172,14 +177,7 @@ def student_create(*, actor, guardians=None, committee_opinion: str = "", **fiel
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
     with transaction.atomic():
         s = Student(**fields)
-        errors = check_record(s)
-        if errors:
-            raise DomainError(errors[0]["message"], errors=errors)
-        _derive(s)
-        errors = _check_duplicates(s)
-        if errors:
-            raise DomainError(errors[0]["message"], errors=errors)
-        validate(s)
+        _check_and_derive(s)
         warnings = class_cap_check(s.school_class) if _counts_in_class(s) else []
         s.save()
         _set_guardians(s, guardians or [], actor)
@@ -207,12 +205,7 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
         s = Student.objects.select_for_update().get(pk=student.pk)
         if version is None:
             raise DomainError(_("Send the version you read."), field="version")
-        if int(version) != s.version:
-            raise VersionConflict(_("Someone else changed this record after you opened it (version %(theirs)d, "
-                                    "yours %(yours)d). Reload and apply your change again.")
-                                  % {"theirs": s.version, "yours": int(version)},
-                                  errors=[_err("version", _("The record was changed by someone else."),
-                                               "version_conflict")])
+        check_version(s, version)
         before = audit.snapshot(s, AUDITED)
         before_sensitive = {k: getattr(s, k) for k in SENSITIVE_CHANGED}
         old_place = (s.placement, s.school_id, s.school_class_id)
@@ -222,14 +215,7 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
                               code="no_grade_repetition", field="grade")
         for k, v in fields.items():
             setattr(s, k, v)
-        errors = check_record(s)
-        if errors:
-            raise DomainError(errors[0]["message"], errors=errors)
-        _derive(s)
-        errors = _check_duplicates(s)
-        if errors:
-            raise DomainError(errors[0]["message"], errors=errors)
-        validate(s)
+        _check_and_derive(s)
         warnings = []
         new_place = (s.placement, s.school_id, s.school_class_id)
         # PL-4: any change that makes the student count in a class (another class, a placement into
@@ -323,8 +309,7 @@ def deferral_record(*, actor, student: Student, applicant: str, applied_on: date
             errors.append(_err("approved_on", _("The approval cannot precede the application.")))
         if deferred_until and approved_on and deferred_until <= approved_on:
             errors.append(_err("deferred_until", _("The deferral must end after the approval.")))
-        if errors:
-            raise DomainError(errors[0]["message"], errors=errors)
+        raise_errors(errors)
         validate(d, exclude=["recorded_by"])
         d.save()
         Student.objects.filter(pk=student.pk).update(status="deferred", version=student.version + 1)

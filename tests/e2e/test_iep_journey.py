@@ -168,6 +168,13 @@ def test_plan_from_draft_to_amendment_with_sessions_and_word_document(new_page, 
     assert delivered == hours_before + 3.0
     ui.shot(phone, "iep-session-log-saved")
     assert_clean(phone)
+    # the group session's correction page: the original values in Chinese, the absentee box of a group
+    group = sessions.get(is_group=True)
+    page.goto(f"{server}/iep/sessions/{group.pk}/correct/")
+    assert page.locator("#sb-correct-form").count() == 1
+    assert page.locator("#id_absent_student_ids input[type=checkbox]").count() == 2
+    assert zh("class hours") in page.locator("#sb-original").inner_text()
+    ui.shot(page, "iep-session-correct")
 
     # --- 4. the weekly page: this week met --------------------------------------------------------------------
     phone.goto(f"{server}/iep/students/{student.pk}/weekly/")
@@ -178,6 +185,9 @@ def test_plan_from_draft_to_amendment_with_sessions_and_word_document(new_page, 
     ui.shot(page, "iep-weekly")
     page.goto(f"{server}/iep/below-minimum/")
     ui.shot(page, "iep-below-minimum")
+    page.goto(f"{server}/iep/students/{student.pk}/support/")
+    assert page.locator("#sb-iep-nav, .sb-iep-nav").count() == 1
+    ui.shot(page, "iep-support")
     assert page.locator(f".sb-below tr[data-student='{student.pk}']").count() <= 1  # met this week
 
     # --- 5. amendment and comparison -------------------------------------------------------------------------
