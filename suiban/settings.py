@@ -30,12 +30,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     "suiban.core",
     "suiban.org",
     "suiban.accounts",
     "suiban.policy",
     "suiban.students",
     "suiban.iep",
+    "suiban.staff",
+    "suiban.funds",
+    "suiban.homebound",
+    "suiban.rooms",
+    "suiban.oversight",
     "suiban.demo",
 ]
 
@@ -70,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "suiban.core.context_processors.shell",
+                "suiban.context_processors.shell",
             ],
         },
     },
@@ -144,3 +150,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Background work (ARCHITECTURE "Scale-out"): Django's tasks framework with the database backend and its worker
+# (`manage.py db_worker`); tests run tasks at once unless they choose the database backend.
+TASKS = {"default": {"BACKEND": env_str("SUIBAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

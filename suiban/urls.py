@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from suiban.core.api import api
+from suiban.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -12,5 +12,10 @@ urlpatterns = [
     path("cases/", include("suiban.students.case_urls")),
     path("archives/", include("suiban.students.archive_urls")),
     path("iep/", include("suiban.iep.urls")),
+    path("staff/", include("suiban.staff.urls")),
+    path("funds/", include("suiban.funds.urls")),
+    path("homebound/", include("suiban.homebound.urls")),
+    path("rooms/", include("suiban.rooms.urls")),
+    path("oversight/", include("suiban.oversight.urls")),
     path("", include("suiban.core.urls")),
 ]

@@ -125,6 +125,29 @@ PERMS: dict[str, set[str]] = {
     # guardian: the own child's record and cases; submits applications; reads and answers the plan in force
     "hc_parent": {"dashboard.view", "students.view", "cases.view", "cases.submit", "iep.view", "iep.respond"},
 }
+# --- Each module adds the permissions of each account in its own block (unioned into PERMS below). ---
+# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
+STAFF_PERMS: dict[str, set[str]] = {}
+
+# funds ledger (FN-1..FN-4)
+FUNDS_PERMS: dict[str, set[str]] = {}
+
+# home-delivered education (HB-1..HB-8)
+HOMEBOUND_PERMS: dict[str, set[str]] = {}
+
+# resource rooms and assessment (RR-1..RR-8)
+ROOMS_PERMS: dict[str, set[str]] = {}
+
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
+OVERSIGHT_PERMS: dict[str, set[str]] = {}
+
+# inbox, search and the guardian's pages
+PAGES9_PERMS: dict[str, set[str]] = {}
+
+for _extra in (STAFF_PERMS, FUNDS_PERMS, HOMEBOUND_PERMS, ROOMS_PERMS, OVERSIGHT_PERMS, PAGES9_PERMS):
+    for _account, _perms in _extra.items():
+        PERMS[_account] = PERMS[_account] | _perms
+
 # Permissions that change a case (PL-9: submit/withdraw, route, opinion, decide) and that answer a transfer.
 CASE_WRITERS = ("cases.submit", "cases.review", "cases.opinion", "cases.decide")
 CASE_PARTICIPANTS = (*CASE_WRITERS, "cases.respond_transfer")
@@ -291,6 +314,31 @@ PLACEHOLDER_TARGET = {
     **{name: "student" for name in ("plan", "session", "evaluation", "peer", "aid", "draft", "draft_goal", "review")},
 }
 WHICH_FREE = {"term", "xm", "current_year", "incoming"}  # placeholders that do not depend on own/other/near
+
+# --- Each module resolves its own placeholders in its own block: name → fn(objects, targets, current_year)
+# returning the object (its target key goes into PLACEHOLDER_TARGET). ---
+# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
+STAFF_RESOLVERS: dict[str, Any] = {}
+
+# funds ledger (FN-1..FN-4)
+FUNDS_RESOLVERS: dict[str, Any] = {}
+
+# home-delivered education (HB-1..HB-8)
+HOMEBOUND_RESOLVERS: dict[str, Any] = {}
+
+# resource rooms and assessment (RR-1..RR-8)
+ROOMS_RESOLVERS: dict[str, Any] = {}
+
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
+OVERSIGHT_RESOLVERS: dict[str, Any] = {}
+
+# inbox, search and the guardian's pages
+PAGES9_RESOLVERS: dict[str, Any] = {}
+
+RESOLVERS: dict[str, Any] = {}
+for _extra in (STAFF_RESOLVERS, FUNDS_RESOLVERS, HOMEBOUND_RESOLVERS, ROOMS_RESOLVERS, OVERSIGHT_RESOLVERS,
+               PAGES9_RESOLVERS):
+    RESOLVERS.update(_extra)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1078,7 +1126,27 @@ API += [
        data=lambda o: {"returned_on": _iso(_today())}, state=_fields("aid", "returned_on", "version")),
 ]
 
-ENDPOINTS = PAGES + API
+# --- Each module lists its pages and API operations in its own block (kept apart so they merge cleanly). ---
+# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
+STAFF_ENDPOINTS: list[EP] = []
+
+# funds ledger (FN-1..FN-4)
+FUNDS_ENDPOINTS: list[EP] = []
+
+# home-delivered education (HB-1..HB-8)
+HOMEBOUND_ENDPOINTS: list[EP] = []
+
+# resource rooms and assessment (RR-1..RR-8)
+ROOMS_ENDPOINTS: list[EP] = []
+
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
+OVERSIGHT_ENDPOINTS: list[EP] = []
+
+# inbox, search and the guardian's pages
+PAGES9_ENDPOINTS: list[EP] = []
+
+ENDPOINTS = (PAGES + API + STAFF_ENDPOINTS + FUNDS_ENDPOINTS + HOMEBOUND_ENDPOINTS + ROOMS_ENDPOINTS
+             + OVERSIGHT_ENDPOINTS + PAGES9_ENDPOINTS)
 
 
 def judge(account: str, ep: EP, which: str) -> tuple[int, str]:
@@ -1220,6 +1288,8 @@ class Objects(dict):
             obj = new_evaluation(self["plan_obj"])
         elif name in ("peer", "aid"):
             obj = find_support(name, t["student"])
+        elif name in RESOLVERS:
+            obj = RESOLVERS[name](self, t, current)
         else:
             raise KeyError(name)
         assert obj is not None, (name, t.get(PLACEHOLDER_TARGET.get(name, name)))
@@ -1774,7 +1844,7 @@ def test_every_page_route_is_in_the_matrix():
 
 
 def test_every_api_operation_is_in_the_matrix():
-    from suiban.core.api import api
+    from suiban.api import api
 
     schema = api.get_openapi_schema(path_prefix="/api/v1")
     operations = {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}

@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from suiban.core import home_panels  # noqa: F401  (registers the audit panel)
+        from suiban.core.registry import autodiscover
+
+        # Each app's permissions.py, inbox.py, checks.py and evidence.py fill the registries (core/registry.py).
+        autodiscover()

@@ -1,4 +1,6 @@
-"""The side menu: each entry names the permission it needs; the shell shows only what the roles allow."""
+"""The side menu: each entry names the permission it needs; the shell shows only what the roles allow.
+
+Apps add their entries in ``<app>/menu.py`` (discovered at start-up, core/registry.py)."""
 
 from dataclasses import dataclass
 
@@ -49,12 +51,10 @@ def menu_for(user, current_path: str = ""):
     # The active entry is the one whose address is the longest prefix of the current path.
     matches = [k for k, url in urls.items() if (current_path == url if k == "home" else current_path.startswith(url))]
     active = max(matches, key=lambda k: len(urls[k]), default=None)
-    groups: list[tuple] = []
+    # Items of one group stay together in the order the group first appears, whichever app added them.
+    groups: dict[str, tuple] = {}
     for item in items:
         entry = {"key": item.key, "label": item.label, "url": urls[item.key], "icon": item.icon,
                  "active": item.key == active}
-        if groups and groups[-1][0] == item.group:
-            groups[-1][1].append(entry)
-        else:
-            groups.append((item.group, [entry]))
-    return groups
+        groups.setdefault(str(item.group), (item.group, []))[1].append(entry)
+    return list(groups.values())

@@ -213,3 +213,8 @@ def load(stdout=None) -> World:
 from suiban.demo import students  # noqa: E402,F401,I001  (registers the students step; steps run in import order)
 from suiban.demo import cases  # noqa: E402,F401  (registers the cases step; needs the demo students)
 from suiban.iep import demo  # noqa: E402,F401,I001
+from suiban.demo import staff  # noqa: E402,F401,I001  (pools, staff, training; before home-delivery and rooms)
+from suiban.demo import funds  # noqa: E402,F401,I001  (budgets, incomes, expenses)
+from suiban.demo import homebound  # noqa: E402,F401,I001  (enrolments, visits and their subsidy postings)
+from suiban.demo import rooms  # noqa: E402,F401,I001  (resource rooms, an assessment round)
+from suiban.demo import oversight  # noqa: E402,F401,I001  (census, governance records; findings last)

@@ -1022,7 +1022,7 @@ def build_export(actor, filters: dict) -> tuple[bytes, int]:
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    from suiban.core import api as _api  # noqa: F401 - mounts the routers first: students.api ↔ core.api cycle
+    from suiban import api as _api  # noqa: F401 - mounts the routers first: students.api ↔ api cycle
     from suiban.students.api import identity_checker, student_out
 
     filters = {k: v for k, v in filters.items() if v not in (None, "")}

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance  # noqa: E402
 
-from suiban.core.api import api  # noqa: E402
+from suiban.api import api  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 

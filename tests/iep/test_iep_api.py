@@ -19,7 +19,7 @@ def test_openapi_documents_the_iep_endpoints(api_client):
 
 def test_schema_names_are_unique_so_openapi_components_do_not_collide():
     """Two schemas of one name become one OpenAPI component: the IEP schemas have names of their own."""
-    import suiban.core.api  # noqa: F401  (mounts every router)
+    import suiban.api  # noqa: F401  (mounts every router)
 
     modules = defaultdict(set)
 

@@ -411,7 +411,7 @@ def test_corrections_are_new_events_and_nothing_can_be_deleted(api_client, new_s
     assert api_client("hc_center").post(f"/api/v1/cases/{c['id']}/events", {"note": "x"}).status_code == 403
     assert api_client("hc_bureau").client.delete(f"/api/v1/cases/{c['id']}",
                                                  **api_client("hc_bureau").headers).status_code == 405
-    from suiban.core.api import api
+    from suiban.api import api
 
     paths = api.get_openapi_schema(path_prefix="/api/v1")["paths"]
     assert not any("delete" in ops or "patch" in ops for p, ops in paths.items() if p.startswith("/api/v1/cases"))

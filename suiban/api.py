@@ -158,6 +158,16 @@ def _mount():
     api.add_router("", "suiban.students.cases_api.router")
     from suiban.iep.api import router as iep_router
     api.add_router("", iep_router)
+    from suiban.staff.api import router as staff_router
+    api.add_router("", staff_router)
+    from suiban.funds.api import router as funds_router
+    api.add_router("", funds_router)
+    from suiban.homebound.api import router as homebound_router
+    api.add_router("", homebound_router)
+    from suiban.rooms.api import router as rooms_router
+    api.add_router("", rooms_router)
+    from suiban.oversight.api import router as oversight_router
+    api.add_router("", oversight_router)
 
 
 _mount()
