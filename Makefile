@@ -65,8 +65,9 @@ test: setup ## set up and run the whole suite (PostgreSQL when DATABASE_URL is s
 test-fast: setup ## the suite without browser journeys
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-lint: setup ## ruff and makemigrations --check
+lint: setup ## ruff, import-linter (ARCHITECTURE's dependency rules) and makemigrations --check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 messages: setup ## refresh the zh_Hans catalog from the source

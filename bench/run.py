@@ -141,7 +141,7 @@ def prepare(args, log):
                                   "stages_s": result["timings"], "fingerprint": result["fingerprint"]}
         log(f"generate_scale: {info['generate_scale']['seconds']} s")
     if "iep" in args.only.lower() or not args.only:
-        from suiban.iep import scale as iep_scale
+        from suiban.demo import iep_scale
 
         if all(iep_scale.present().values()):
             log("Generated individual education found; reusing it.")

@@ -147,7 +147,7 @@ def _mount():
     from suiban.org.api import router as org_router
     from suiban.policy.api import router as policy_router
     from suiban.students.api import router as students_router
-    from suiban.students.roster_api import router as roster_router
+    from suiban.students.roster.api import router as roster_router
 
     api.add_router("", accounts_router)
     api.add_router("", org_router)
@@ -155,7 +155,7 @@ def _mount():
     api.add_router("", audit_router)
     api.add_router("", roster_router)
     api.add_router("", students_router)
-    api.add_router("", "suiban.students.cases_api.router")
+    api.add_router("", "suiban.students.cases.api.router")
     from suiban.iep.api import router as iep_router
     api.add_router("", iep_router)
     from suiban.staff.api import router as staff_router

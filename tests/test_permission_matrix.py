@@ -40,7 +40,7 @@ Individual education (IEP-1..IEP-8) adds, all about the account's ``student`` (s
 ``plan`` (the plan in force), ``draft`` (a plan in draft; ``draft_goal`` one of its goals) and ``review`` (a plan
 in review) — a guardian sees only the plan in force of their child, never a draft or a plan in review —, a
 ``session`` of the student alone, an ``evaluation``, ``peer`` support and an ``aid`` issued. The demo's records
-(suiban/iep/demo.py: the first school of each district) are used where they exist, others are created by the test.
+(suiban/demo/iep.py: the first school of each district) are used where they exist, others are created by the test.
 The plan workflow follows the case's refinement of step 4: a role holding none of iep.edit / iep.approve /
 iep.comment is refused with 403, one holding another of them than the step needs gets 422 ``invalid_transition``;
 so does a change the object's state does not allow (editing a plan in force, amending a draft, commenting outside
@@ -507,7 +507,7 @@ def _import_file(o):
     """A workbook in the import template's layout with one new student at the placeholder school."""
     from openpyxl import Workbook
 
-    from suiban.students import roster
+    from suiban.students.roster import columns as roster
 
     code = o["school_obj"].code
     row = {"姓名": "矩阵导入", "性别": "男", "出生日期": date(2018, 3, 4), "全国学籍号": f"L{code[:6]}201803040815",
@@ -1340,7 +1340,7 @@ def _user(username):
 
 def new_incoming_transfer():
     """A fresh, unanswered transfer of a first-school student (not in TEACHER_CLASS) to the second school."""
-    from suiban.students import cases as svc
+    from suiban.students.cases import services as svc
 
     m = _models()
     busy = m["Case"].objects.filter(state__in=m["Case"].OPEN_STATES).values("student_id")
@@ -1353,7 +1353,7 @@ def new_incoming_transfer():
 
 
 def new_attachment(case):
-    from suiban.students import cases as svc
+    from suiban.students.cases import services as svc
 
     bureau = "hc_bureau" if case.region_path.startswith(_models()["Region"].objects.get(code=HC).path) else "gd_bureau"
     return svc.attachment_add(actor=_user(bureau), case=case, upload=_pdf(), title="矩阵附件")
@@ -1366,7 +1366,7 @@ UPLOADERS = {HC_S1: "hc_s1_resource", HC_S2: "hc_s2_leader", GD_S1: "gd_s1_leade
 def new_archive_file(student):
     from django.core.files.base import ContentFile
 
-    from suiban.students import archives
+    from suiban.students.archives import services as archives
 
     uploader = UPLOADERS.get(student.school.code)
     if uploader:
@@ -1381,7 +1381,7 @@ def new_archive_file(student):
 def new_school_file(school, year):
     from django.core.files.base import ContentFile
 
-    from suiban.students import archives
+    from suiban.students.archives import services as archives
 
     uploader = UPLOADERS.get(school.code)
     if uploader:
@@ -1394,7 +1394,7 @@ def new_school_file(school, year):
 
 
 # --- individual education: the demo plans, sessions, peer support and aids of the first school of each district
-# (suiban/iep/demo.py) where they exist, else created here (directly: the scope is what matters) -------------------
+# (suiban/demo/iep.py) where they exist, else created here (directly: the scope is what matters) -------------------
 def _tag_matches(student, tag, child) -> bool:
     if tag == "child":
         return student.pk == child.pk

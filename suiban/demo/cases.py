@@ -13,7 +13,7 @@ approval record). The worsened reassessment is decided and takes effect at the n
 """
 
 from suiban.demo.world import World, step
-from suiban.students import cases as svc
+from suiban.students.cases import services as svc
 from suiban.students.models import Case, Student
 
 # (district key prefix, first school code)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from suiban.accounts import services as account_services
 from suiban.accounts.models import RoleAssignment, User
 from suiban.org import services as org_services
-from suiban.org.models import Region, ResourceCentre, School, SchoolClass, SchoolYear
+from suiban.org.models import Region, ResourceCentre, School, SchoolClass, SchoolYear, class_name  # noqa: F401
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -86,10 +86,6 @@ STEPS = []
 def step(fn):
     STEPS.append(fn)
     return fn
-
-
-def class_name(grade: int, number: int) -> str:
-    return f"{CN_NUM[grade - 1]}年级（{number}）班"
 
 
 def current_start_year(today: date | None = None) -> int:
@@ -212,7 +208,7 @@ def load(stdout=None) -> World:
     return world
 from suiban.demo import students  # noqa: E402,F401,I001  (registers the students step; steps run in import order)
 from suiban.demo import cases  # noqa: E402,F401  (registers the cases step; needs the demo students)
-from suiban.iep import demo  # noqa: E402,F401,I001
+from suiban.demo import iep  # noqa: E402,F401,I001  (plans, sessions, evaluations)
 from suiban.demo import staff  # noqa: E402,F401,I001  (pools, staff, training; before home-delivery and rooms)
 from suiban.demo import funds  # noqa: E402,F401,I001  (budgets, incomes, expenses)
 from suiban.demo import homebound  # noqa: E402,F401,I001  (enrolments, visits and their subsidy postings)

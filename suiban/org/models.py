@@ -211,6 +211,14 @@ class Term(models.Model):
             raise ValidationError({"end_date": _("The end date must be after the start date.")})
 
 
+GRADE_NUMERALS = "一二三四五六七八九"
+
+
+def class_name(grade: int, number: int) -> str:
+    """The usual name of a class (三年级（1）班), used when classes are created for a new school year."""
+    return f"{GRADE_NUMERALS[grade - 1]}年级（{number}）班"
+
+
 class SchoolClass(VersionedModel):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school"))
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="classes",

@@ -11,7 +11,7 @@ given):
    audited (``org.school_year.created``) under the real actor's name with ``"via": "students.rollover"``.
    Calling the org service with a borrowed system account would have put someone else's name on it.
 2. **Classes of the new year** mirror this year's: ``X年级（n）班`` of grade g becomes ``(X+1)年级（n）班`` of
-   grade g+1 (``suiban.demo.world.class_name``), skipping grades the school does not teach; the entry
+   grade g+1 (``suiban.org.models.class_name``), skipping grades the school does not teach; the entry
    grade (一年级 / 七年级) is mirrored too so that the new intake has classes. Classes that exist already
    (created by hand) are reused. Class teachers are not carried over: their role assignments are bound to
    a class and are the school's decision. Created through ``org.services.class_create`` (audited).
@@ -50,10 +50,10 @@ from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.models import AuditEvent
 from suiban.core.scoping import has_perm
 from suiban.core.services import validate
-from suiban.demo.world import class_name
 from suiban.org import services as org_services
-from suiban.org.models import School, SchoolClass, SchoolYear, Term
-from suiban.students import cases, services
+from suiban.org.models import School, SchoolClass, SchoolYear, Term, class_name
+from suiban.students import services
+from suiban.students.cases import services as cases
 from suiban.students.models import INCLUSION_PLACEMENTS, Case, CaseEvent, LeavingRecord, PlacementRecord, Student
 
 PERMISSION = "students.rollover"

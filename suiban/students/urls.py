@@ -1,6 +1,7 @@
 from django.urls import path
 
-from suiban.students import roster_views, views
+from suiban.students import views
+from suiban.students.roster import views as roster_views
 
 app_name = "students"
 urlpatterns = [

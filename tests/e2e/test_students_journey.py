@@ -251,7 +251,7 @@ def take_step(page, to: str, note: str = "", placement: str | None = None):
 
 
 def test_identification_case_from_submission_to_effective(new_page, server, e2e_world, ui):
-    from suiban.students import cases as svc
+    from suiban.students.cases import services as svc
     from suiban.students.models import Case, Student
 
     student = grade1_student_for_identification(e2e_world)
@@ -369,7 +369,7 @@ def test_roster_import_reports_bad_rows_then_imports(page, server, e2e_world, ui
 
     from suiban import policy
     from suiban.students.models import Student
-    from suiban.students.roster import COLUMNS
+    from suiban.students.roster.columns import COLUMNS
 
     ui.login(page, server, "hc_s1_leader")
     page.goto(f"{server}/students/")

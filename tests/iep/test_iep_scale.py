@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from suiban.iep import scale
+from suiban.demo import iep_scale as scale
 from suiban.iep.models import Goal, Plan, PlanEvent, PlanVersion, Session, SessionAttendance, WeeklyHours
 from suiban.iep.sessions import _aggregate
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student

@@ -171,7 +171,7 @@ def test_demo_guardian_child_has_a_plan_in_force(world):
 
 def test_demo_step_is_idempotent_and_fast(world):
     """The demo step does nothing the second time, quickly (the world fixture reloads it before every test)."""
-    from suiban.iep.demo import individual_education
+    from suiban.demo.iep import individual_education
 
     counts = (Plan.objects.count(), Session.objects.count(), WeeklyHours.objects.count())
     started = time.monotonic()

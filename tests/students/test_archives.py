@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.models import AuditEvent
-from suiban.students import archives
+from suiban.students.archives import services as archives
 from suiban.students.models import ArchiveFile, Handover, SchoolArchiveFile, Student
 
 HC_S1, HC_S2, HC_S3 = "3502050101", "3502050102", "3502050201"

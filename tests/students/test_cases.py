@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from suiban.core.models import AuditEvent
 from suiban.org.models import School, Term
-from suiban.students import cases as svc
 from suiban.students import services
+from suiban.students.cases import services as svc
 from suiban.students.models import Case, CaseEvent, Deferral, PlacementRecord, Student
 
 HC_S1, HC_S2, HC_SPECIAL, GD_S1 = "3502050101", "3502050102", "3502050901", "4401060101"

@@ -14,8 +14,9 @@ from suiban.core.crypto import lookup_hash
 from suiban.core.idnumbers import make_id_number
 from suiban.core.models import AuditEvent
 from suiban.org.models import School
-from suiban.students import roster
 from suiban.students.models import Guardian, Student
+from suiban.students.roster import columns as roster
+from suiban.students.roster import imports as roster_imports
 
 IMPORT_URL = "/api/v1/students/import"
 TEMPLATE_URL = "/api/v1/students/import-template.xlsx"
@@ -74,8 +75,8 @@ def errors_by_row(resp) -> dict:
 @pytest.fixture(params=["services", "bulk"])
 def write_path(request, monkeypatch):
     """Both write paths of the import: row by row through the services (small files) and the bulk path
-    (large files, ``roster.BULK_MIN_ROWS``); they must behave the same."""
-    monkeypatch.setattr(roster, "BULK_MIN_ROWS", 1 if request.param == "bulk" else 10**9)
+    (large files, ``roster_imports.BULK_MIN_ROWS``); they must behave the same."""
+    monkeypatch.setattr(roster_imports, "BULK_MIN_ROWS", 1 if request.param == "bulk" else 10**9)
     return request.param
 
 
@@ -341,7 +342,7 @@ def test_bulk_path_writes_what_the_services_write(api_client, monkeypatch):
     client = api_client("hc_s1_leader")
     rows = {"services": student_row(81), "bulk": student_row(83)}
     for path, row in rows.items():
-        monkeypatch.setattr(roster, "BULK_MIN_ROWS", 1 if path == "bulk" else 10**9)
+        monkeypatch.setattr(roster_imports, "BULK_MIN_ROWS", 1 if path == "bulk" else 10**9)
         assert upload(client, workbook_bytes([row])).status_code == 200
     got = {}
     for path, row in rows.items():
@@ -365,7 +366,7 @@ def test_bulk_path_writes_what_the_services_write(api_client, monkeypatch):
 
     changes = {}
     for path, row in rows.items():
-        monkeypatch.setattr(roster, "BULK_MIN_ROWS", 1 if path == "bulk" else 10**9)
+        monkeypatch.setattr(roster_imports, "BULK_MIN_ROWS", 1 if path == "bulk" else 10**9)
         resp = upload(client, workbook_bytes([dict(row, 班级="一年级（1）班", 监护人电话="139-0000-1111")]))
         assert resp.status_code == 200 and resp.json()["updated"] == 1, resp.content
         s = Student.objects.get(student_number=row["全国学籍号"])

@@ -4,7 +4,7 @@ enrolment). Run daily (cron / the tasks worker): ``manage.py apply_due_cases [--
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
 
-from suiban.students import cases
+from suiban.students.cases import services as cases
 
 
 class Command(BaseCommand):

@@ -8,13 +8,16 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from suiban.core.api_tools import require
-from suiban.students import roster
 from suiban.students.api import StudentFilter
+from suiban.students.roster.columns import XLSX_CONTENT_TYPE
+from suiban.students.roster.exports import build_export
+from suiban.students.roster.imports import import_roster
+from suiban.students.roster.template import build_template
 
 router = Router(tags=["students"])
 
 _XLSX_RESPONSE = {"responses": {200: {"description": "Excel workbook (.xlsx)", "content": {
-    roster.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+    XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 class ImportIssue(Schema):
@@ -34,7 +37,7 @@ class ImportOut(Schema):
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(data, content_type=roster.XLSX_CONTENT_TYPE)
+    resp = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     resp["Content-Disposition"] = content_disposition_header(True, filename)
     resp["Cache-Control"] = "no-store"  # personal data: never kept by proxies or the browser cache
     return resp
@@ -45,7 +48,7 @@ def import_template(request):
     """The import template: Chinese headers in row 1, an instructions sheet with the allowed values, and the
     schools and classes the user may import into (PL-13)."""
     require(request, "students.import")
-    return _xlsx(roster.build_template(request.user), "学生导入模板.xlsx")
+    return _xlsx(build_template(request.user), "学生导入模板.xlsx")
 
 
 @router.post("/students/import", response=ImportOut)
@@ -54,7 +57,7 @@ def import_students(request, file: File[UploadedFile]):
     `errors: [{"row", "column", "message"}]` and nothing written (SEC-5). Existing students (by national student
     number or identity number) are updated; the class cap applies (PL-4)."""
     require(request, "students.import")
-    return roster.import_roster(actor=request.user, upload=file).as_dict()
+    return import_roster(actor=request.user, upload=file).as_dict()
 
 
 @router.get("/students/export.xlsx", openapi_extra=_XLSX_RESPONSE)
@@ -62,5 +65,5 @@ def export_roster(request, filters: Query[StudentFilter]):
     """The roster (花名册) as .xlsx with the same filters as the list; identity numbers masked unless the role
     may see them (SEC-4); the export is audited (SEC-3)."""
     require(request, "students.export")
-    data, _count = roster.build_export(request.user, filters.to_filters())
+    data, _count = build_export(request.user, filters.to_filters())
     return _xlsx(data, f"随班就读学生花名册-{timezone.localdate():%Y%m%d}.xlsx")

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from suiban.core.errors import DomainError
 from suiban.core.views import permission_required
-from suiban.students import roster
+from suiban.students.roster.columns import MAX_BYTES, MAX_ROWS
+from suiban.students.roster.imports import import_roster
 
 
 @permission_required("students.import")
@@ -13,8 +14,8 @@ def import_page(request):
     ctx = {
         "title": _("Import students"),
         "crumbs": [(_("Student roster"), "students:list")],
-        "max_mb": roster.MAX_BYTES // (1024 * 1024),
-        "max_rows": roster.MAX_ROWS,
+        "max_mb": MAX_BYTES // (1024 * 1024),
+        "max_rows": MAX_ROWS,
     }
     status = 200
     if request.method == "POST":
@@ -25,7 +26,7 @@ def import_page(request):
             status = 422
         else:
             try:
-                ctx["result"] = roster.import_roster(actor=request.user, upload=upload)
+                ctx["result"] = import_roster(actor=request.user, upload=upload)
             except DomainError as exc:
                 ctx["error"] = exc.message
                 ctx["errors"] = [e for e in exc.errors if e.get("row") is not None or e.get("column")]

@@ -27,14 +27,12 @@ The column headers, the allowed value labels (男/女, 视力 …) and the expor
 """
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,209 +42,32 @@ from suiban.core.crypto import lookup_hash
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.middleware import client_address
 from suiban.core.models import AuditEvent
-from suiban.core.scoping import grants_for, has_perm
-from suiban.org.models import Region, School, SchoolClass, SchoolYear
-from suiban.students import selectors, services
+from suiban.core.scoping import has_perm
+from suiban.org.models import School, SchoolClass, SchoolYear
+from suiban.students import services
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Guardian, PlacementRecord, Student
+from suiban.students.roster.columns import (
+    _CHUNK,
+    _COLUMN_ORDER,
+    _HEADERS,
+    COLUMN_BY_KEY,
+    COLUMNS,
+    GUARDIAN_KEYS,
+    IMPORTED,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_UNZIPPED_BYTES,
+    NOT_IMPORTED,
+    RECORD_KEYS,
+    _column_for,
+    _file_error,
+    _header_key,
+    _issue,
+    _norm,
+    _parse_cell,
+    _plain_text,
+)
 from suiban.students.signals import students_moved
-
-MAX_BYTES = 10 * 1024 * 1024  # SEC-5: uploads are limited to 10 MB
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # refuse zip bombs before openpyxl inflates them
-MAX_ROWS = 10_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lookups
-
-# --- value labels (Chinese data of the spreadsheet) ------------------------------------------------
-GENDER_LABELS = {"male": "男", "female": "女"}
-CATEGORY_LABELS = {"visual": "视力", "hearing": "听力", "speech": "言语", "physical": "肢体", "intellectual": "智力",
-                   "mental": "精神", "multiple": "多重"}
-DGRADE_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-CERTIFIER_LABELS = {"dpf": "残联", "hospital": "医院", "committee": "专家委员会"}
-PLACEMENT_LABELS = {"regular_class": "随班就读", "special_class": "附设特教班", "special_school": "特殊教育学校",
-                    "homebound": "送教上门", "remote": "远程教育", "awaiting": "待安置"}
-STATUS_LABELS = {"active": "在校", "deferred": "延缓入学", "transferred": "转出", "graduated": "毕业",
-                 "completed": "结业", "attended": "肄业", "left": "离校"}
-_ALIASES = {
-    "gender": {"男性": "male", "女性": "female", "m": "male", "f": "female"},
-    "disability_category": {f"{label}残疾": code for code, label in CATEGORY_LABELS.items()}
-    | {"多重残疾": "multiple", "孤独症": "mental"},
-    "certified_by": {"残疾人联合会": "dpf", "残疾人联合会（残联）": "dpf", "医疗机构": "hospital",
-                     "残疾人教育专家委员会": "committee", "专家委": "committee"},
-    "placement": {"普通班": "regular_class", "普通班级随班就读": "regular_class", "特教班": "special_class",
-                  "特殊学校": "special_school", "特校": "special_school", "送教": "homebound"},
-    "status": {"在读": "active", "在籍": "active", "延缓": "deferred", "转学": "transferred", "已转出": "transferred",
-               "已毕业": "graduated", "退学": "left"},
-}
-CN_DIGITS = "一二三四五六七八九"
-_JUNIOR = {"初一": 7, "初二": 8, "初三": 9}
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # Chinese header text (data)
-    kind: str = "text"  # text | id (long digit strings) | date | grade | dgrade | choice
-    required: bool = False  # required for a new student
-    width: int = 12
-    labels: dict | None = None  # code → Chinese label
-
-    def allowed(self) -> str:
-        if self.kind == "grade":
-            return "1–9 / 一年级…九年级"
-        if self.kind == "dgrade":
-            return "、".join(DGRADE_LABELS.values()) + " / 1–4"
-        if self.labels:
-            return "、".join(self.labels.values())
-        return ""
-
-
-COLUMNS = [
-    Column("name", "姓名", required=True, width=12),
-    Column("gender", "性别", "choice", True, 8, GENDER_LABELS),
-    Column("birth_date", "出生日期", "date", True, 12),
-    Column("id_number", "身份证号", "id", width=22),
-    Column("student_number", "全国学籍号", "id", True, 22),
-    Column("hukou_region_code", "户籍所在地代码", "id", width=14),
-    Column("school", "学校标识码", "id", True, 14),
-    Column("school_class", "班级", width=16),
-    Column("grade", "年级", "grade", True, 8),
-    Column("disability_category", "残疾类别", "choice", True, 10, CATEGORY_LABELS),
-    Column("disability_grade", "残疾等级", "dgrade", width=10),
-    Column("certificate_number", "残疾人证号", "id", width=26),
-    Column("certificate_issued_on", "发证日期", "date", width=12),
-    Column("certified_by", "认定机构", "choice", width=12, labels=CERTIFIER_LABELS),
-    Column("placement", "安置方式", "choice", width=14, labels=PLACEMENT_LABELS),
-    Column("status", "学籍状态", "choice", width=10, labels=STATUS_LABELS),
-    Column("enrolled_on", "入学日期", "date", width=12),
-    Column("guardian_name", "监护人姓名", width=12),
-    Column("guardian_relation", "监护人关系", width=10),
-    Column("guardian_phone", "监护人电话", "id", width=16),
-    Column("committee_opinion", "专家委员会意见", width=30),
-]
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-_COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
-RECORD_KEYS = [c.key for c in COLUMNS if c.key in services.EDITABLE]
-GUARDIAN_KEYS = ("guardian_name", "guardian_relation", "guardian_phone")
-NOT_IMPORTED = [k for k in services.EDITABLE if k not in RECORD_KEYS]  # the notes: never touched by an import
-IMPORTED = [k for k in services.EDITABLE if k not in NOT_IMPORTED]
-# A service error's field → the column it belongs to.
-_FIELD_COLUMN = {c.key: c.header for c in COLUMNS} | {
-    "class_id": "班级", "school_id": "学校标识码", "committee_opinion": "专家委员会意见",
-}
-
-
-def _column_for(field_name) -> str | None:
-    if not field_name:
-        return None
-    m = re.fullmatch(r"guardians\[\d+\]\.(name|relation|phone)", field_name)
-    if m:
-        return COLUMN_BY_KEY[f"guardian_{m.group(1)}"].header
-    return _FIELD_COLUMN.get(field_name)
-
-
-def _issue(row, column, message, field_name="", code="invalid") -> dict:
-    return {"row": row, "column": column, "field": field_name, "code": code, "message": str(message)}
-
-
-def _file_error(message, code="invalid_file") -> DomainError:
-    return DomainError(str(message), errors=[_issue(None, None, message, "file", code)])
-
-
-# --- cell parsing --------------------------------------------------------------------------------
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
-
-
-def _header_key(text) -> str:
-    """'性别(男/女)', '姓名*', ' 姓名 ' → '性别', '姓名'; the English field names are accepted too."""
-    t = re.sub(r"[（(].*?[)）]", "", str(text or "")).replace("*", "").strip()
-    return re.sub(r"\s+", "", t)
-
-
-_HEADERS = {c.header: c for c in COLUMNS} | {c.key: c for c in COLUMNS}
-
-
-def _plain_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    return str(value).strip()
-
-
-def _parse_cell(col: Column, value):
-    """Return the parsed value (None for an empty cell) or raise ValueError with a translated message."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if col.kind == "id":
-        if isinstance(value, float) and abs(value) >= 1e15:
-            raise ValueError(_("Excel stored this long number as a number and rounded it; format the column as "
-                               "text and enter the number again."))
-        return _plain_text(value).upper() if col.key != "guardian_phone" else _plain_text(value)
-    if col.kind == "date":
-        return _parse_date(value)
-    if col.kind == "grade":
-        return _parse_grade(value)
-    if col.kind == "dgrade":
-        return _parse_dgrade(value)
-    if col.kind == "choice":
-        return _parse_choice(col, value)
-    text = _plain_text(value)
-    if col.key == "school_class":
-        return _norm(text)
-    return text
-
-
-def _parse_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and 1 <= value < 2958466:  # an Excel serial day number
-        from openpyxl.utils.datetime import from_excel
-
-        return from_excel(value).date()
-    text = _plain_text(value)
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
-        try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date, no time zone)
-        except ValueError:
-            continue
-    raise ValueError(_("Enter a valid date (YYYY-MM-DD)."))
-
-
-def _parse_grade(value) -> int:
-    text = _plain_text(value).replace("年级", "")
-    if text in _JUNIOR:
-        return _JUNIOR[text]
-    if len(text) == 1 and text in CN_DIGITS:
-        return CN_DIGITS.index(text) + 1
-    if text.isdigit() and 1 <= int(text) <= 9:
-        return int(text)
-    raise ValueError(_("Enter a grade from 1 to 9 (or 一年级 … 九年级)."))
-
-
-def _parse_dgrade(value) -> int:
-    text = _plain_text(value).replace("级", "")
-    if len(text) == 1 and text in CN_DIGITS[:4]:
-        return CN_DIGITS.index(text) + 1
-    if text.isdigit() and 1 <= int(text) <= 4:
-        return int(text)
-    raise ValueError(_("Enter a disability grade from 一级 to 四级 (or 1 to 4)."))
-
-
-def _parse_choice(col: Column, value) -> str:
-    text = _plain_text(value)
-    low = re.sub(r"\s+", "", text).lower()
-    for code, label in col.labels.items():
-        if low in (code, label):
-            return code
-    code = _ALIASES.get(col.key, {}).get(low)
-    if code:
-        return code
-    raise ValueError(_("Choose one of: %(values)s.") % {"values": col.allowed()})
 
 
 # --- reading the upload ---------------------------------------------------------------------------
@@ -856,225 +677,3 @@ def import_roster(*, actor, upload) -> ImportResult:
                      object_repr=f"roster import {name}"[:200], result="failure",
                      changes={"file": name, "errors": len(exc.errors), "first_error": str(exc.message)[:200]})
         raise
-
-
-# --- import template -----------------------------------------------------------------------------
-def _notes() -> dict:
-    return {
-        "name": _("The student's full name (at most 50 characters)."),
-        "gender": _("Must agree with the 17th digit of the identity number."),
-        "birth_date": _("YYYY-MM-DD; must agree with the identity number."),
-        "id_number": _("18 characters (GB 11643) with a valid check digit; enter as text."),
-        "student_number": _("19 characters: G + identity number, or J/L + 18 digits. Existing students are "
-                            "matched by this number (or by identity number) and updated."),
-        "hukou_region_code": _("6-digit administrative division code (GB/T 2260) of the household registration."),
-        "school": _("10-digit school code; the school must be inside your scope (see the schools sheet)."),
-        "school_class": _("Class name of the current school year, e.g. 三年级（1）班; at most the policy's hard "
-                          "maximum of students in inclusion per class (PL-4)."),
-        "grade": _("1–9; must be taught by the school and match the class."),
-        "disability_category": _("GB/T 26341-2010 category."),
-        "disability_grade": _("一级 is the most severe; needed with a certificate number."),
-        "certificate_number": _("Identity number + category digit + grade digit, optionally B + a digit."),
-        "certificate_issued_on": _("YYYY-MM-DD."),
-        "certified_by": _("Who certified the disability."),
-        "placement": _("Empty for a new student means 随班就读; changing it on an existing student needs the "
-                       "expert committee's opinion."),
-        "status": _("Empty for a new student means 在校."),
-        "enrolled_on": _("YYYY-MM-DD."),
-        "guardian_name": _("One guardian per row; replaces the stored guardian of the same name (or the first)."),
-        "guardian_relation": _("For example 母亲, 父亲, 祖母."),
-        "guardian_phone": _("Digits, spaces, + and - only."),
-        "committee_opinion": _("The expert committee's opinion recorded with the placement (PL-2)."),
-    }
-
-
-def build_template(actor) -> bytes:
-    """The import template: headers in row 1, instructions and allowed values, the schools and classes in scope."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    notes = _notes()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Students")[:31]
-    bold, red = Font(bold=True), Font(bold=True, color="C00000")
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    last = MAX_ROWS + 1
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i, value=col.header)
-        cell.font, cell.fill = (red if col.required else bold), fill
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cell.comment = Comment(notes[col.key], "Suiban")
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-        if col.kind == "id":
-            ws.column_dimensions[letter].number_format = "@"
-        elif col.kind == "date":
-            ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
-        values = None
-        if col.kind == "dgrade":
-            values = list(DGRADE_LABELS.values())
-        elif col.kind == "grade":
-            values = [f"{d}年级" for d in CN_DIGITS]
-        elif col.labels:
-            values = list(col.labels.values())
-        if values:
-            dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                                showErrorMessage=True, errorStyle="warning")
-            dv.error = _("Choose one of: %(values)s.") % {"values": col.allowed()}
-            dv.add(f"{letter}2:{letter}{last}")
-            ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-
-    info = wb.create_sheet(_("Instructions")[:31])
-    general = [
-        _("Fill in one student per row from row 2 of the first sheet; keep the headers of row 1."),
-        _("Red headers are required for a new student. Existing students are matched by national student number "
-          "(or identity number) and updated; an empty cell keeps the stored value."),
-        _("Every row is checked first: if any row is invalid nothing is imported and each problem is listed with "
-          "its row number, column and reason."),
-        _("At most %(rows)d rows and %(mb)d MB per file; .xlsx only.") % {"rows": MAX_ROWS,
-                                                                          "mb": MAX_BYTES // (1024 * 1024)},
-    ]
-    info.append([_("Import template of the student roster (PL-13)")])
-    info["A1"].font = Font(bold=True, size=14)
-    for line in general:
-        info.append([line])
-    info.append([])
-    info.append([_("Column"), _("Required"), _("Allowed values"), _("Description")])
-    for c in info[info.max_row]:
-        c.font, c.fill = bold, fill
-    for col in COLUMNS:
-        info.append([col.header, _("Yes") if col.required else "", col.allowed(), notes[col.key]])
-    for letter, width in zip("ABCD", (16, 8, 48, 90), strict=True):
-        info.column_dimensions[letter].width = width
-
-    ref = wb.create_sheet(_("Schools and classes")[:31])
-    ref.append(["学校标识码", "学校", "班级", "年级", "学年"])
-    for c in ref[1]:
-        c.font, c.fill = bold, fill
-    schools = list(School.objects.visible_to(actor, "students.import").filter(is_active=True).order_by("code"))
-    year = SchoolYear.current()
-    classes = {}
-    if year:
-        for sc in SchoolClass.objects.filter(school__in=schools, school_year=year).order_by("grade", "name"):
-            classes.setdefault(sc.school_id, []).append(sc)
-    for s in schools:
-        for sc in classes.get(s.pk, []) or [None]:
-            ref.append([s.code, s.name, sc.name if sc else "", sc.grade if sc else "", year.name if year else ""])
-    for letter, width in zip("ABCDE", (14, 30, 16, 8, 12), strict=True):
-        ref.column_dimensions[letter].width = width
-    ref.freeze_panes = "A2"
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-# --- export --------------------------------------------------------------------------------------
-EXPORT_HEADERS = [("序号", 6), ("姓名", 10), ("性别", 6), ("出生日期", 12), ("身份证号", 21), ("全国学籍号", 22),
-                  ("学校", 26), ("班级", 14), ("年级", 6), ("残疾类别", 9), ("残疾等级", 9), ("残疾人证号", 25),
-                  ("安置方式", 13), ("学籍状态", 9), ("监护人", 24), ("联系电话", 30)]
-CJK_FONT = "宋体"
-
-
-def _scope_name(actor, filters: dict) -> tuple[str, _AuditScope]:
-    """'海沧区沧江小学' for a school filter, else the region or school of the user's export grants."""
-    if filters.get("school"):
-        s = School.objects.filter(pk=int(filters["school"])).first()
-        if s is not None:
-            return s.name, _AuditScope.of([s])
-    if filters.get("region"):
-        r = Region.objects.visible_to(actor).filter(pk=int(filters["region"])).first()
-        if r is not None:
-            return r.name, _AuditScope(r.path, None)
-    grants = grants_for(actor, "students.export")
-    names, scopes = [], []
-    for g in grants:
-        if g.kind == "region":
-            r = Region.objects.filter(pk=g.region_id).first()
-            names.append(r.name if r else "")
-            scopes.append(_AuditScope(g.region_path, None))
-        elif g.school_id:
-            s = School.objects.filter(pk=g.school_id).first()
-            names.append(s.name if s else "")
-            scopes.append(_AuditScope(g.region_path, g.school_id))
-    if len(scopes) == 1:
-        return names[0], scopes[0]
-    return "、".join(n for n in names if n), _AuditScope("", None)
-
-
-def export_queryset(actor, filters: dict):
-    qs = selectors.roster(actor, filters, perm="students.export")
-    return (qs.select_related("school", "school_class").prefetch_related("guardians")
-            .order_by("school__code", "grade", F("school_class__name").asc(nulls_last=True),
-                      selectors.pinyin("name"), "id"))
-
-
-def build_export(actor, filters: dict) -> tuple[bytes, int]:
-    """The 花名册 (PL-13): title row, header row, one row per student; identity, G-number and certificate
-    number masked unless the role may see them (SEC-4). Audited with the filters and the row count (SEC-3)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    from suiban import api as _api  # noqa: F401 - mounts the routers first: students.api ↔ api cycle
-    from suiban.students.api import identity_checker, student_out
-
-    filters = {k: v for k, v in filters.items() if v not in (None, "")}
-    scope_name, scope = _scope_name(actor, filters)
-    ok = identity_checker(actor)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("花名册")
-    for i, (_h, width) in enumerate(EXPORT_HEADERS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-    ncols = len(EXPORT_HEADERS)
-    ws.merged_cells.add(f"A1:{get_column_letter(ncols - 3)}1")
-    ws.merged_cells.add(f"{get_column_letter(ncols - 2)}1:{get_column_letter(ncols)}1")
-
-    # Named styles: assigning one per cell is cheap; assigning fonts/borders per cell hashes them every time.
-    thin = Side(style="thin", color="999999")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for ns in (NamedStyle("roster_title", font=Font(name=CJK_FONT, size=14, bold=True),
-                          alignment=Alignment(vertical="center")),
-               NamedStyle("roster_note", font=Font(name=CJK_FONT, size=10), alignment=Alignment(horizontal="right")),
-               NamedStyle("roster_head", font=Font(name=CJK_FONT, size=10, bold=True), border=box,
-                          fill=PatternFill("solid", fgColor="DDEBF7"),
-                          alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
-               NamedStyle("roster_body", font=Font(name=CJK_FONT, size=10), border=box),
-               NamedStyle("roster_date", font=Font(name=CJK_FONT, size=10), border=box, number_format="yyyy-mm-dd")):
-        wb.add_named_style(ns)
-
-    def cell(value, style="roster_body"):
-        c = WriteOnlyCell(ws, value=value)
-        c.style = style
-        return c
-
-    title = f"{scope_name} 随班就读学生花名册".strip()
-    ws.append([cell(title, "roster_title")] + [None] * (ncols - 4)
-              + [cell(f"导出日期：{timezone.localdate():%Y-%m-%d}", "roster_note")])
-    ws.append([cell(h, "roster_head") for h, _w in EXPORT_HEADERS])
-    count = 0
-    for s in export_queryset(actor, filters).iterator(chunk_size=1000):
-        o = student_out(s, ok(s))
-        guardians = list(s.guardians.all())
-        count += 1
-        ws.append([cell(v) if i != 3 else cell(v, "roster_date") for i, v in enumerate((
-            count, s.name, GENDER_LABELS.get(s.gender, s.gender), s.birth_date, o["id_number"], o["student_number"],
-            s.school.name, o["class_name"] or "", s.grade,
-            CATEGORY_LABELS.get(s.disability_category, s.disability_category),
-            DGRADE_LABELS.get(s.disability_grade, ""), o["certificate_number"],
-            PLACEMENT_LABELS.get(s.placement, s.placement), STATUS_LABELS.get(s.status, s.status),
-            "；".join(f"{g.name}（{g.relation}）" for g in guardians),
-            "；".join(g.phone for g in guardians if g.phone)))])
-    audit.record(actor, "students.roster.exported", scope, object_type="student", object_id="",
-                 object_repr="roster export", changes={"filters": filters, "count": count})
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), count

@@ -13,7 +13,7 @@ from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
-from suiban.students import cases as svc
+from suiban.students.cases import services as svc
 from suiban.students.models import ArchiveFile, Case, Student
 
 Kind = Literal["identification", "revocation", "reassessment", "transfer", "deferral", "dispute"]

@@ -15,8 +15,8 @@ from suiban.core.errors import DomainError, apply_to_form
 from suiban.core.scoping import get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School
-from suiban.students import cases as svc
-from suiban.students.cases_api import filtered, serve_attachment
+from suiban.students.cases import services as svc
+from suiban.students.cases.api import filtered, serve_attachment
 from suiban.students.models import PLACEMENT_CHOICES, Case, Student
 
 PAGE_SIZE = 50

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from suiban.students import archive_views as views
+from suiban.students.archives import views
 
 app_name = "archives"
 urlpatterns = [

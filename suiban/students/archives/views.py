@@ -26,7 +26,7 @@ from suiban.core.errors import DomainError, apply_to_form
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School, SchoolYear
-from suiban.students import archives
+from suiban.students.archives import services as archives
 from suiban.students.models import (
     ARCHIVE_ITEMS,
     SCHOOL_ARCHIVE_SECTIONS,

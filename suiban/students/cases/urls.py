@@ -1,6 +1,6 @@
 from django.urls import path
 
-from suiban.students import case_views
+from suiban.students.cases import views as case_views
 
 app_name = "cases"
 urlpatterns = [

@@ -3,7 +3,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from suiban.iep import scale
+from suiban.demo import iep_scale as scale
 
 
 class Command(BaseCommand):
