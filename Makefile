@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-deps run serve test test-fast lint fmt messages bench clean
+.PHONY: help setup system-deps run dev demo-db serve test test-fast lint fmt messages bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,9 +54,24 @@ system-deps: ## install the Debian packages (Chromium, CJK font, gettext) if mis
 setup: system-deps $(VENV)/.stamp static_build/.stamp $(MO_FILES) ## install everything (idempotent)
 	@mkdir -p var
 
-run: setup ## set up, migrate, load the demo world and serve http://127.0.0.1:8000 (SQLite)
+# `make run` serves as production does (DEBUG off, gunicorn, whitenoise, the task worker) on the demo world;
+# SUIBAN_DEV_KEYS=1 lets a demo create its own secret and field keys in var/ on first start.
+export SUIBAN_DEV_KEYS ?= 1
+WORKERS ?= 2
+
+demo-db: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+
+run: demo-db ## set up, migrate, load the demo world and serve http://127.0.0.1:8000 (SQLite) with gunicorn + worker
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "随班 Suiban: http://$(HOST):$(PORT)/  (demo accounts: README; password demo-pass-2026)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker & \
+	  $(VENV)/bin/gunicorn suiban.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads 4 \
+	    --access-logfile - --graceful-timeout 5
+
+dev: demo-db ## like run, but Django's development server with DEBUG on (auto-reload)
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup ## set up and run the whole suite (PostgreSQL when DATABASE_URL is set)
