@@ -19,6 +19,12 @@ _CACHE: dict = {}
 _CACHE_SECONDS = 30
 
 
+def _profile_name(code: str) -> str:
+    """A profile as people know it (its name, e.g. 海沧区推进…（2023）), not its code."""
+    profile = registry().profiles.get(code)
+    return f"《{profile.name}》" if profile is not None and profile.name else code
+
+
 @dataclass(frozen=True)
 class Resolved:
     value: object
@@ -33,8 +39,10 @@ class Resolved:
         if self.origin == "profile":
             if self.attached and self.attached != self.profile:
                 return _("Profile %(profile)s via %(attached)s (attached to %(region)s)") % {
-                    "profile": self.profile, "attached": self.attached, "region": self.where}
-            return _("Profile %(profile)s (attached to %(region)s)") % {"profile": self.profile, "region": self.where}
+                    "profile": _profile_name(self.profile), "attached": _profile_name(self.attached),
+                    "region": self.where}
+            return _("Profile %(profile)s (attached to %(region)s)") % {"profile": _profile_name(self.profile),
+                                                                        "region": self.where}
         if self.origin == "region":
             return _("Override for %(region)s") % {"region": self.where}
         if self.origin == "school":
