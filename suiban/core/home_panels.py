@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from suiban.core.audit_display import present
 from suiban.core.home import register
 from suiban.core.models import AuditEvent
 
@@ -17,7 +18,7 @@ def _audit_figures(user):
         exports=Count("id", filter=Q(action__contains="export")),
     )
     return {"events_today": figures["today"], "failed_logins": figures["failed"], "exports": figures["exports"],
-            "recent": list(qs[:8])}
+            "recent": present(qs[:8])}
 
 
 register("audit", "audit.view", "core/_audit_home_panel.html", _audit_figures, order=30)

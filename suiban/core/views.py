@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from suiban.core import audit
+from suiban.core.audit_display import VERBS, present
 from suiban.core.home import panels_for
 from suiban.core.models import AuditEvent
 from suiban.core.permissions import check_known
@@ -46,7 +47,9 @@ def audit_queryset(user, params):
     if params.get("actor"):
         qs = qs.filter(actor_username=params["actor"].strip())
     if params.get("action"):
-        qs = qs.filter(action__startswith=params["action"].strip())
+        action = params["action"].strip()
+        # A kind of action from the page's list (查看, 导出, …) or the start of an action code (API, exports).
+        qs = qs.filter(action__endswith=f".{action}") if action in VERBS else qs.filter(action__startswith=action)
     if params.get("object_type"):
         qs = qs.filter(object_type=params["object_type"].strip())
     if params.get("object_id"):
@@ -78,13 +81,43 @@ def _day(value):
     return d if d is not None and 1900 <= d.year <= 2999 else None
 
 
+def _audited_models():
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m._meta.app_label.startswith(("core", "org", "accounts", "policy",
+                                                                          "students", "iep", "staff", "funds",
+                                                                          "homebound", "rooms", "oversight"))]
+
+
+def _type_label(object_type: str):
+    for m in _audited_models():
+        if m._meta.model_name == object_type:
+            return m._meta.verbose_name
+    return object_type
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @permission_required("audit.view")
 def audit_list(request):
     qs = audit_queryset(request.user, request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = present(page.object_list)
     filters = {k: request.GET.get(k, "") for k in AUDIT_FILTERS}
     return render(request, "core/audit_list.html", {
         "page": page, "filters": filters, "results": AuditEvent.RESULT_CHOICES,
+        "action_kinds": [(k, v) for k, v in VERBS.items() if k != "changed"],
+        "object_types": sorted(((m._meta.model_name, m._meta.verbose_name) for m in _audited_models()),
+                               key=lambda t: str(t[1])),
         "can_export": has_perm(request.user, "audit.export"),
     })
 
@@ -99,14 +132,14 @@ def audit_export(request):
     ws = wb.create_sheet(_("Audit log"))
     ws.append([_("time"), _("username"), _("action"), _("object type"), _("object id"), _("object"),
                _("result"), _("client address"), _("changes")])
-    import json
-
     count = 0
-    for e in qs.iterator(chunk_size=2000):
-        ws.append([timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.action,
-                   e.object_type, e.object_id, e.object_repr, e.result, e.client_address,
-                   json.dumps(e.changes, ensure_ascii=False) if e.changes else ""])
-        count += 1
+    results = dict(AuditEvent.RESULT_CHOICES)
+    for chunk in _chunks(qs.iterator(chunk_size=2000), 2000):
+        for e in present(chunk):
+            ws.append([timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.action_label,
+                       str(_type_label(e.object_type)), e.object_id, e.object_repr, str(results.get(e.result, "")),
+                       e.client_address, "\n".join(f"{label}：{old} → {new}" for label, old, new in e.change_rows)])
+            count += 1
     audit.record(request.user, "audit.log.exported", object_type="auditevent", object_id="",
                  object_repr=_("Audit log"), changes={"filters": {k: request.GET.get(k, "") for k in AUDIT_FILTERS},
                                                      "rows": count})

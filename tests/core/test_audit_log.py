@@ -232,7 +232,10 @@ def test_auditor_searches_the_audit_page_by_actor(world, user_client):
     assert events
     assert {e.actor_username for e in events} == {"hc_bureau"}
     assert any(e.action == "org.school.updated" for e in events)
-    assert "org.school.updated" in resp.content.decode()
+    # The page names the action in words, never by its code (ARCHITECTURE "Pages").
+    html = resp.content.decode()
+    assert "org.school.updated" not in html
+    assert "修改学校" in html
 
 
 def test_auditor_filters_the_audit_page_by_action_and_result(world, user_client):
@@ -259,7 +262,7 @@ def test_auditor_exports_the_filtered_log_as_xlsx_and_the_export_is_audited(worl
     assert len(header) == 9
     assert len(data) == expected
     assert {r[1] for r in data} == {"hc_bureau"}
-    assert "org.school.updated" in {r[2] for r in data}
+    assert "修改学校" in {r[2] for r in data}  # the action in words
 
     ev = AuditEvent.objects.filter(action="audit.log.exported").latest("id")
     assert ev.actor_username == "auditor"
