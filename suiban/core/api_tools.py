@@ -36,11 +36,30 @@ class PageIn(Schema):
     page_size: int = Field(50, ge=1, le=500)
 
 
-def paginate(qs, page: PageIn, serialize):
-    total = qs.count()
+# Counting millions of rows for every page is not an option (API.md "Lists"): past this many the count is capped
+# and the answer says ``count_exact: false``.
+COUNT_CAP = 10_000
+
+
+def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
+    """(count, exact): counts at most ``cap`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT cap+1)``)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by()[:cap + 1].count()
+    return (cap, False) if n > cap else (n, True)
+
+
+def paginate(qs, page: PageIn, serialize, *, cap: int | None = None):
+    """{count, items} of one page; with ``cap`` the count is capped (and ``count_exact`` says so)."""
+    if cap is None:
+        total, exact = qs.count(), True
+    else:
+        total, exact = capped_count(qs, cap)
     start = (page.page - 1) * page.page_size
     items = [serialize(o) for o in qs[start:start + page.page_size]]
-    return {"count": total, "items": items}
+    out = {"count": total, "items": items}
+    if cap is not None:
+        out["count_exact"] = exact
+    return out
 
 
 def require(request, perm: str):

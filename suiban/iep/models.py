@@ -367,7 +367,10 @@ class Session(VersionedModel):
         ordering = ["-date", "-id"]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
-        indexes = [models.Index(fields=["school", "date"], name="iep_session_school_date_idx")]
+        indexes = [models.Index(fields=["school", "date"], name="iep_session_school_date_idx"),
+                   # newest-first lists of a region or the province walk this index (no sort of millions of rows)
+                   models.Index(fields=["date", "id"], name="iep_session_date_id_idx"),
+                   models.Index(fields=["region_path", "date", "id"], name="iep_session_region_date_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=8), name="iep_session_hours_range"),
             models.UniqueConstraint(fields=["school", "client_ref"], condition=~Q(client_ref=""),

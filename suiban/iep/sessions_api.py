@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, capped_count, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
@@ -92,6 +92,7 @@ class SessionOut(Schema):
 
 class SessionPage(Schema):
     count: int
+    count_exact: bool = True
     items: list[SessionOut]
 
 
@@ -214,11 +215,11 @@ def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
     if "date_to" in f:
         qs = qs.filter(date__lte=f["date_to"])
     qs = qs.order_by("-date", "-id")
-    total = qs.count()
+    total, exact = capped_count(qs)  # a province holds millions of sessions: the count is capped (API.md)
     start = (page.page - 1) * page.page_size
     rows = list(_related(qs)[start:start + page.page_size])
     visible = _visible_students(request.user, rows)
-    return {"count": total, "items": [session_out(s, visible) for s in rows]}
+    return {"count": total, "count_exact": exact, "items": [session_out(s, visible) for s in rows]}
 
 
 @router.post("/sessions", response={201: SessionOut})

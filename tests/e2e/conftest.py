@@ -34,10 +34,34 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 SCREENSHOTS.mkdir(exist_ok=True)
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page PNG as screenshots/<name>.png and return its path."""
+AXE_JS = Path(__file__).resolve().parents[2] / "static_build" / "vendor" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core (from npm, WCAG 2.1 A/AA rules) on the page; the serious and critical violations as text."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run make setup")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
+        'wcag21aa']}, resultTypes: ['violations']})""")
+    out = []
+    for v in result["violations"]:
+        if v.get("impact") in AXE_BLOCKING:
+            targets = "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+            out.append(f"{v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return out
+
+
+def shot(page, name: str, *, axe: bool = True) -> Path:
+    """Save a full-page PNG as screenshots/<name>.png and return its path. Every page a journey looks at is also
+    checked with axe-core: a serious or critical WCAG 2.1 AA violation fails the journey (ARCHITECTURE "Pages")."""
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if axe:
+        violations = axe_violations(page)
+        assert violations == [], f"accessibility violations on {page.url} ({name}):\n" + "\n".join(violations)
     return path
 
 
@@ -132,4 +156,5 @@ def ui():
     (Handed over as a fixture because ``tests/conftest.py`` is also a top-level module named ``conftest``,
     so ``from conftest import login`` would depend on collection order.)
     """
-    return SimpleNamespace(login=login, shot=shot, SCREENSHOTS=SCREENSHOTS, DESKTOP=DESKTOP, PHONE=PHONE)
+    return SimpleNamespace(login=login, shot=shot, axe_violations=axe_violations, SCREENSHOTS=SCREENSHOTS,
+                           DESKTOP=DESKTOP, PHONE=PHONE)

@@ -73,3 +73,20 @@
   // Another tab may have kept the session alive: re-read the real remaining time now and then.
   setInterval(check, 120000);
 })();
+
+// WCAG 2.1 (keyboard access): a table wider than the screen scrolls inside its frame; the frame takes focus so
+// the arrow keys can scroll it, and says what it holds.
+(function () {
+  function frames() {
+    document.querySelectorAll(".table-responsive").forEach(function (el) {
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+      if (!el.hasAttribute("aria-label")) {
+        var caption = el.querySelector("caption") || document.querySelector("main h1");
+        el.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", frames); else frames();
+  document.addEventListener("htmx:afterSwap", frames);
+})();
