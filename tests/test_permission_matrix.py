@@ -562,7 +562,9 @@ def _evaluation_json(o) -> dict:
     return {"student_id": o["student"], "term_id": _current_term().pk, "evaluated_on": _iso(_today()),
             "evaluator_name": "矩阵老师", "summary": "",
             "dimensions": [{"dimension": d, "level": "good", "comment": "矩阵：达到调整后的目标"}
-                           for d, _label in DIMENSIONS]}
+                           for d, _label in DIMENSIONS],
+            "emphasis": {"social_adaptation": "矩阵：社会适应", "compensation": "矩阵：补偿与矫正",
+                         "labour_skills": "矩阵：劳动技能"}}
 
 
 def _returned(o):

@@ -268,7 +268,10 @@ def _evaluations(school, students: list[Student], teacher, today):
         evaluation_record(actor=teacher, student=s, term=term, evaluated_on=day, evaluator_name="李梅",
                           summary="对照调整后的个别化目标评价：识字与自我调节进步明显，继续加强阅读理解。",
                           dimensions=[{"dimension": code, "level": EVALUATION[code][0],
-                                       "comment": EVALUATION[code][1]} for code, _label in DIMENSIONS])
+                                       "comment": EVALUATION[code][1]} for code, _label in DIMENSIONS],
+                          emphasis={"social_adaptation": "能在同伴提醒下遵守课堂常规，主动参加小组活动。",
+                                    "compensation": "注意力训练每周三次，持续专注时间由5分钟提高到12分钟。",
+                                    "labour_skills": "能独立整理书包和课桌，参与班级值日。"})
 
 
 @step

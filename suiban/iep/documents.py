@@ -39,6 +39,7 @@ from suiban.iep.models import (
     SessionAttendance,
 )
 from suiban.iep.services import today, training_kinds
+from suiban.iep.support import EMPHASES
 from suiban.org.models import Term
 
 # In document order; every key is a section of both the Word document and the print view (``id="sec-<key>"``).
@@ -208,6 +209,7 @@ def plan_contents(plan: Plan) -> dict:
         scores = sorted(e.scores.all(), key=lambda sc: dimension_order.get(sc.dimension, len(dimension_order)))
         evaluations.append({"term": e.term.get_number_display(), "date": _d(e.evaluated_on),
                             "evaluator": e.evaluator_name, "summary": e.summary,
+                            "emphasis": [(str(label), getattr(e, code)) for code, label in EMPHASES],
                             "scores": [{"dimension": str(dimension_names.get(sc.dimension, sc.dimension)),
                                         "level": str(level_names.get(sc.level, sc.level)), "comment": sc.comment}
                                        for sc in scores]})
@@ -369,6 +371,9 @@ def plan_docx(plan: Plan) -> bytes:
         doc.add_paragraph(f"{e['term']}　{_('evaluated on')}：{e['date']}　{_('evaluated by')}：{e['evaluator']}")
         table([_("dimension"), pgettext("evaluation", "level"), _("comment (against the adjusted goals)")],
               [(sc["dimension"], sc["level"], sc["comment"]) for sc in e["scores"]], widths=[4, 3, 10])
+        for label, text in e["emphasis"]:
+            if text:
+                doc.add_paragraph(f"{label}：{text}")
         if e["summary"]:
             doc.add_paragraph(f"{_('overall comment')}：{e['summary']}")
 

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -444,10 +445,28 @@ class EvaluationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["term"].choices = [(str(t.pk), f"{t.school_year.name} {t.get_number_display()}") for t in terms]
         self.fields["evaluated_on"].initial = timezone.localdate()
-        for code, _label in DIMENSIONS:
-            self.fields[f"d_{code}_level"] = forms.ChoiceField(label=pgettext_lazy("evaluation", "level"),
-                                                               choices=[("", "—"), *LEVELS], required=False)
-            self.fields[f"d_{code}_comment"] = forms.CharField(label=_("comment"), required=False)
+        for code, label in DIMENSIONS:
+            # Each input has its own label (WCAG 2.1: "思想品德 等级", not fourteen inputs called "等级").
+            self.fields[f"d_{code}_level"] = forms.ChoiceField(
+                label=format_lazy("{} {}", label, pgettext_lazy("evaluation", "level")),
+                choices=[("", "—"), *LEVELS], required=False)
+            self.fields[f"d_{code}_comment"] = forms.CharField(label=format_lazy("{} {}", label, _("comment")),
+                                                               required=False)
+        from suiban.iep.support import EMPHASES
+
+        for code, label in EMPHASES:
+            self.fields[f"e_{code}"] = forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}),
+                                                       required=True)
+
+    def emphasis_fields(self):
+        from suiban.iep.support import EMPHASES
+
+        return [self[f"e_{code}"] for code, _label in EMPHASES]
+
+    def emphasis(self) -> dict:
+        from suiban.iep.support import EMPHASES
+
+        return {code: self.cleaned_data.get(f"e_{code}") or "" for code, _label in EMPHASES}
 
     def dimension_rows(self):
         return [(label, self[f"d_{code}_level"], self[f"d_{code}_comment"]) for code, label in DIMENSIONS]
@@ -461,6 +480,8 @@ class EvaluationForm(forms.Form):
         field = field or ""
         if field == "term_id":
             return "term"
+        if field.startswith("emphasis."):
+            return f"e_{field[len('emphasis.'):]}"
         if field.startswith("dimensions["):
             i, _sep, rest = field[len("dimensions["):].partition("].")
             if i.isdigit() and int(i) < len(DIMENSIONS):

@@ -479,6 +479,10 @@ class Evaluation(StudentRecord):
     evaluated_on = models.DateField(_("evaluated on"))
     evaluator_name = models.CharField(_("evaluated by"), max_length=50)
     summary = models.TextField(_("overall comment"), blank=True)
+    # GD §29: the evaluation puts the emphasis on social adaptation, compensation and correction, and labour skills.
+    social_adaptation = models.TextField(_("social adaptation"), blank=True)
+    compensation = models.TextField(_("compensation and correction of the disability"), blank=True)
+    labour_skills = models.TextField(_("labour skills"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied
@@ -26,6 +27,10 @@ from suiban.iep.services import _invalid, today
 from suiban.org.models import Term
 from suiban.students.models import Student
 
+# IEP-6 (GD §29 "以社会适应、缺陷补偿与矫正、劳动技能为重点"): the three emphases of every term evaluation.
+EMPHASES = [("social_adaptation", gettext_lazy("social adaptation")),
+            ("compensation", gettext_lazy("compensation and correction of the disability")),
+            ("labour_skills", gettext_lazy("labour skills"))]
 
 def _student_in_scope(actor, student: Student | None):
     if not has_perm(actor, "iep.edit"):
@@ -36,9 +41,10 @@ def _student_in_scope(actor, student: Student | None):
 
 # --- IEP-6: term evaluation ---------------------------------------------------------------------------------
 def evaluation_record(*, actor, student: Student, term: Term, evaluated_on: date, evaluator_name: str,
-                      dimensions: list[dict], summary: str = "") -> Evaluation:
+                      dimensions: list[dict], summary: str = "", emphasis: dict | None = None) -> Evaluation:
     """The term's evaluation on all seven GD §29 dimensions, each with a level and a comment, judged against the
-    adjusted goals of the student's plan for that school year (which must have been in force)."""
+    adjusted goals of the student's plan for that school year (which must have been in force), with a comment on
+    each emphasis GD §29 asks for: social adaptation, compensation and correction, labour skills (IEP-6)."""
     _student_in_scope(actor, student)
     errors = []
     if term is None:
@@ -52,6 +58,12 @@ def evaluation_record(*, actor, student: Student, term: Term, evaluated_on: date
         errors.append(_err("evaluated_on", _("The date is in the future.")))
     elif evaluated_on < term.start_date:
         errors.append(_err("evaluated_on", _("The evaluation date is before the term starts.")))
+    emphasis = emphasis if isinstance(emphasis, dict) else {}
+    stressed = {key: str(emphasis.get(key) or "").strip() for key, _label in EMPHASES}
+    for key, label in EMPHASES:
+        if not stressed[key]:
+            errors.append(_err(f"emphasis.{key}", _("Comment on %(emphasis)s: the evaluation puts the emphasis "
+                                                    "on it.") % {"emphasis": label}, "required"))
     names, levels = dict(DIMENSIONS), dict(LEVELS)
     seen, rows = set(), []
     for i, d in enumerate(dimensions or []):
@@ -83,7 +95,7 @@ def evaluation_record(*, actor, student: Student, term: Term, evaluated_on: date
     with transaction.atomic():
         ev = Evaluation(student=student, school=student.school, region_path=student.region_path, term=term,
                         plan=plan, evaluated_on=evaluated_on, evaluator_name=evaluator_name,
-                        summary=(summary or "").strip(), recorded_by=actor)
+                        summary=(summary or "").strip(), recorded_by=actor, **stressed)
         validate(ev, exclude=["student", "school", "term", "plan", "recorded_by"])
         try:
             with transaction.atomic():

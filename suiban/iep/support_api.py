@@ -26,6 +26,14 @@ class EvaluationScoreIO(Schema):
     comment: str
 
 
+class EmphasisIO(Schema):
+    """IEP-6 (GD §29): the emphases of the evaluation — social adaptation, compensation and correction, labour."""
+
+    social_adaptation: str = Field("", max_length=2000)
+    compensation: str = Field("", max_length=2000)
+    labour_skills: str = Field("", max_length=2000)
+
+
 class EvaluationIn(Schema):
     student_id: Id
     term_id: Id
@@ -33,6 +41,7 @@ class EvaluationIn(Schema):
     evaluator_name: str = Field(..., max_length=50)
     summary: str = ""
     dimensions: list[EvaluationScoreIO]
+    emphasis: EmphasisIO
 
 
 class EvaluationOut(Schema):
@@ -48,6 +57,7 @@ class EvaluationOut(Schema):
     evaluator_name: str
     summary: str
     dimensions: list[EvaluationScoreIO]
+    emphasis: EmphasisIO
     created_at: datetime
 
 
@@ -175,6 +185,8 @@ def evaluation_out(e: Evaluation) -> dict:
             "school_id": e.school_id, "term_id": e.term_id, "term": str(e.term), "plan_id": e.plan_id,
             "evaluated_on": e.evaluated_on, "evaluator_name": e.evaluator_name, "summary": e.summary,
             "dimensions": [{"dimension": s.dimension, "level": s.level, "comment": s.comment} for s in e.scores.all()],
+            "emphasis": {"social_adaptation": e.social_adaptation, "compensation": e.compensation,
+                         "labour_skills": e.labour_skills},
             "created_at": e.created_at}
 
 
@@ -202,7 +214,8 @@ def create_evaluation(request, payload: EvaluationIn):
         raise DomainError(_("The object does not exist or is outside your scope."), field="term_id")
     e = support.evaluation_record(actor=request.user, student=student, term=term, evaluated_on=payload.evaluated_on,
                                   evaluator_name=payload.evaluator_name, summary=payload.summary,
-                                  dimensions=[d.dict() for d in payload.dimensions])
+                                  dimensions=[d.dict() for d in payload.dimensions],
+                                  emphasis=payload.emphasis.dict())
     return Status(201, evaluation_out(_eval_related(Evaluation.objects).get(pk=e.pk)))
 
 

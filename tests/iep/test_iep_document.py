@@ -24,6 +24,8 @@ from suiban.policy.resolve import invalidate
 TEACHER, LEADER = "hc_s1_resource", "hc_s1_leader"
 ALL = [{"dimension": code, "level": "good", "comment": f"{code}：对照调整后的目标，进步明显。"}
        for code, _l in DIMENSIONS]
+EMPHASIS = {"social_adaptation": "社会适应：能遵守课堂常规。", "compensation": "补偿与矫正：注意力延长。",
+            "labour_skills": "劳动技能：能整理书包。"}
 PARTICIPANTS = [{"name": "王志强", "role": "working_group"}, {"name": "黄丽娟", "role": "itinerant_teacher"},
                 {"name": "张悦", "role": "class_teacher"}, {"name": "黄丽娟", "role": "itinerant_teacher"}]
 
@@ -75,7 +77,8 @@ def _fill(world, plan, past_term, other, *, n=1):
                                evidence=f"课堂观察记录{i}", attainments=[{"goal_id": g, "attained": "partly",
                                                                         "percentage": 60} for g in goals])
     support.evaluation_record(actor=actor, student=student, term=past_term, evaluated_on=past_term.end_date,
-                              evaluator_name="李梅", dimensions=ALL, summary="社会适应进步明显。")
+                              evaluator_name="李梅", dimensions=ALL, summary="社会适应进步明显。",
+                              emphasis=EMPHASIS)
     for i in range(n):
         support.peer_support_create(actor=actor, student=student, mode="one_to_one", peers=[{"name": f"同伴{i}"}],
                                     starts_on=plan.start_date + timedelta(days=i), ends_on=plan.end_date)
@@ -110,7 +113,8 @@ def rich_plan(world, new_student, past_term):
     plan = services.plan_amend(actor=actor, plan=plan, reason="增加同伴互助安排", version=plan.version,
                                support_needs="个别辅导、同伴互助与辅具支持")
     support.evaluation_record(actor=actor, student=student, term=past_term, evaluated_on=past_term.end_date,
-                              evaluator_name="陈老师", dimensions=ALL, summary="社会适应与劳动技能进步明显。")
+                              evaluator_name="陈老师", dimensions=ALL, summary="社会适应与劳动技能进步明显。",
+                              emphasis=EMPHASIS)
     support.peer_support_create(actor=actor, student=student, mode="many_to_one",
                                 peers=[{"name": "林小雨"}, {"name": "王乐"}], starts_on=plan.start_date,
                                 notes="课间陪伴")

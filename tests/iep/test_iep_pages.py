@@ -425,6 +425,8 @@ def test_support_page_records_evaluation_peer_support_and_aids(user_client, worl
             "dimension").choices:
         data[f"d_{code}_level"] = "good"
         data[f"d_{code}_comment"] = "达到调整后的目标"
+    # IEP-6: the emphasis GD §29 asks for is part of the form.
+    data.update(e_social_adaptation="能与同伴合作", e_compensation="注意力训练有进步", e_labour_skills="能整理书包")
     if Evaluation.objects.filter(student=st, term=term).exists():
         pytest.skip("the demo evaluated this student already")
     r = c.post(f"/iep/students/{st.pk}/support/evaluations/", data)

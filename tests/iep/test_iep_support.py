@@ -15,6 +15,8 @@ from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Studen
 HC_S1, GD_S1 = "3502050101", "4401060101"
 ALL = [{"dimension": code, "level": "good", "comment": f"{code}：对照调整后的目标，进步明显。"}
        for code, _l in DIMENSIONS]
+EMPHASIS = {"social_adaptation": "能主动与同伴合作。", "compensation": "精细动作训练后握笔稳定。",
+            "labour_skills": "能独立整理书包。"}
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def term_now(world):
 
 def _evaluate(api_client, username, student, term, dimensions=ALL, expect=201, **extra):
     body = {"student_id": student.pk, "term_id": term.pk, "evaluated_on": str(timezone.localdate()),
-            "evaluator_name": "李梅", "dimensions": dimensions, **extra}
+            "evaluator_name": "李梅", "dimensions": dimensions, "emphasis": EMPHASIS, **extra}
     r = api_client(username).post("/api/v1/evaluations", body)
     assert r.status_code == expect, r.content
     return r.json()
@@ -53,7 +55,7 @@ def test_term_evaluation_covers_the_seven_dimensions_against_the_adjusted_goals(
     bad_level = [dict(d, level="A+") if d["dimension"] == "moral" else d for d in ALL]
     assert api_client("hc_s1_resource").post("/api/v1/evaluations", {
         "student_id": s.pk, "term_id": term_now.pk, "evaluated_on": str(timezone.localdate()),
-        "evaluator_name": "李梅", "dimensions": bad_level}).status_code == 422
+        "evaluator_name": "李梅", "dimensions": bad_level, "emphasis": EMPHASIS}).status_code == 422
     ev = _evaluate(api_client, "hc_s1_resource", s, term_now, summary="社会适应与劳动技能进步明显。")
     assert ev["plan_id"] == plan["id"] and len(ev["dimensions"]) == 7
     assert {d["dimension"] for d in ev["dimensions"]} == {code for code, _l in DIMENSIONS}
@@ -66,7 +68,22 @@ def test_term_evaluation_covers_the_seven_dimensions_against_the_adjusted_goals(
     assert api_client("gd_bureau").get(f"/api/v1/evaluations/{ev['id']}").status_code == 404
     assert api_client("hc_bureau").post("/api/v1/evaluations", {
         "student_id": s.pk, "term_id": term_now.pk, "evaluated_on": str(timezone.localdate()),
-        "evaluator_name": "x", "dimensions": ALL}).status_code == 403
+        "evaluator_name": "x", "dimensions": ALL, "emphasis": EMPHASIS}).status_code == 403
+
+
+def test_term_evaluation_records_the_emphasis_gd_29_asks_for(api_client, new_student, plan_in_force, term_now):
+    """IEP-6 (GD §29 "以社会适应、缺陷补偿与矫正、劳动技能为重点"): every term evaluation comments on social adaptation,
+    compensation and correction, and labour skills; a missing one is refused by name and nothing is saved."""
+    s = new_student()
+    plan_in_force(s)
+    partial = _evaluate(api_client, "hc_s1_resource", s, term_now, expect=422,
+                        emphasis={"social_adaptation": "能主动与同伴合作。", "compensation": "", "labour_skills": ""})
+    assert {e["field"] for e in partial["errors"]} == {"emphasis.compensation", "emphasis.labour_skills"}
+    assert not Evaluation.objects.filter(student=s).exists()
+    ev = _evaluate(api_client, "hc_s1_resource", s, term_now)
+    assert ev["emphasis"] == EMPHASIS
+    stored = Evaluation.objects.get(pk=ev["id"])
+    assert (stored.social_adaptation, stored.compensation, stored.labour_skills) == tuple(EMPHASIS.values())
 
 
 # --- IEP-7 ----------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def support_evaluation(request, pk):
         term = Term.objects.select_related("school_year").filter(pk=int(d["term"])).first()
         support.evaluation_record(actor=request.user, student=student, term=term, evaluated_on=d["evaluated_on"],
                                   evaluator_name=d["evaluator_name"], dimensions=form.dimensions(),
-                                  summary=d["summary"])
+                                  summary=d["summary"], emphasis=form.emphasis())
 
     return _support_post(request, pk, "evaluation", EvaluationForm(request.POST, terms=_evaluation_terms()), save,
                          _("Term evaluation recorded."))
