@@ -35,6 +35,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached grants are keyed by user id and roles_version, which a rolled-back
+    test may reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_policy_cache():
     from suiban.policy.resolve import invalidate
 

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from suiban.core.permissions import ROLES, SCOPE_ALL, SCOPE_CLASS, SCOPE_REGION, SCOPE_SCHOOL, SCOPE_STUDENT
 from suiban.core.scoping import Grant, ScopedQuerySet
 
+# How long a user's grants stay cached (a role change applies at once through ``roles_version``; the limit only
+# bounds how long a renamed or moved region's old path could be used).
+GRANTS_CACHE_SECONDS = 300
+
 
 class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
     pass
@@ -25,6 +29,9 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    # Bumped on every role assignment and revocation: a user's grants are cached across requests under this
+    # stamp, so a changed role applies from the next request on (every request loads the user row afresh).
+    roles_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedUserManager()
     VIEW_PERMISSION = "accounts.view"
@@ -55,10 +62,19 @@ class User(AbstractUser):
         return cached
 
     def grants(self) -> list[Grant]:
-        """The user's role assignments as plain scope grants (ORG-3: the union is over these)."""
+        """The user's role assignments as plain scope grants (ORG-3: the union is over these).
+
+        Read once per request, and kept in the cache between requests under the user's ``roles_version`` (which
+        every assignment and revocation bumps), so most requests make no query for them."""
         cached = getattr(self, "_grants_cache", None)
         if cached is None:
-            cached = [a.as_grant() for a in self.active_assignments()]
+            from django.core.cache import cache
+
+            key = f"suiban:grants:{self.pk}:{self.roles_version}"
+            cached = cache.get(key)
+            if cached is None:
+                cached = [a.as_grant() for a in self.active_assignments()]
+                cache.set(key, cached, GRANTS_CACHE_SECONDS)
             self._grants_cache = cached
         return cached
 

@@ -201,6 +201,14 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
         return user
 
 
+def _roles_changed(user: User) -> None:
+    """A role was assigned or revoked: bump the stamp the cached grants are keyed by (ORG-3, SEC-2)."""
+    User.objects.filter(pk=user.pk).update(roles_version=F("roles_version") + 1)
+    user.refresh_from_db(fields=["roles_version"])
+    for attr in ("_grants_cache", "_assignments_cache"):
+        user.__dict__.pop(attr, None)
+
+
 def role_assign(*, actor, user: User, role: str, region=None, school=None, school_class=None, **extra):
     """Give ``user`` a role bound to a scope; a permission change, audited (SEC-3)."""
     _require_manager(actor)
@@ -216,6 +224,7 @@ def role_assign(*, actor, user: User, role: str, region=None, school=None, schoo
         if duplicate:
             raise DomainError(_("The user already has this role in this scope."), field="role")
         ra.save()
+        _roles_changed(user)
         audit.record(actor, "accounts.role.assigned", user,
                      changes={"role": [None, role], "scope": [None, ra.scope_name]})
         return ra
@@ -229,6 +238,7 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
         assignment.revoked_at = timezone.now()
         assignment.revoked_by = actor
         assignment.save(update_fields=["revoked_at", "revoked_by"])
+        _roles_changed(assignment.user)
         audit.record(actor, "accounts.role.revoked", assignment.user,
                      changes={"role": [assignment.role, None], "scope": [assignment.scope_name, None]})
         return assignment
