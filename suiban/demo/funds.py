@@ -41,6 +41,7 @@ def funds(world: World):
     if year is None:
         return
     today = timezone.localdate()
+    note = f"{year.start_year}年秋季学期生均公用经费"
     day = lambda n: min(year.start_date + timedelta(days=n), today)  # noqa: E731
     leader, bureau = world.users.get("hc_s1_leader"), world.users.get("hc_bureau")
     school = School.objects.filter(code=HC_S1).first()
@@ -48,7 +49,7 @@ def funds(world: World):
         return
     if not FundAllocation.objects.filter(school=school, school_year=year).exists():
         a = services.allocation_create(actor=bureau, school=school, school_year=year, amount="15000.00",
-                                       allocated_on=day(5), due_date=day(35), note=f"{year.start_year}年秋季学期生均公用经费")
+                                       allocated_on=day(5), due_date=day(35), note=note)
         services.allocation_receive(actor=leader, allocation=a, received_on=day(15))
     if not LedgerEntry.objects.filter(school=school, school_year=year, origin=LedgerEntry.MANUAL,
                                       kind=LedgerEntry.BUDGET).exists():
@@ -66,4 +67,4 @@ def funds(world: World):
     second = School.objects.filter(code=HC_S2).first()
     if second is not None and not FundAllocation.objects.filter(school=second, school_year=year).exists():
         services.allocation_create(actor=bureau, school=second, school_year=year, amount="6000.00",
-                                   allocated_on=day(5), due_date=day(35), note=f"{year.start_year}年秋季学期生均公用经费")
+                                   allocated_on=day(5), due_date=day(35), note=note)
