@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from suiban.core.errors import DomainError
 from suiban.core.scoping import can, get_visible_or_404, grants_for, has_perm
@@ -207,6 +207,7 @@ def upload_receipt(request, pk):
     return _back(entry.school, entry.school_year)
 
 
+@require_GET
 @permission_required("funds.view")
 def receipt_download(request, pk):
     """A receipt scan, only to those who see the entry; as an attachment, never sniffed or cached (SEC-4)."""
@@ -311,6 +312,7 @@ def _overview_context(request, year, form=None):
                                                                "due_date": timezone.localdate() + timedelta(30)})}
 
 
+@require_GET
 @permission_required("funds.view")
 def index(request):
     """A school's own ledger; for the bureau, each school's allocations and spending by category (FN-4)."""
