@@ -26,6 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _XLSX_RESPONSE = {"responses": {200: {"description": "Excel workbook (.xlsx)", "content": {
     XLSX: {"schema": {"type": "string", "format": "binary"}}}}}}
 YearName = Field(..., pattern=r"^\d{4}-\d{4}$", description='e.g. "2025-2026"')
+YearOptional = Field(None, pattern=r"^\d{4}-\d{4}$", description='e.g. "2025-2026"; default: the current year')
 Kind = Literal["budget", "income", "expense", "reversal"]
 
 
@@ -112,9 +113,14 @@ class BalanceOut(Schema):
     income_by_source: dict[str, str]
 
 
+class LedgerOf(Schema):
+    school_id: Id
+    school_year: str | None = YearOptional
+
+
 class PeriodIn(Schema):
     school_id: Id
-    school_year: str = YearName
+    school_year: str | None = YearOptional
     kind: Literal["month", "term"]
     period: str = Field(..., max_length=7, description='"YYYY-MM" for a month, "1" or "2" for a term')
 
@@ -197,8 +203,10 @@ def entries_qs(user):
             .prefetch_related(Prefetch("receipts", queryset=LedgerReceipt.objects.order_by("id"))))
 
 
-def _year(name: str | None) -> SchoolYear:
+def _year(name: str | None, *, default_current: bool = False) -> SchoolYear:
     year = SchoolYear.objects.filter(start_year=int(name[:4])).first() if name else None
+    if year is None and not name and default_current:
+        year = SchoolYear.current()
     if year is None:
         raise DomainError(_("Choose a school year."), field="school_year", code="validation_error")
     return year
@@ -330,17 +338,17 @@ def upload_receipt(request, entry_id: Id, file: File[UploadedFile], title: Form[
 
 # --- balance and export ------------------------------------------------------------------------------------
 @router.get("/ledger/balance", response=BalanceOut)
-def balance(request, school_id: Id, school_year: str = YearName):
+def balance(request, q: Query[LedgerOf]):
     """Budget, income, expense, balance (income − expense) and expense by category of one school's year."""
-    school = school_in_scope(request, school_id)
-    return services.totals(school, _year(school_year)).as_json()
+    school = school_in_scope(request, q.school_id)
+    return services.totals(school, _year(q.school_year, default_current=True)).as_json()
 
 
 @router.get("/ledger/export.xlsx", openapi_extra=_XLSX_RESPONSE)
-def export(request, school_id: Id, school_year: str = YearName):
+def export(request, q: Query[LedgerOf]):
     """The 台账 of one school's year as .xlsx (FN-2), audited."""
-    school = school_in_scope(request, school_id)
-    year = _year(school_year)
+    school = school_in_scope(request, q.school_id)
+    year = _year(q.school_year, default_current=True)
     data = documents.ledger_xlsx(actor=request.user, school=school, school_year=year)
     resp = HttpResponse(data, content_type=XLSX)
     resp["Content-Disposition"] = content_disposition_header(True, f"{school.name}-{year.name}-经费台账.xlsx")
@@ -369,7 +377,8 @@ def list_periods(request, filters: Query[AllocationFilter], page: Query[PageIn])
 def close_period(request, payload: PeriodIn):
     """Close a month or term of a school's ledger (FN-2)."""
     school = school_for_write(request, payload.school_id)
-    p = services.period_close(actor=request.user, school=school, school_year=_year(payload.school_year),
+    p = services.period_close(actor=request.user, school=school,
+                              school_year=_year(payload.school_year, default_current=True),
                               kind=payload.kind, which=payload.period)
     return Status(201, period_out(p))
 

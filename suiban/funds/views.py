@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from suiban.core.errors import DomainError
-from suiban.core.scoping import can, get_visible_or_404, grants_for, has_perm
+from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.funds import services
 from suiban.funds.forms import AllocationForm, EntryForm, PeriodForm, ReceiptForm, ReceiveForm, ReverseForm
@@ -269,13 +269,6 @@ def receive(request, pk):
     return _back(a.school, a.school_year)
 
 
-def _single_school(user) -> int | None:
-    grants = grants_for(user, "funds.view")
-    if grants and all(g.kind == "school" for g in grants) and len({g.school_id for g in grants}) == 1:
-        return grants[0].school_id
-    return None
-
-
 def _overview_context(request, year, form=None):
     schools = (School.objects.visible_to(request.user, "funds.view").select_related("region")
                .order_by("region_path", "code"))
@@ -315,10 +308,8 @@ def _overview_context(request, year, form=None):
 @require_GET
 @permission_required("funds.view")
 def index(request):
-    """A school's own ledger; for the bureau, each school's allocations and spending by category (FN-4)."""
-    only = _single_school(request.user)
-    if only is not None:
-        return redirect("funds:ledger", pk=only)
+    """The schools in scope with their allocations of per-pupil funds, when they arrived and the spending by
+    category (FN-4); a school account sees its own row and goes on to its ledger."""
     year = _year_from(request.GET.get("year"))
     return render(request, "funds/overview.html", _overview_context(request, year))
 
