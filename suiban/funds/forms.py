@@ -12,7 +12,7 @@ KIND_CHOICES = [("expense", _("Expense")), ("income", _("Income")), ("budget", _
 
 class EntryForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=KIND_CHOICES)
-    date = forms.DateField(label=_("date"), widget=DATE)
+    date = forms.DateField(label=_("date of the entry"), widget=DATE)
     amount = forms.CharField(label=_("amount (yuan)"), max_length=20, widget=MONEY,
                              help_text=_("In yuan, at most two decimal places, e.g. 120.00."))
     source = forms.ChoiceField(label=_("fund (source)"), required=False,
@@ -51,8 +51,8 @@ class ReceiptForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    kind = forms.ChoiceField(label=_("period"), choices=LedgerPeriod.KIND_CHOICES)
-    period = forms.ChoiceField(label=_("which"))
+    kind = forms.ChoiceField(label=_("closing period"), choices=LedgerPeriod.KIND_CHOICES)
+    period = forms.ChoiceField(label=_("month or term to close"))
 
     def __init__(self, *args, months=(), **kwargs):
         super().__init__(*args, **kwargs)
