@@ -1250,6 +1250,7 @@ FUNDS_ENDPOINTS: list[EP] = [
        data=lambda o: {"file": _pdf("receipt.pdf")}, state=_funds_count("LedgerReceipt", entry_id="ledger_entry")),
     EP("GET /api/v1/ledger/balance", "/api/v1/ledger/balance?school_id={school}", api=True, perm="funds.view",
        obj="school"),
+    EP("GET /api/v1/ledger/balance", "/api/v1/ledger/balance", api=True, perm="funds.view"),
     EP("GET /api/v1/ledger/export.xlsx", "/api/v1/ledger/export.xlsx?school_id={school}", api=True,
        perm="funds.view", obj="school"),
     EP("GET /api/v1/ledger/periods", "/api/v1/ledger/periods", api=True, perm="funds.view"),

@@ -118,6 +118,11 @@ class LedgerOf(Schema):
     school_year: str | None = YearOptional
 
 
+class TotalsOf(Schema):
+    school_id: Id | None = None  # none: every ledger in the caller's scope (a district, a province)
+    school_year: str | None = YearOptional
+
+
 class PeriodIn(Schema):
     school_id: Id
     school_year: str | None = YearOptional
@@ -338,10 +343,15 @@ def upload_receipt(request, entry_id: Id, file: File[UploadedFile], title: Form[
 
 # --- balance and export ------------------------------------------------------------------------------------
 @router.get("/ledger/balance", response=BalanceOut)
-def balance(request, q: Query[LedgerOf]):
-    """Budget, income, expense, balance (income − expense) and expense by category of one school's year."""
+def balance(request, q: Query[TotalsOf]):
+    """Budget, income, expense, balance (income − expense) and expense by category of one school's year; without
+    ``school_id``, of every ledger in the caller's scope (the district's or the province's totals by category)."""
+    year = _year(q.school_year, default_current=True)
+    if q.school_id is None:
+        require(request, "funds.view")
+        return services.totals_of(LedgerEntry.objects.visible_to(request.user).filter(school_year=year)).as_json()
     school = school_in_scope(request, q.school_id)
-    return services.totals(school, _year(q.school_year, default_current=True)).as_json()
+    return services.totals(school, year).as_json()
 
 
 @router.get("/ledger/export.xlsx", openapi_extra=_XLSX_RESPONSE)

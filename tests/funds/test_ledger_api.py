@@ -4,6 +4,7 @@ PATCH/DELETE, balance, export, receipts), FN-4 (allocations), and who sees what.
 import io
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from suiban.funds import services
 from suiban.funds.models import LedgerEntry, LedgerReceipt
+from suiban.org.models import School
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -203,3 +205,17 @@ def test_export_converts_headless_with_libreoffice(funded, post, api_client, sch
     subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(src)], check=True, timeout=180, capture_output=True)
     assert (tmp_path / "ledger.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_totals_of_the_callers_scope(funded, post, api_client, school, year):
+    """FN-2/FN-4: without a school the balance sums every ledger in scope: the district sees its schools', another
+    district none of them."""
+    post("expense", "300.00", category="teaching_aids", source="per_pupil_funds")
+    hc = api_client("hc_bureau").get("/api/v1/ledger/balance").json()
+    first = api_client("hc_bureau").get("/api/v1/ledger/balance?school_id=" + str(
+        School.objects.get(code="3502050101").pk)).json()
+    mine = api_client("hc_bureau").get(f"/api/v1/ledger/balance?school_id={school.pk}").json()
+    assert Decimal(hc["expense"]) == Decimal(first["expense"]) + Decimal(mine["expense"])
+    gd = api_client("gd_bureau").get("/api/v1/ledger/balance").json()
+    assert Decimal(gd["expense"]) == 0 and gd["by_category"] == {}
+    assert api_client("hc_parent").get("/api/v1/ledger/balance").status_code == 403
