@@ -128,3 +128,18 @@ def test_rubric_line_3_evidence_proposes_full_points_for_a_kept_ledger(world, sc
     assert ev.proposed_score == Decimal(3) and ev.links
     empty = evidence.for_line("3", School.objects.get(code="3502050201"), year)
     assert empty.proposed_score == Decimal(1)
+
+
+def test_inbox_asks_the_school_to_record_arrived_funds(world, school):
+    """FN-4: an allocation whose arrival is not recorded is a to-do of the school's ledger keepers (overdue past its
+    due date), never of the bureau or a guardian."""
+    from suiban.core.registry import inbox
+
+    items = [i for i in inbox.items_for(world.users["hc_s2_leader"]) if i.kind == "funds.allocation_to_receive"]
+    from django.utils import timezone
+
+    assert len(items) == 1 and f"/funds/school/{school.pk}/" in items[0].url
+    assert items[0].overdue == (items[0].due_date < timezone.localdate())
+    assert not [i for i in inbox.items_for(world.users["hc_s1_leader"]) if i.kind == "funds.allocation_to_receive"]
+    for who in ("hc_bureau", "hc_parent"):
+        assert not [i for i in inbox.items_for(world.users[who]) if i.kind.startswith("funds.")]
