@@ -129,8 +129,16 @@ PERMS: dict[str, set[str]] = {
 # staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
 STAFF_PERMS: dict[str, set[str]] = {}
 
-# funds ledger (FN-1..FN-4)
-FUNDS_PERMS: dict[str, set[str]] = {}
+# funds ledger (FN-1..FN-4): the school keeps its ledger (leader, resource teacher: funds.edit); the bureaus of the
+# district and the province read the ledgers of their region and allocate per-pupil funds (funds.allocate); the
+# class teacher, the centre's staff, the experts, the guardian and the administrators never see a ledger.
+_FUNDS_SCHOOL = {"funds.view", "funds.edit"}
+_FUNDS_BUREAU = {"funds.view", "funds.allocate"}
+FUNDS_PERMS: dict[str, set[str]] = {
+    "fj_province": _FUNDS_BUREAU, "hc_bureau": _FUNDS_BUREAU, "gd_bureau": _FUNDS_BUREAU,
+    "hc_s1_leader": _FUNDS_SCHOOL, "hc_s2_leader": _FUNDS_SCHOOL, "gd_s1_leader": _FUNDS_SCHOOL,
+    "hc_s1_resource": _FUNDS_SCHOOL,
+}
 
 # home-delivered education (HB-1..HB-8)
 HOMEBOUND_PERMS: dict[str, set[str]] = {}
@@ -320,8 +328,50 @@ WHICH_FREE = {"term", "xm", "current_year", "incoming"}  # placeholders that do 
 # staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
 STAFF_RESOLVERS: dict[str, Any] = {}
 
-# funds ledger (FN-1..FN-4)
-FUNDS_RESOLVERS: dict[str, Any] = {}
+# funds ledger (FN-1..FN-4): a ledger entry (a fresh income of 1 yuan, so it can always be reversed), a receipt on
+# such an entry and an allocation of per-pupil funds not received yet — all of the target school, so they are
+# seen with the school's scope.
+FUNDS_KINDS = ("ledger_entry", "ledger_receipt", "ledger_allocation")
+PLACEHOLDER_TARGET.update({k: "school" for k in FUNDS_KINDS})
+_visible_before_funds = visible
+
+
+def visible(account: str, kind: str, key) -> bool:  # noqa: F811 — adds the ledger's objects
+    if kind in FUNDS_KINDS:
+        return covers(account, region=key[:6], school=key)
+    return _visible_before_funds(account, kind, key)
+
+
+def _funds_entry(o, t, year):
+    from suiban.funds import services
+    from suiban.org.models import School
+
+    school = School.objects.get(code=t["school"])
+    day = min(max(_today(), year.start_date), year.end_date)
+    return services.entry_post(actor=_models()["User"].objects.get(username="admin"), school=school,
+                               school_year=year, kind="income", amount="1.00", date=services.open_date(school, day),
+                               source="district_subsidy", payee="矩阵", purpose="矩阵收入")
+
+
+def _funds_receipt(o, t, year):
+    from suiban.funds.models import LedgerReceipt
+    from suiban.funds.services import receipt_upload
+
+    receipt_upload(actor=None, entry=o["ledger_entry_obj"], uploaded_file=_pdf("receipt.pdf"), title="矩阵票据")
+    return LedgerReceipt.objects.filter(entry=o["ledger_entry_obj"]).first()
+
+
+def _funds_allocation(o, t, year):
+    from suiban.funds.services import allocation_create
+    from suiban.org.models import School
+
+    return allocation_create(actor=None, school=School.objects.get(code=t["school"]), school_year=year,
+                             amount="100.00", allocated_on=year.start_date, due_date=year.start_date + timedelta(30))
+
+
+FUNDS_RESOLVERS: dict[str, Any] = {
+    "ledger_entry": _funds_entry, "ledger_receipt": _funds_receipt, "ledger_allocation": _funds_allocation,
+}
 
 # home-delivered education (HB-1..HB-8)
 HOMEBOUND_RESOLVERS: dict[str, Any] = {}
@@ -1133,7 +1183,94 @@ API += [
 STAFF_ENDPOINTS: list[EP] = []
 
 # funds ledger (FN-1..FN-4)
-FUNDS_ENDPOINTS: list[EP] = []
+def _funds_income(o) -> dict:
+    return {"kind": "income", "date": _iso(_today()), "amount": "10.00", "source": "district_subsidy",
+            "payee": "矩阵", "purpose": "矩阵收入"}
+
+
+def _funds_month(o) -> str:
+    return f"{_models()['SchoolYear'].current().start_date:%Y-%m}"
+
+
+def _funds_count(model, **lookups):
+    def snap(o):
+        from suiban.funds import models
+
+        return getattr(models, model).objects.filter(**{k: o[v] for k, v in lookups.items()}).count()
+    return snap
+
+
+def _funds_received(o):
+    from suiban.funds.models import FundAllocation
+
+    return FundAllocation.objects.get(pk=o["ledger_allocation"]).received_on
+
+
+FUNDS_ENDPOINTS: list[EP] = [
+    # --- pages ---------------------------------------------------------------------------------------------------
+    EP("funds/", "/funds/", perm="funds.view", member="school", ctx="page"),
+    EP("funds/school/<int:pk>/", "/funds/school/{school}/", perm="funds.view", obj="school"),
+    EP("funds/school/<int:pk>/", "/funds/school/{school}/", "POST", perm="funds.view", obj="school",
+       change="funds.edit", data=_funds_income, state=_funds_count("LedgerEntry", school_id="school")),
+    EP("funds/school/<int:pk>/close/", "/funds/school/{school}/close/", "POST", perm="funds.view", obj="school",
+       change="funds.edit", data=lambda o: {"kind": "month", "period": _funds_month(o)},
+       state=_funds_count("LedgerPeriod", school_id="school")),
+    EP("funds/entries/<int:pk>/reverse/", "/funds/entries/{ledger_entry}/reverse/", "POST", perm="funds.view",
+       obj="ledger_entry", change="funds.edit", data=lambda o: {"reason": "矩阵冲销"},
+       state=_funds_count("LedgerEntry", reverses_id="ledger_entry")),
+    EP("funds/entries/<int:pk>/receipts/", "/funds/entries/{ledger_entry}/receipts/", "POST", perm="funds.view",
+       obj="ledger_entry", change="funds.edit", files=True, data=lambda o: {"file": _pdf("receipt.pdf")},
+       state=_funds_count("LedgerReceipt", entry_id="ledger_entry")),
+    EP("funds/receipts/<int:pk>/", "/funds/receipts/{ledger_receipt}/", perm="funds.view", obj="ledger_receipt",
+       files=True),
+    EP("funds/allocations/", "/funds/allocations/", "POST", perm="funds.allocate", obj="school", out_of_scope=422,
+       data=lambda o: {"school": o["school"], "amount": "100.00", "allocated_on": _iso(_today()),
+                       "due_date": _iso(_today() + timedelta(30))},
+       state=_funds_count("FundAllocation", school_id="school")),
+    EP("funds/allocations/<int:pk>/receive/", "/funds/allocations/{ledger_allocation}/receive/", "POST",
+       perm="funds.view", obj="ledger_allocation", change="funds.edit",
+       data=lambda o: {"received_on": _iso(_today())}, state=_funds_received),
+    # --- API -----------------------------------------------------------------------------------------------------
+    EP("GET /api/v1/ledger/entries", "/api/v1/ledger/entries?page_size=500", api=True, perm="funds.view",
+       member="ledger_entry"),
+    EP("POST /api/v1/ledger/entries", "/api/v1/ledger/entries", "POST", api=True, perm="funds.edit", obj="school",
+       out_of_scope=422, ok=201,
+       data=lambda o: {"school_id": o["school"], "school_year": _models()["SchoolYear"].current().name,
+                       **_funds_income(o)},
+       state=_funds_count("LedgerEntry", school_id="school")),
+    EP("GET /api/v1/ledger/entries/{entry_id}", "/api/v1/ledger/entries/{ledger_entry}", api=True,
+       perm="funds.view", obj="ledger_entry"),
+    EP("PATCH /api/v1/ledger/entries/{entry_id}", "/api/v1/ledger/entries/{ledger_entry}", "PATCH", api=True,
+       perm="funds.view", obj="ledger_entry", ok=405, data=lambda o: {"amount": "2.00"}),
+    EP("DELETE /api/v1/ledger/entries/{entry_id}", "/api/v1/ledger/entries/{ledger_entry}", "DELETE", api=True,
+       perm="funds.view", obj="ledger_entry", ok=405),
+    EP("POST /api/v1/ledger/entries/{entry_id}/reverse", "/api/v1/ledger/entries/{ledger_entry}/reverse", "POST",
+       api=True, perm="funds.view", obj="ledger_entry", change="funds.edit", ok=201,
+       data=lambda o: {"reason": "矩阵冲销"}, state=_funds_count("LedgerEntry", reverses_id="ledger_entry")),
+    EP("POST /api/v1/ledger/entries/{entry_id}/receipts", "/api/v1/ledger/entries/{ledger_entry}/receipts", "POST",
+       api=True, perm="funds.view", obj="ledger_entry", change="funds.edit", ok=201, multipart=True, files=True,
+       data=lambda o: {"file": _pdf("receipt.pdf")}, state=_funds_count("LedgerReceipt", entry_id="ledger_entry")),
+    EP("GET /api/v1/ledger/balance", "/api/v1/ledger/balance?school_id={school}", api=True, perm="funds.view",
+       obj="school"),
+    EP("GET /api/v1/ledger/balance", "/api/v1/ledger/balance", api=True, perm="funds.view"),
+    EP("GET /api/v1/ledger/export.xlsx", "/api/v1/ledger/export.xlsx?school_id={school}", api=True,
+       perm="funds.view", obj="school"),
+    EP("GET /api/v1/ledger/periods", "/api/v1/ledger/periods", api=True, perm="funds.view"),
+    EP("POST /api/v1/ledger/periods", "/api/v1/ledger/periods", "POST", api=True, perm="funds.edit", obj="school",
+       out_of_scope=422, ok=201, data=lambda o: {"school_id": o["school"], "kind": "month", "period": _funds_month(o)},
+       state=_funds_count("LedgerPeriod", school_id="school")),
+    EP("GET /api/v1/ledger/allocations", "/api/v1/ledger/allocations?page_size=500", api=True, perm="funds.view",
+       member="ledger_allocation"),
+    EP("POST /api/v1/ledger/allocations", "/api/v1/ledger/allocations", "POST", api=True, perm="funds.allocate",
+       obj="school", out_of_scope=422, ok=201,
+       data=lambda o: {"school_id": o["school"], "school_year": _models()["SchoolYear"].current().name,
+                       "amount": "100.00", "allocated_on": _iso(_today()), "due_date": _iso(_today() + timedelta(30))},
+       state=_funds_count("FundAllocation", school_id="school")),
+    EP("POST /api/v1/ledger/allocations/{allocation_id}/receive",
+       "/api/v1/ledger/allocations/{ledger_allocation}/receive", "POST", api=True, perm="funds.view",
+       obj="ledger_allocation", change="funds.edit",
+       data=lambda o: {"received_on": _iso(_today())}, state=_funds_received),
+]
 
 # home-delivered education (HB-1..HB-8)
 HOMEBOUND_ENDPOINTS: list[EP] = []

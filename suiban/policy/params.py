@@ -89,11 +89,19 @@ _p("resource_teacher_pay_uplift", NUMBER, 0.15, "ST-5", "HC §2.3 (厦教发〔2
    _("Performance-pay uplift for full-time resource teachers"), minimum=0, maximum=1)
 # FN-1/FN-2 — funds
 _p("fund_expense_categories", STR_LIST,
-   ["teaching_aids", "purchased_courses", "homebound_transport", "professional_services", "teacher_training"],
+   ["teaching_aids", "purchased_courses", "transport_subsidy", "professional_services", "teacher_training"],
    "FN-1", "HC §4.1", _("Allowed expense categories of per-pupil funds"))
 _p("fund_income_sources", STR_LIST,
    ["city_subsidy", "district_subsidy", "school_budget", "per_pupil_funds", "resource_room_special"],
    "FN-2", "HC §4.2", _("Income sources of the funds ledger"))
+_p("fund_special_categories", STR_LIST,
+   ["teaching_aids", "purchased_courses", "professional_services", "teacher_training", "materials_equipment"],
+   "FN-3", "HC 附件1 item 3", _("Allowed expense categories of resource-room special funds"))
+_p("fund_budget_categories", STR_LIST,
+   ["room_construction", "room_maintenance", "room_running"],
+   "FN-4", "GD §47", _("Resource-room budget categories of the school's annual budget"))
+_p("fund_over_budget", STR, "refuse", "FN-2", "HC §4.2",
+   _("An expense beyond the budget is refused or flagged"), choices=("refuse", "flag"))
 # RR — resource rooms
 _p("resource_room_min_students", INT, 5, "RR-1", "GD §44", _("Students in inclusion that call for a resource room"),
    minimum=1)
