@@ -359,7 +359,7 @@ def entry_reverse_and_reissue(*, actor, entry: LedgerEntry, reason: str, date: d
 # --- receipts ---------------------------------------------------------------------------------------------
 def receipt_upload(*, actor, entry: LedgerEntry, uploaded_file, title: str = "") -> LedgerReceipt:
     """Attach a scanned receipt to an entry: checked by content and size, stored through the storage API (FN-2)."""
-    from suiban.students.archives import _checked_upload, _store
+    from suiban.students.archives.services import _checked_upload, _store
 
     errors = []
     if entry.kind == LedgerEntry.REVERSAL:

@@ -17,8 +17,7 @@ from suiban.accounts.models import User
 from suiban.core.errors import DomainError
 from suiban.core.idnumbers import make_id_number
 from suiban.demo import world as demo
-from suiban.demo.world import class_name
-from suiban.org.models import SchoolClass
+from suiban.org.models import SchoolClass, class_name
 from suiban.policy.models import PolicyOverride
 from suiban.policy.resolve import invalidate
 from suiban.students import services

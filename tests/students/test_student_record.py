@@ -19,8 +19,7 @@ from suiban.core.crypto import mask_id
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.idnumbers import make_id_number
 from suiban.core.models import AuditEvent
-from suiban.demo.world import class_name
-from suiban.org.models import SchoolClass
+from suiban.org.models import SchoolClass, class_name
 from suiban.students import services
 from suiban.students.models import (
     Deferral,
