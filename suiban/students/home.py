@@ -25,8 +25,8 @@ def _student_figures(user):
     return {
         "student_total": figures["total"], "inclusion_total": figures["inclusion"],
         "homebound_total": figures["homebound"], "open_cases": open_cases,
-        "by_category": [(label, by_cat.get(code, 0)) for code, label in CATEGORY_CHOICES],
-        "by_placement": [(label, by_place.get(code, 0)) for code, label in PLACEMENT_CHOICES],
+        "by_category": [(code, label, by_cat.get(code, 0)) for code, label in CATEGORY_CHOICES],
+        "by_placement": [(code, label, by_place.get(code, 0)) for code, label in PLACEMENT_CHOICES],
     }
 
 

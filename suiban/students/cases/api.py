@@ -91,6 +91,8 @@ class CaseFilter(Schema):
     school_id: Id | None = None  # the field's own name (API.md: filters are named after the fields)
     refused: bool | None = None
     incoming: bool | None = None
+    open: bool | None = None  # only the open cases (submitted … decided)
+    waiting: bool | None = None  # only the cases waiting for the caller's step ("waiting for me")
 
 
 class CaseIn(Schema):
@@ -189,6 +191,12 @@ def filtered(user, f: dict):
         qs = qs.filter(target_response="refused")
     if f.get("incoming"):
         qs = qs.filter(target_school__in=School.objects.visible_to(user, "cases.view"))
+    if f.get("open"):
+        qs = qs.filter(state__in=Case.OPEN_STATES)
+    if f.get("waiting"):
+        from suiban.students.cases.selectors import waiting_for
+
+        qs = waiting_for(user, qs)
     return qs.order_by("-created_at", "-id")
 
 
