@@ -36,7 +36,7 @@ def plans_to_approve(user):
 
 def plans_to_comment(user):
     """Plans in review the itinerant teacher has not commented on since they were sent for review."""
-    sent_for_plan = (PlanEvent.objects.filter(plan=OuterRef("pk"), to_state="in_review", kind="transition")
+    sent_for_plan = (PlanEvent.objects.filter(plan=OuterRef("plan_id"), to_state="in_review", kind="transition")
                      .order_by("-at").values("at")[:1])
     mine = PlanEvent.objects.filter(plan=OuterRef("pk"), kind="comment", actor=user, at__gte=Subquery(sent_for_plan))
     qs = (Plan.objects.visible_to(user, "iep.comment").filter(state="in_review").exclude(Exists(mine))
