@@ -51,7 +51,8 @@ def plan_in_review(world, student) -> Plan:
     goals = [{"domain": "daily_living", "target_behaviour": "能独立整理书包", "start_date": sy.start_date,
               "end_date": sy.end_date, "measures": "任务分解", "attainment_method": "检核表",
               "short_term": [{"target_behaviour": "能放入课本", "baseline": "需要提示", "target_level": "独立完成",
-                              "measurement": "checklist", "mastery_criterion": "连续 5 天", "responsible_teacher": "李梅",
+                              "measurement": "checklist", "mastery_criterion": "连续 5 天",
+                              "responsible_teacher": "李梅",
                               "start_date": sy.start_date, "end_date": sy.end_date, "measures": "课表卡片",
                               "attainment_method": "检核表"}]}]
     p = iep.plan_create(actor=world.users["hc_s1_resource"], student=student, school_year=sy, goals=goals,
