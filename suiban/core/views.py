@@ -45,14 +45,14 @@ def inbox_items(user):
 
 @login_required
 def home(request):
-    """Every home starts with what needs doing (the inbox), then the figures of the panels; a guardian, whose
-    only scope is their child, is sent to the family's own pages (ARCHITECTURE "Pages")."""
-    from django.shortcuts import redirect
+    """Every home starts with what needs doing (the inbox), then the figures of the panels; a role with a start
+    page of its own gets that instead — a guardian, whose only scope is their child, the family's own pages
+    (ARCHITECTURE "Pages")."""
+    from suiban.core.home import start_page
 
-    from suiban.core.menu import family_only
-
-    if family_only(request.user):
-        return redirect("family:home")
+    own = start_page(request)
+    if own is not None:
+        return own
     items = inbox_items(request.user)
     return render(request, "core/home.html", {
         "panels": panels_for(request.user), "inbox_items": items[:INBOX_ON_HOME], "inbox_count": len(items),

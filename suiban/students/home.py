@@ -1,6 +1,6 @@
 from django.db.models import Count, Q
 
-from suiban.core.home import register
+from suiban.core.home import register, register_start
 from suiban.students.models import (
     ACTIVE_STATUSES,
     CATEGORY_CHOICES,
@@ -31,3 +31,12 @@ def _student_figures(user):
 
 
 register("students", "students.view", "students/_home_panel.html", _student_figures, order=5)
+
+
+def _family_start(request):
+    from suiban.students.family.views import family_start
+
+    return family_start(request)
+
+
+register_start(_family_start)

@@ -25,10 +25,12 @@ def parent(user_client):
 
 
 def test_guardian_home_and_menu_are_the_family_pages(parent, child):
-    """The guardian's home redirects to the child's page; the menu holds only the family's entries and there
-    is no search box over other children."""
-    r = parent.get("/", follow=True)
-    assert r.redirect_chain[-1][0] == f"/family/{child.pk}/"
+    """The guardian's home is the child's page (never the staff home or roster); the menu holds only the
+    family's entries and there is no search box over other children."""
+    r = parent.get("/")
+    assert r.status_code == 200 and "family/child.html" in [t.name for t in r.templates]
+    assert r.context["s"] == child
+    assert parent.get("/family/").url == f"/family/{child.pk}/"
     html = r.content.decode()
     menu = html[html.index('id="sb-menu"'):html.index("</aside>")]
     assert 'data-menu="family_child"' in menu and 'data-menu="family_plan"' in menu

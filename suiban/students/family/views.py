@@ -44,6 +44,20 @@ def child_or_404(request, pk):
     return get_visible_or_404(_children(request.user), request.user, pk, "family.view")
 
 
+def family_start(request):
+    """The home page of a user whose only roles are a child's guardian: the child's page (or the choice of
+    children) in place of the staff home (registered with ``suiban.core.home.register_start``)."""
+    from suiban.core.menu import family_only
+    from suiban.core.scoping import has_perm
+
+    if not (family_only(request.user) and has_perm(request.user, "family.view")):
+        return None
+    children = list(_children(request.user)[:2])
+    if len(children) == 1:
+        return child(request, children[0].pk)
+    return render(request, "family/children.html", {"children": list(_children(request.user))})
+
+
 @permission_required("family.view")
 def family_home(request):
     """The guardian's start: the child (or, with several children, a choice of them)."""
