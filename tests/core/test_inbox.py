@@ -235,3 +235,34 @@ def test_inbox_page_lists_everything(user_client, world):
     r = user_client("hc_bureau").get("/inbox/")
     assert r.status_code == 200
     assert r.context["inbox_count"] == len(r.context["inbox_items"]) > 0
+
+
+def _queries(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_inbox_queries_do_not_grow_with_the_items(world, new_student):
+    """The inbox is read with a fixed number of queries whatever the number of items (per provider)."""
+    bureau = world.users["hc_bureau"]
+    cases.case_submit(actor=world.users["hc_s1_leader"], student=new_student(), kind="identification",
+                      applicant="家长", reason="申请认定")
+    inbox.items_for(bureau)  # warm the policy cache
+    before = _queries(lambda: inbox.items_for(bureau))
+    n = len(kinds(bureau, "cases.to_route"))
+    for _ in range(3):
+        cases.case_submit(actor=world.users["hc_s1_leader"], student=new_student(), kind="identification",
+                          applicant="家长", reason="申请认定")
+    assert len(kinds(bureau, "cases.to_route")) == n + 3
+    assert _queries(lambda: inbox.items_for(bureau)) == before
+
+
+def test_cases_api_says_whose_step_is_next(api_client, world, new_student):
+    c = cases.case_submit(actor=world.users["hc_s1_leader"], student=new_student(), kind="identification",
+                          applicant="家长", reason="申请认定")
+    body = api_client("hc_bureau").get(f"/api/v1/cases/{c.pk}").json()
+    assert body["next_step"] == "由教育局转交审核"

@@ -187,3 +187,18 @@ def test_correction_services_check_scope_and_permission(world, child):
     with pytest.raises(DomainError) as exc:
         services.correction_answer(actor=world.users["hc_s1_leader"], request=req, accept=None, answer="")
     assert {e["field"] for e in exc.value.errors} == {"decision", "answer"}
+
+
+def test_record_page_queries_do_not_grow_with_the_views(parent, child, user_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user_client("hc_s1_class").get(f"/students/{child.pk}/")
+    with CaptureQueriesContext(connection) as one:
+        parent.get(f"/family/{child.pk}/record/")
+    for who in ("hc_s1_leader", "hc_s1_resource", "hc_bureau"):
+        user_client(who).get(f"/students/{child.pk}/")
+    with CaptureQueriesContext(connection) as many:
+        r = parent.get(f"/family/{child.pk}/record/")
+    assert len(r.context["rows"]) >= 4
+    assert len(many.captured_queries) == len(one.captured_queries)
