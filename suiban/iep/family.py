@@ -9,7 +9,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import FieldError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -108,9 +108,10 @@ def _home_visits(student, since):
         if "student" not in names or day is None:
             continue
         try:
-            rows = list(model._default_manager.filter(student=student, **{f"{day}__gte": since})
-                        .order_by(day)[:200])
-        except (DatabaseError, FieldError, ValueError):
+            with transaction.atomic():  # a savepoint: a missing table must not break the page's transaction
+                rows = list(model._default_manager.filter(student=student, **{f"{day}__gte": since})
+                            .order_by(day)[:200])
+        except (DatabaseError, FieldError, ValueError, TypeError):
             continue
         for r in rows:
             hours = next((getattr(r, n) for n in ("hours", "class_hours", "duration_hours") if n in names), None)

@@ -48,6 +48,12 @@ def test_bureau_routes_a_case_from_the_inbox(new_page, server, e2e_world, ui):
     assert title not in remaining
     page.goto(f"{server}/cases/?waiting=1")
     ui.shot(page, "inbox-bureau-cases-waiting")
+    # search from the top bar: a student of the district by name
+    child = e2e_world.students["hc_parent_child"]
+    page.locator("#sb-search-q").fill(child.name)
+    submit(page, page.locator(".sb-search button[type=submit]"))
+    assert page.locator(f'a[href="/students/{child.pk}/"]').count() >= 1
+    ui.shot(page, "inbox-bureau-search")
     assert_clean(page)
 
     phone = new_page(viewport=ui.PHONE)
