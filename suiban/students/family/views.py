@@ -18,6 +18,7 @@ from suiban.core.errors import DomainError, apply_to_form
 from suiban.core.models import AuditEvent
 from suiban.core.scoping import get_visible_or_404
 from suiban.core.views import inbox_items, permission_required
+from suiban.students import services as student_services
 from suiban.students.family import services
 from suiban.students.models import CorrectionRequest, Student
 
@@ -91,6 +92,7 @@ def family_nav(child, active):
 def child(request, pk):
     """My child: a plain summary, then what to answer (the family's inbox)."""
     s = child_or_404(request, pk)
+    student_services.view_recorded(actor=request.user, student=s)  # SEC-3: every view of the record is audited
     items = inbox_items(request.user)
     return render(request, "family/child.html", {
         "s": s, "nav": family_nav(s, "child"), "guardians": list(s.guardians.all()),
@@ -184,9 +186,9 @@ def corrections(request, pk):
 # --- the school's side ----------------------------------------------------------------------------------------
 @permission_required("students.corrections")
 def request_list(request):
-    """The correction requests of the school's guardians: open first."""
+    """The correction requests of the school's guardians, oldest first, by state (open by default)."""
     qs = (CorrectionRequest.objects.visible_to(request.user, "students.corrections")
-          .select_related("student", "school").order_by("-state", "requested_at", "id"))
+          .select_related("student", "school").order_by("requested_at", "id"))
     state = request.GET.get("state", "open")
     if state in dict(CorrectionRequest.STATES):
         qs = qs.filter(state=state)
