@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
+from suiban.core import audit
 from suiban.core.menu import family_only
 from suiban.org.models import School
 from suiban.students.models import Case, Student
@@ -39,10 +40,18 @@ def _student_q(prefix: str, q: str) -> Q:
 
 
 def search(user, q: str) -> list[dict]:
-    """``{type, id, title, url}`` rows: students, then schools, then cases; at most PER_TYPE of each."""
+    """``{type, id, title, url}`` rows: students, then schools, then cases; at most PER_TYPE of each. A search
+    that lists students is a view of personal data: audited with the query and the number found (SEC-3)."""
     q = (q or "").strip()[:MAX_QUERY]
     if not q:
         return []
+    out = _search(user, q)
+    audit.record(user, "search.results.viewed", object_type="student", object_id="", object_repr="search",
+                 changes={"q": q, "count": len(out)})
+    return out
+
+
+def _search(user, q: str) -> list[dict]:
     out = []
     students = (Student.objects.visible_to(user, "students.view").filter(_student_q("", q))
                 .select_related("school").order_by("name", "id")[:PER_TYPE])

@@ -86,3 +86,12 @@ def test_search_page(user_client, world):
     assert 'id="sb-search-empty"' in r.content.decode()
     # the top bar carries the search box
     assert 'action="/search/"' in user_client("hc_bureau").get("/").content.decode()
+
+
+def test_a_search_is_audited(api_client, world):
+    """SEC-3: a search listing students is a view of personal data, logged with the query."""
+    from suiban.core.models import AuditEvent
+
+    found(api_client("hc_bureau"), "陈")
+    e = AuditEvent.objects.filter(action="search.results.viewed", actor=world.users["hc_bureau"]).first()
+    assert e is not None and e.changes["q"] == "陈" and e.changes["count"] >= 1

@@ -202,3 +202,35 @@ def test_record_page_queries_do_not_grow_with_the_views(parent, child, user_clie
         r = parent.get(f"/family/{child.pk}/record/")
     assert len(r.context["rows"]) >= 4
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_home_visits_are_shown_by_week_when_the_home_delivery_module_has_them(parent, child, monkeypatch):
+    """Visits of home-delivered education (another module) appear in the week they were made, read through the
+    app registry without importing that module; without such a model the page still works."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    today = timezone.localdate()
+
+    class Rows(list):
+        def filter(self, **kw):
+            assert kw["student"] == child
+            return self
+
+        def order_by(self, *a):
+            return self
+
+    class HomeVisit:
+        _meta = SimpleNamespace(get_fields=lambda: [SimpleNamespace(name=n, concrete=True)
+                                                    for n in ("student", "date", "hours")])
+        _default_manager = Rows([SimpleNamespace(date=today, hours=2), SimpleNamespace(date=today - timedelta(7),
+                                                                                      hours=1.5)])
+
+    config = apps.get_app_config("homebound")
+    monkeypatch.setattr(config, "get_models", lambda *a, **k: [HomeVisit])
+    weeks = parent.get(f"/family/{child.pk}/sessions/").context["weeks"]
+    assert [v["date"] for v in weeks[0]["visits"]] == [today]
+    assert [v["date"] for v in weeks[1]["visits"]] == [today - timedelta(7)]
