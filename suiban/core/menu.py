@@ -36,7 +36,7 @@ def family_only(user) -> bool:
 
 
 add("home", _("Home"), "core:home", None, "house")
-add("inbox", _("To do"), "core:inbox", None, "inbox")
+add("inbox", _("To do"), "core:inbox", "dashboard.view", "inbox")
 add("students", _("Student roster"), "students:list", "students.view", "person-vcard", _("Students"))
 add("cases", _("Cases"), "cases:list", "cases.view", "folder2-open", _("Students"))
 add("archives", _("Archives"), "archives:school_list", "archives.view", "archive", _("Students"))
