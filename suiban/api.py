@@ -168,6 +168,10 @@ def _mount():
     api.add_router("", rooms_router)
     from suiban.oversight.api import router as oversight_router
     api.add_router("", oversight_router)
+    from suiban.core.inbox_api import router as inbox_router
+    api.add_router("", inbox_router)
+    from suiban.search import router as search_router
+    api.add_router("", search_router)
 
 
 _mount()

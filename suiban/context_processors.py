@@ -1,4 +1,4 @@
-from suiban.core.menu import menu_for
+from suiban.core.menu import family_only, menu_for
 
 
 def shell(request):
@@ -12,4 +12,5 @@ def shell(request):
         "shell_menu": menu_for(user, request.path),
         "shell_roles": assignments,
         "shell_idle_seconds": idle_seconds(),
+        "shell_search": not family_only(user),  # a guardian has one child: no search box
     }

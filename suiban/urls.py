@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from suiban import search
 from suiban.api import api
 
 urlpatterns = [
@@ -17,5 +18,8 @@ urlpatterns = [
     path("homebound/", include("suiban.homebound.urls")),
     path("rooms/", include("suiban.rooms.urls")),
     path("oversight/", include("suiban.oversight.urls")),
+    path("family/", include("suiban.students.family.urls")),
+    path("family/", include("suiban.iep.family")),
+    path("search/", search.search_page, name="search"),
     path("", include("suiban.core.urls")),
 ]

@@ -149,8 +149,13 @@ ROOMS_PERMS: dict[str, set[str]] = {}
 # oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
 OVERSIGHT_PERMS: dict[str, set[str]] = {}
 
-# inbox, search and the guardian's pages
-PAGES9_PERMS: dict[str, set[str]] = {}
+# inbox, search and the guardian's pages: the guardian uses the family's own pages for the own child; the school
+# leader answers the guardians' correction requests (PIPL art. 46)
+PAGES9_PERMS: dict[str, set[str]] = {
+    "hc_parent": {"family.view"},
+    "hc_s1_leader": {"students.corrections"}, "hc_s2_leader": {"students.corrections"},
+    "gd_s1_leader": {"students.corrections"},
+}
 
 for _extra in (STAFF_PERMS, FUNDS_PERMS, HOMEBOUND_PERMS, ROOMS_PERMS, OVERSIGHT_PERMS, PAGES9_PERMS):
     for _account, _perms in _extra.items():
@@ -382,8 +387,26 @@ ROOMS_RESOLVERS: dict[str, Any] = {}
 # oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
 OVERSIGHT_RESOLVERS: dict[str, Any] = {}
 
-# inbox, search and the guardian's pages
-PAGES9_RESOLVERS: dict[str, Any] = {}
+# inbox, search and the guardian's pages: ``correction`` is an open correction request about the account's
+# ``student`` (so with the student's scope)
+def _new_correction(o, t, current):
+    from suiban.students.models import CorrectionRequest
+
+    student = o["student_obj"]
+    return CorrectionRequest.objects.create(student=student, school_id=student.school_id,
+                                            region_path=student.region_path, field="birth_date",
+                                            requested_value="矩阵：应为 3 月 10 日", requested_by=_user("hc_parent"))
+
+
+PAGES9_RESOLVERS: dict[str, Any] = {"correction": _new_correction}
+PLACEHOLDER_TARGET["correction"] = "student"
+_visible_before_pages9 = visible
+
+
+def visible(account: str, kind: str, key) -> bool:  # noqa: F811 — extends the table with the correction request
+    if kind == "correction":
+        return covers_student(account, *key)
+    return _visible_before_pages9(account, kind, key)
 
 RESOLVERS: dict[str, Any] = {}
 for _extra in (STAFF_RESOLVERS, FUNDS_RESOLVERS, HOMEBOUND_RESOLVERS, ROOMS_RESOLVERS, OVERSIGHT_RESOLVERS,
@@ -1282,7 +1305,55 @@ ROOMS_ENDPOINTS: list[EP] = []
 OVERSIGHT_ENDPOINTS: list[EP] = []
 
 # inbox, search and the guardian's pages
-PAGES9_ENDPOINTS: list[EP] = []
+def _pages9_responses(o):
+    from suiban.iep.models import PlanResponse
+
+    return PlanResponse.objects.filter(plan__student_id=o["student"]).count()
+
+
+def _pages9_corrections(o):
+    from suiban.students.models import CorrectionRequest
+
+    return CorrectionRequest.objects.filter(student_id=o["student"]).count()
+
+
+def _pages9_correction_state(o):
+    from suiban.students.models import CorrectionRequest
+
+    r = CorrectionRequest.objects.get(pk=o["correction"])
+    return r.state, r.answer, r.version
+
+
+PAGES9_ENDPOINTS: list[EP] = [
+    # the inbox and search: every signed-in account, each sees its own items / its own scope
+    EP("inbox/", "/inbox/"),
+    EP("search/", "/search/?q=%E5%AD%A6"),
+    EP("GET /api/v1/inbox", "/api/v1/inbox", api=True),
+    EP("GET /api/v1/search", "/api/v1/search?q=%E5%AD%A6", api=True),
+    # the family's own pages: the guardian, for the own child only
+    EP("family/", "/family/", perm="family.view", ok=302),
+    EP("family/plan/", "/family/plan/", perm="family.view", ok=302),
+    EP("family/sessions/", "/family/sessions/", perm="family.view", ok=302),
+    EP("family/record/", "/family/record/", perm="family.view", ok=302),
+    EP("family/corrections/", "/family/corrections/", perm="family.view", ok=302),
+    EP("family/<int:pk>/", "/family/{student}/", perm="family.view", obj="student"),
+    EP("family/<int:pk>/record/", "/family/{student}/record/", perm="family.view", obj="student"),
+    EP("family/<int:pk>/corrections/", "/family/{student}/corrections/", perm="family.view", obj="student"),
+    EP("family/<int:pk>/corrections/", "/family/{student}/corrections/", "POST", perm="family.view", obj="student",
+       ok=302, data=lambda o: {"field": "name", "requested_value": "矩阵：姓名应更正"}, state=_pages9_corrections),
+    EP("family/<int:pk>/plan/", "/family/{student}/plan/", perm="family.view", obj="student"),
+    EP("family/<int:pk>/plan/", "/family/{student}/plan/", "POST", perm="family.view", obj="student", ok=302,
+       data=lambda o: {"answer": "agree", "comment": ""}, state=_pages9_responses),
+    EP("family/<int:pk>/sessions/", "/family/{student}/sessions/", perm="family.view", obj="student"),
+    # the school's side of a correction request
+    EP("family/requests/", "/family/requests/?state=open", perm="students.corrections", member="correction",
+       ctx="page"),
+    EP("family/requests/<int:pk>/", "/family/requests/{correction}/", perm="students.corrections",
+       obj="correction"),
+    EP("family/requests/<int:pk>/", "/family/requests/{correction}/", "POST", perm="students.corrections",
+       obj="correction", ok=302, data=lambda o: {"decision": "refused", "answer": "矩阵：档案无误"},
+       state=_pages9_correction_state),
+]
 
 ENDPOINTS = (PAGES + API + STAFF_ENDPOINTS + FUNDS_ENDPOINTS + HOMEBOUND_ENDPOINTS + ROOMS_ENDPOINTS
              + OVERSIGHT_ENDPOINTS + PAGES9_ENDPOINTS)

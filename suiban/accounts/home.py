@@ -27,7 +27,7 @@ def _account_figures(user):
     return {
         "active_users": figures["active"], "disabled_users": figures["disabled"],
         "locked_users": figures["locked"], "expired_passwords": figures["expired"],
-        "by_role": [(r.label, by_role.get(code, 0)) for code, r in ROLES.items()],
+        "by_role": [(code, r.label, by_role.get(code, 0)) for code, r in ROLES.items()],
     }
 
 

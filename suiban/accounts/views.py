@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -109,6 +110,18 @@ def user_list(request):
         qs = qs.filter(is_active=True)
     elif status == "disabled":
         qs = qs.filter(is_active=False)
+    elif status == "locked":  # the home panel's "locked now" figure links here
+        qs = qs.filter(locked_until__gt=timezone.now())
+    elif status == "password_due":  # … and its "password change due" figure
+        from datetime import timedelta
+
+        from suiban import policy
+
+        max_age = policy.value(None, "password_max_age_days")
+        stale = Q(password_changed_at__isnull=True)
+        if max_age:
+            stale |= Q(password_changed_at__lt=timezone.now() - timedelta(days=max_age))
+        qs = qs.filter(stale, is_active=True)
     role = request.GET.get("role", "")
     if role:
         qs = qs.filter(role_assignments__role=role, role_assignments__revoked_at__isnull=True).distinct()

@@ -55,6 +55,7 @@ OBJECTS: dict[str, object] = {
     "pool": _("resource-teacher pool"), "visit": _("home visit"), "enrolment": _("home-delivery enrolment"),
     "room": _("resource room"), "assessment": _("resource-room assessment"), "staff": _("staff record"),
     "training": _("training record"), "finding": _("finding"), "token": _("API token"), "log": _("audit log"),
+    "correction": _("correction request"), "results": _("search results"), "family": _("family page"),
 }
 
 

@@ -27,3 +27,20 @@ def panels_for(user):
         if p.permission is None or has_perm(user, p.permission):
             out.append({"key": p.key, "template": p.template, **p.context(user)})
     return out
+
+
+# A role may have a home of its own (a guardian: the child's page). ``start(request)`` returns the response of
+# that page, or None to leave the user the ordinary home (inbox, then figures).
+STARTS: list = []
+
+
+def register_start(start) -> None:
+    STARTS.append(start)
+
+
+def start_page(request):
+    for start in STARTS:
+        resp = start(request)
+        if resp is not None:
+            return resp
+    return None

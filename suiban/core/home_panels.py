@@ -18,7 +18,8 @@ def _audit_figures(user):
         exports=Count("id", filter=Q(action__contains="export")),
     )
     return {"events_today": figures["today"], "failed_logins": figures["failed"], "exports": figures["exports"],
-            "recent": present(qs[:8])}
+            "recent": present(qs[:8]), "today": timezone.localdate(),
+            "yesterday": timezone.localdate() - timedelta(days=1), "week_ago": timezone.localdate() - timedelta(days=7)}
 
 
 register("audit", "audit.view", "core/_audit_home_panel.html", _audit_figures, order=30)

@@ -18,16 +18,25 @@ class MenuItem:
     permission: str | None
     icon: str
     group: object = ""
+    family: bool = False  # an entry of the family's own pages: the only entries a guardian sees
 
 
 MENU: list[MenuItem] = []
 
 
-def add(key, label, url_name, permission, icon, group=""):
-    MENU.append(MenuItem(key, label, url_name, permission, icon, group))
+def add(key, label, url_name, permission, icon, group="", *, family=False):
+    MENU.append(MenuItem(key, label, url_name, permission, icon, group, family))
+
+
+def family_only(user) -> bool:
+    """A user whose every role is scoped to one child (a parent or guardian): they get the family's own pages,
+    never the staff roster, lists or filters (ARCHITECTURE "Pages")."""
+    grants = user.grants() if getattr(user, "is_authenticated", False) else []
+    return bool(grants) and all(g.kind == "student" for g in grants)
 
 
 add("home", _("Home"), "core:home", None, "house")
+add("inbox", _("To do"), "core:inbox", "dashboard.view", "inbox")
 add("students", _("Student roster"), "students:list", "students.view", "person-vcard", _("Students"))
 add("cases", _("Cases"), "cases:list", "cases.view", "folder2-open", _("Students"))
 add("archives", _("Archives"), "archives:school_list", "archives.view", "archive", _("Students"))
@@ -46,7 +55,8 @@ add("audit", _("Audit log"), "core:audit_list", "audit.view", "journal-text", _(
 
 
 def menu_for(user, current_path: str = ""):
-    items = [i for i in MENU if not i.permission or has_perm(user, i.permission)]
+    family = family_only(user)
+    items = [i for i in MENU if i.family == family and (not i.permission or has_perm(user, i.permission))]
     urls = {i.key: reverse(i.url_name) for i in items}
     # The active entry is the one whose address is the longest prefix of the current path.
     matches = [k for k, url in urls.items() if (current_path == url if k == "home" else current_path.startswith(url))]

@@ -34,9 +34,38 @@ def permission_required(perm: str):
     return deco
 
 
+INBOX_ON_HOME = 12  # the home page lists the first items; the inbox page lists them all
+
+
+def inbox_items(user):
+    """The user's to-do items, overdue ones first (then by due date, undated last)."""
+    from suiban.core.registry import inbox
+
+    return sorted(inbox.items_for(user), key=lambda i: not i.overdue)
+
+
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"panels": panels_for(request.user)})
+    """Every home starts with what needs doing (the inbox), then the figures of the panels; a role with a start
+    page of its own gets that instead — a guardian, whose only scope is their child, the family's own pages
+    (ARCHITECTURE "Pages")."""
+    from suiban.core.home import start_page
+
+    own = start_page(request)
+    if own is not None:
+        return own
+    items = inbox_items(request.user)
+    return render(request, "core/home.html", {
+        "panels": panels_for(request.user), "inbox_items": items[:INBOX_ON_HOME], "inbox_count": len(items),
+        "overdue_count": sum(1 for i in items if i.overdue)})
+
+
+@login_required
+def inbox_page(request):
+    """The whole to-do list of the signed-in user, each item a link to where it is done."""
+    items = inbox_items(request.user)
+    return render(request, "core/inbox.html", {"inbox_items": items, "inbox_count": len(items),
+                                               "overdue_count": sum(1 for i in items if i.overdue)})
 
 
 AUDIT_FILTERS = ("actor", "action", "object_type", "object_id", "result", "date_from", "date_to")

@@ -14,7 +14,7 @@ def _org_figures(user):
     return {
         "region_count": Region.objects.visible_to(user).count(),
         "school_count": sum(by_kind.values()),
-        "by_kind": [(label, by_kind.get(code, 0)) for code, label in School.KIND_CHOICES],
+        "by_kind": [(code, label, by_kind.get(code, 0)) for code, label in School.KIND_CHOICES],
         "class_count": classes.count(),
         "current_year": sy,
     }

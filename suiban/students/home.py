@@ -1,6 +1,6 @@
 from django.db.models import Count, Q
 
-from suiban.core.home import register
+from suiban.core.home import register, register_start
 from suiban.students.models import (
     ACTIVE_STATUSES,
     CATEGORY_CHOICES,
@@ -25,9 +25,18 @@ def _student_figures(user):
     return {
         "student_total": figures["total"], "inclusion_total": figures["inclusion"],
         "homebound_total": figures["homebound"], "open_cases": open_cases,
-        "by_category": [(label, by_cat.get(code, 0)) for code, label in CATEGORY_CHOICES],
-        "by_placement": [(label, by_place.get(code, 0)) for code, label in PLACEMENT_CHOICES],
+        "by_category": [(code, label, by_cat.get(code, 0)) for code, label in CATEGORY_CHOICES],
+        "by_placement": [(code, label, by_place.get(code, 0)) for code, label in PLACEMENT_CHOICES],
     }
 
 
 register("students", "students.view", "students/_home_panel.html", _student_figures, order=5)
+
+
+def _family_start(request):
+    from suiban.students.family.views import family_start
+
+    return family_start(request)
+
+
+register_start(_family_start)

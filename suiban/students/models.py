@@ -454,3 +454,49 @@ class Handover(models.Model):
 
     def __str__(self):
         return f"{self.student_id} {self.reason} {self.handed_over_on}"
+
+
+class CorrectionRequest(models.Model):
+    """A guardian asks the school to correct the child's record (PIPL art. 46: the right to correction). The
+    school answers on record — accepted (what was corrected) or refused (why); the request is never deleted."""
+
+    FIELDS = [("name", _("Name")), ("birth_date", _("Birth date")), ("identity", _("Identity number")),
+              ("hukou", _("Household registration")), ("disability", _("Disability category or grade")),
+              ("guardians", _("Guardians and phone numbers")), ("school", _("School, class or grade")),
+              ("plan", _("Individual education plan")), ("other", _("Something else"))]
+    STATES = [("open", _("Waiting for the school's answer")), ("accepted", _("Corrected")),
+              ("refused", _("Not corrected"))]
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="correction_requests",
+                                verbose_name=_("student"))
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    region_path = models.CharField(max_length=100, db_index=True, editable=False)
+    field = models.CharField(_("what is wrong"), max_length=12, choices=FIELDS)
+    current_value = models.TextField(_("what the record says"), blank=True)
+    requested_value = models.TextField(_("what it should say"))
+    reason = models.TextField(_("why"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=STATES, default="open")
+    answer = models.TextField(_("the school's answer"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+    VIEW_PERMISSION = "students.view"
+    SCOPE_LOOKUPS = {"region": "region_path", "school": "school_id", "class": "student__school_class_id",
+                     "student": "student_id"}
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        indexes = [models.Index(fields=["school", "state"], name="correction_school_state_idx")]
+
+    def __str__(self):
+        return f"{self.get_field_display()} · {self.student.name}"
+
+    def audit_scope(self):
+        return self.region_path, self.school_id

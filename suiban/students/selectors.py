@@ -5,7 +5,7 @@ from django.db.models import F
 from django.db.models.functions import Collate
 
 from suiban.org.models import Region, SchoolClass
-from suiban.students.models import Student
+from suiban.students.models import INCLUSION_PLACEMENTS, Student
 
 ROSTER_FILTERS = ("school", "class_id", "grade", "disability_category", "disability_grade", "placement", "status",
                   "name", "region", "hukou_region_code", "student_number")
@@ -32,7 +32,9 @@ def roster(user, filters: dict, *, perm: str = "students.view"):
         qs = qs.filter(disability_category=f["disability_category"])
     if "disability_grade" in f:
         qs = qs.filter(disability_grade=int(f["disability_grade"]))
-    if "placement" in f:
+    if f.get("placement") == "inclusion":  # the home panel's "in inclusion" figure: regular and special class
+        qs = qs.filter(placement__in=INCLUSION_PLACEMENTS)
+    elif "placement" in f:
         qs = qs.filter(placement=f["placement"])
     if "status" in f:
         qs = qs.filter(status=f["status"])

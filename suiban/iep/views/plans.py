@@ -139,6 +139,9 @@ def plan_detail(request, pk):
         "next_review": selectors.next_review_due(p, p.last_review_on), "today": services.today(),
         "roles": dict(PARTICIPANT_ROLES), "domains": dict(DOMAINS), "measurements": dict(MEASUREMENTS),
         "progress": _progress_series(p), "response_form": ResponseForm(),
+        "my_answer": (p.responses.filter(revision=p.revision, responded_by=user).order_by("-responded_at", "-id")
+                      .first() if p.state == "in_force" and has_perm(user, "iep.respond") else None),
+        "change_answer": request.GET.get("change") == "1",
         "is_staff_view": has_perm(user, "iep.edit") or has_perm(user, "iep.approve"),
     })
 

@@ -13,6 +13,7 @@ from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
+from suiban.students.cases import selectors as case_selectors
 from suiban.students.cases import services as svc
 from suiban.students.models import ArchiveFile, Case, Student
 
@@ -69,6 +70,7 @@ class CaseOut(Schema):
     deadline: date | None
     processing_window: list[date] | None
     created_at: datetime
+    next_step: str  # whose step is next, in words ("" when closed)
     events: list[EventOut]
 
 
@@ -91,6 +93,8 @@ class CaseFilter(Schema):
     school_id: Id | None = None  # the field's own name (API.md: filters are named after the fields)
     refused: bool | None = None
     incoming: bool | None = None
+    open: bool | None = None  # only the open cases (submitted … decided)
+    waiting: bool | None = None  # only the cases waiting for the caller's step ("waiting for me")
 
 
 class CaseIn(Schema):
@@ -152,6 +156,7 @@ def case_out(c: Case) -> dict:
         "placement": c.outcome if c.outcome in svc.PLACEMENTS else None, "decided_on": c.decided_on,
         "effective_date": c.effective_date, "deferred_until": c.deferred_until, "deadline": c.deadline,
         "processing_window": list(window) if window else None, "created_at": c.created_at,
+        "next_step": case_selectors.next_step(c),
         "events": [event_out(e) for e in c.events.all()],
     }
 
@@ -189,6 +194,10 @@ def filtered(user, f: dict):
         qs = qs.filter(target_response="refused")
     if f.get("incoming"):
         qs = qs.filter(target_school__in=School.objects.visible_to(user, "cases.view"))
+    if f.get("open"):
+        qs = qs.filter(state__in=Case.OPEN_STATES)
+    if f.get("waiting"):
+        qs = case_selectors.waiting_for(user, qs)
     return qs.order_by("-created_at", "-id")
 
 

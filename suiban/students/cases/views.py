@@ -17,10 +17,11 @@ from suiban.core.views import permission_required
 from suiban.org.models import School
 from suiban.students.cases import services as svc
 from suiban.students.cases.api import filtered, serve_attachment
+from suiban.students.cases.selectors import next_step, waiting_for
 from suiban.students.models import PLACEMENT_CHOICES, Case, Student
 
 PAGE_SIZE = 50
-LIST_FILTERS = ("kind", "state", "school", "refused", "student_id", "incoming")
+LIST_FILTERS = ("kind", "state", "school", "refused", "student_id", "incoming", "open", "waiting")
 
 
 class CaseForm(forms.Form):
@@ -72,6 +73,9 @@ def case_list(request):
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "student_id") or v.isdigit())}
     qs = filtered(request.user, clean).select_related("student", "school", "target_school")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for c in page:
+        c.next_step = next_step(c)
+    waiting_count = waiting_for(request.user, Case.objects.all()).count()
     oversees = has_perm(request.user, "cases.review") or has_perm(request.user, "cases.decide")
     refused_count = filtered(request.user, {"refused": "1"}).count() if oversees else None
     awaiting_answer = None
@@ -84,7 +88,7 @@ def case_list(request):
     return render(request, "students/case_list.html", {
         "page": page, "filters": filters, "kinds": Case.KINDS, "states": Case.STATES, "schools": schools,
         "refused_count": refused_count, "awaiting_answer": awaiting_answer,
-        "can_submit": has_perm(request.user, "cases.submit"),
+        "can_submit": has_perm(request.user, "cases.submit"), "waiting_count": waiting_count,
     })
 
 
@@ -136,7 +140,7 @@ def case_detail(request, pk):
         "attachments": c.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"),
         "steps": steps, "can_respond": svc.can_respond_now(request.user, c),
         "can_participate": svc.may_participate(request.user, c), "window": svc.processing_window(c),
-        "waiting": decided_step_waiting, "outcome": svc.outcome_label(c),
+        "waiting": decided_step_waiting, "outcome": svc.outcome_label(c), "next_step": next_step(c),
         "placements": [p for p in PLACEMENT_CHOICES if p[0] != "awaiting"],
         "results": list(svc.REASSESSMENT_RESULTS.items()), "accept_types": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx",
     })
