@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.models import AuditEvent
-from suiban.org.models import SchoolClass, SchoolYear, class_name, current_start_year
+from suiban.demo.world import current_start_year
+from suiban.org.models import SchoolClass, SchoolYear, class_name
 from suiban.org.services import class_create, school_year_create
 from suiban.policy.models import PolicyOverride
 from suiban.policy.resolve import invalidate
