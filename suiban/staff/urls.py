@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from suiban.staff import views
 
 app_name = "staff"
-urlpatterns: list = []
+urlpatterns = [
+    path("certificates/<int:pk>/", views.certificate_download, name="certificate"),
+]
