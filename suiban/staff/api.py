@@ -7,7 +7,6 @@ the caller's scope (404 outside it); writes go through ``suiban.staff.services``
 import datetime as dt
 from typing import Literal
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -374,11 +373,17 @@ def training_out(t: Training) -> dict:
 
 
 def _staff(request, staff_id: int) -> StaffMember:
+    """In scope (staff.view), or one's own record (staff.own); another's record without staff.view → 403."""
+    from django.http import Http404
+
     from suiban.core.scoping import has_perm
 
     if not (has_perm(request.user, "staff.view") or has_perm(request.user, "staff.own")):
         require(request, "staff.view")
-    return get_object_or_404(selectors.visible_staff(request.user), pk=staff_id)
+    s = selectors.staff_for(request.user, staff_id)
+    if s is None:
+        raise Http404
+    return s
 
 
 @router.get("/staff/{staff_id}/trainings", response=TrainingPage)

@@ -50,6 +50,21 @@ def visible_staff(user):
     return qs.distinct() if qs.query.combinator else qs
 
 
+def staff_for(user, pk) -> StaffMember | None:
+    """The staff record ``pk`` if the user sees it; raises PermissionDenied for a role without staff.view asking
+    for another person's record (only their own is open to them)."""
+    from suiban.core.errors import PermissionDenied
+    from suiban.core.scoping import has_perm
+
+    qs = StaffMember.objects.select_related("school", "centre__region", "user")
+    if has_perm(user, "staff.view"):
+        return qs.visible_to(user, "staff.view").filter(pk=pk).first()
+    own = qs.filter(pk=pk, user=user, user__isnull=False).first() if has_perm(user, "staff.own") else None
+    if own is None:
+        raise PermissionDenied()
+    return own
+
+
 def visible_trainings(user):
     from suiban.core.scoping import has_perm
 

@@ -285,12 +285,20 @@ def staff_create(request):
 
 
 def _staff(request, pk) -> StaffMember:
-    return get_object_or_404(selectors.visible_staff(request.user).select_related("school", "centre", "user"), pk=pk)
+    """A staff record in scope (staff.view); without staff.view only one's own record (staff.own), any other → 403
+    (the role lacks the permission altogether, as for every page it may not open)."""
+    s = selectors.staff_for(request.user, pk)
+    if s is None:
+        raise Http404
+    return s
 
 
 @permission_required("staff.own")
 def staff_detail(request, pk):
-    s = _staff(request, pk)
+    try:
+        s = _staff(request, pk)
+    except PermissionDenied:
+        return _forbidden(request)
     perm = "staff.edit" if s.school_id else "staff.experts"
     can_edit = can(request.user, perm, s)
     sy = _year(request)
@@ -308,7 +316,10 @@ def staff_detail(request, pk):
 @require_POST
 @permission_required("staff.own")
 def training_add(request, pk):
-    s = _staff(request, pk)
+    try:
+        s = _staff(request, pk)
+    except PermissionDenied:
+        return _forbidden(request)
     perm = "staff.edit" if s.school_id else "staff.experts"
     if not can(request.user, perm, s):
         return _forbidden(request)
@@ -329,6 +340,9 @@ def training_add(request, pk):
 @permission_required("staff.own")
 def certificate_download(request, pk):
     """A training certificate scan, only to those who may see the training (SEC-4); audited."""
+    if not has_perm(request.user, "staff.view") and not selectors.visible_trainings(request.user).filter(
+            pk=pk).exists():
+        return _forbidden(request)
     t = get_object_or_404(selectors.visible_trainings(request.user).exclude(certificate=""), pk=pk)
     try:
         handle = t.certificate.storage.open(t.certificate.name, "rb")
