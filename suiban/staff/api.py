@@ -19,6 +19,7 @@ from suiban.staff import selectors, services
 from suiban.staff.models import CommitteeOpinion, ItinerantVisit, Pool, StaffMember, Training
 
 router = Router(tags=["staff"])
+NO_FILE = File(None)  # an optional multipart file
 
 MemberKind = Literal["fixed_resource", "excellent", "assistant", "social_worker", "therapist"]
 Qualification = Literal["special_ed_degree", "provincial_training", "none"]
@@ -400,7 +401,7 @@ def list_trainings(request, staff_id: int, page: Query[PageIn], school_year: str
 
 @router.post("/staff/{staff_id}/trainings", response={201: TrainingOut})
 def create_training(request, staff_id: int, payload: Form[TrainingIn],
-                    certificate: File[UploadedFile] | None = None):
+                    certificate: UploadedFile = NO_FILE):
     """Record a training (multipart form; ``certificate`` an optional PDF/JPEG/PNG scan, checked by content)."""
     s = _staff(request, staff_id)
     perm = "staff.edit" if s.school_id else "staff.experts"
