@@ -138,6 +138,8 @@ def pool_detail(request, pk):
     members.sort(key=lambda m: (kinds.get(m.kind, 9), m.pk))
     can_edit = can(request.user, "staff.edit", pool)
     form = forms.MemberForm(school=pool.school) if can_edit else None
+    if form is not None and pool.state == Pool.DRAFT:
+        del form.fields["reason"]  # a draft changes freely; only a filed pool needs an amendment's reason
     return render(request, "staff/pool_detail.html", {
         "pool": pool, "members": members, "form": form, "can_edit": can_edit,
         "can_file": pool.state == Pool.DRAFT and can(request.user, "staff.file", pool),
