@@ -175,3 +175,10 @@ def test_refusals_are_domain_errors(world):
     """ST-1: a special school keeps no pool; someone outside the school's scope cannot open one."""
     with pytest.raises(DomainError):
         services.pool_create(actor=world.users["hc_bureau"], school=_school("3502050901"), school_year=_year())
+
+
+def test_bureau_home_shows_filing_counts(world, user_client):
+    """ST-1: the bureau's home page counts filed, late and missing pools in its scope, each linking to the list."""
+    html = user_client("hc_bureau").get("/").content.decode()
+    assert 'data-stat="pools_missing"' in html and "/staff/filing/?state=missing" in html
+    assert 'data-stat="pools_missing"' not in user_client("hc_s1_resource").get("/").content.decode()

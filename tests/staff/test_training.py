@@ -2,7 +2,7 @@
 certificate scan checked by content, hours against the yearly product default, a teacher's own training."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suiban.core.registry import checks
 from suiban.org.models import School, SchoolYear
@@ -65,7 +65,11 @@ def test_staff_below_yearly_hours_and_without_training(world, user_client):
     """ST-7: per school and district, who is below the ⚙ yearly hours and who has had no training at all; the
     hours are a product default and the parameter says so."""
     param = PARAMS["training_hours_per_year"]
-    assert "product default" in str(param.label) and param.rule == "ST-7" and "产品默认值" in param.source
+    with translation.override("en"):
+        assert "product default" in str(param.label)
+    with translation.override("zh-hans"):
+        assert "产品默认值" in str(param.label)
+    assert param.rule == "ST-7" and "产品默认值" in param.source
     sy = SchoolYear.current()
     rows = {s.name: s for s in selectors.training_shortfall(world.users["hc_bureau"], sy)}
     assert not rows["李梅"].below  # 24 + 3 hours in the demo
