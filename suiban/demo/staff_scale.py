@@ -58,14 +58,14 @@ def write(province_path: str, school_year, *, seed: int, batch_size: int = 5000)
         if rng.random() >= 0.75:
             continue  # missing: no pool opened
         filed = rng.random() < 0.85
-        at = None
+        at, late = None, False
         if filed:
             late = rng.random() < 0.2
             at = deadline + timedelta(days=rng.randrange(1, 40)) if late else \
                 deadline - timedelta(days=rng.randrange(1, 30))
             at = min(at, timezone.now())
         pools.append(Pool(school_id=sid, school_year=school_year, region_path=path,
-                          state=Pool.FILED if filed else Pool.DRAFT, filed_at=at))
+                          state=Pool.FILED if filed else Pool.DRAFT, filed_at=at, filed_late=late))
     for chunk in _batches(pools, batch_size):
         Pool.objects.bulk_create(chunk)
     members = []

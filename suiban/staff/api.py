@@ -127,7 +127,7 @@ def pool_out(p: Pool) -> dict:
     return {
         "id": p.pk, "version": p.version, "school_id": p.school_id, "school_name": p.school.name,
         "school_year": p.school_year.name, "state": p.state, "filed_at": p.filed_at, "deadline": deadline,
-        "filing_state": selectors.filing_state(p.school, p.school_year, p.state, p.filed_at),
+        "filing_state": selectors.filing_state(p.school, p.school_year, p.state, p.filed_at, p.filed_late),
         "renewed_from_id": p.renewed_from_id,
         "members": [{"id": m.pk, "staff_id": m.staff_id, "name": m.staff.name, "kind": m.kind,
                      "full_time": m.full_time, "qualification": m.staff.qualification}
@@ -183,15 +183,9 @@ def pool_filing(request, page: Query[PageIn], school_year: str | None = Query(No
             raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
         region_path = region.path
     qs = selectors.filing_schools(request.user, sy, region_path=region_path, state=state)
-    if state in ("filed", "late"):
-        rows = [r for r in selectors.filing_rows(qs, sy) if r["state"] == state]
-        total = len(rows)
-        start = (page.page - 1) * page.page_size
-        rows = rows[start:start + page.page_size]
-    else:
-        total = qs.count()
-        start = (page.page - 1) * page.page_size
-        rows = selectors.filing_rows(qs[start:start + page.page_size], sy)
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    rows = selectors.filing_rows(qs[start:start + page.page_size], sy)
     items = [{"school_id": r["school_id"], "school_name": r["school"].name, "school_code": r["school"].code,
               "region_id": r["school"].region_id, "state": r["state"], "filed_at": r["filed_at"],
               "deadline": r["deadline"], "pool_id": r["pool_id"]} for r in rows]

@@ -34,8 +34,8 @@ def pool_filing(school_ids):
     pools = Pool.objects.filter(school=OuterRef("pk"), school_year=sy)
     schools = _ordinary_schools(school_ids).annotate(
         has_filed=Exists(pools.filter(state=Pool.FILED)))
-    filed_at = dict(Pool.objects.filter(school_year=sy, state=Pool.FILED, school__in=schools)
-                    .values_list("school_id", "filed_at"))
+    filed = {sid: (at, late) for sid, at, late in Pool.objects.filter(
+        school_year=sy, state=Pool.FILED, school__in=schools).values_list("school_id", "filed_at", "filed_late")}
     for s in schools:
         deadline = selectors.deadline_for(s, sy)
         if not s.has_filed:
@@ -43,13 +43,12 @@ def pool_filing(school_ids):
                 yield FindingData("school", s.pk, s.name, s.pk, _(
                     "No resource-teacher pool has been filed for %(year)s (deadline %(deadline)s).")
                     % {"year": sy.name, "deadline": deadline.isoformat()}, due_date=deadline, key=f"missing:{sy.name}")
-        else:
-            at = timezone.localtime(filed_at[s.pk]).date()
-            if at > deadline:
-                yield FindingData("school", s.pk, s.name, s.pk, _(
-                    "The resource-teacher pool for %(year)s was filed on %(at)s, after the deadline %(deadline)s.")
-                    % {"year": sy.name, "at": at.isoformat(), "deadline": deadline.isoformat()},
-                    key=f"late:{sy.name}")
+        elif filed[s.pk][1]:
+            at = timezone.localtime(filed[s.pk][0]).date()
+            yield FindingData("school", s.pk, s.name, s.pk, _(
+                "The resource-teacher pool for %(year)s was filed on %(at)s, after the deadline %(deadline)s.")
+                % {"year": sy.name, "at": at.isoformat(), "deadline": deadline.isoformat()},
+                key=f"late:{sy.name}")
 
 
 def qualification(school_ids):

@@ -81,6 +81,8 @@ class Pool(VersionedModel):
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("filed by"))
+    # Judged once, when filed, against the deadline then in force (ST-1): the bureau's counts are one query.
+    filed_late = models.BooleanField(_("filed after the deadline"), default=False)
     renewed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                      verbose_name=_("renewed from"))
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, FilteredRelation, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -104,28 +104,31 @@ def deadline_for(school: School, school_year: SchoolYear) -> date:
 
 
 def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None):
-    """Ordinary schools in the user's scope with their pool's state and filing time for the school year, as one
-    queryset (annotated ``pool_id``, ``pool_state``, ``filed_at``). ``state`` filters filed (on time or late) /
-    missing in SQL; filed versus late is told apart per row against the school's ⚙ deadline."""
-    pools = Pool.objects.filter(school=OuterRef("pk"), school_year=school_year)
+    """Ordinary schools in the user's scope with their pool of the school year joined (annotated ``pool_id``,
+    ``pool_state``, ``filed_at``, ``filed_late``): one query per page, filters in SQL (ST-1)."""
     qs = (School.objects.visible_to(user, "staff.filing").exclude(kind=School.SPECIAL).filter(is_active=True)
-          .annotate(pool_id=Subquery(pools.values("pk")[:1]), pool_state=Subquery(pools.values("state")[:1]),
-                    filed_at=Subquery(pools.values("filed_at")[:1]))
+          .annotate(pool=FilteredRelation("pools", condition=Q(pools__school_year=school_year)))
+          .annotate(pool_id=F("pool__id"), pool_state=F("pool__state"), filed_at=F("pool__filed_at"),
+                    filed_late=F("pool__filed_late"))
           .select_related("region").order_by("region_path", "code"))
     if region_path:
         qs = qs.filter(region_path__startswith=region_path)
     if state == MISSING:
-        qs = qs.exclude(Exists(pools.filter(state=Pool.FILED)))
-    elif state in (FILED, LATE):
-        qs = qs.filter(Exists(pools.filter(state=Pool.FILED)))
+        qs = qs.filter(Q(pool__id__isnull=True) | ~Q(pool__state=Pool.FILED))
+    elif state == FILED:
+        qs = qs.filter(pool__state=Pool.FILED, pool__filed_late=False)
+    elif state == LATE:
+        qs = qs.filter(pool__state=Pool.FILED, pool__filed_late=True)
     return qs
 
 
-def filing_state(school: School, school_year: SchoolYear, pool_state, filed_at) -> str:
-    """ST-1: filed on or before the ⚙ deadline → filed; filed after it → late; not filed → missing."""
+def filing_state(school, school_year, pool_state, filed_at, filed_late: bool | None = None) -> str:
+    """ST-1: filed on or before the ⚙ deadline → filed; after it → late (judged when filed); else missing."""
     if pool_state != Pool.FILED or filed_at is None:
         return MISSING
-    return LATE if timezone.localtime(filed_at).date() > deadline_for(school, school_year) else FILED
+    if filed_late is None:
+        filed_late = timezone.localtime(filed_at).date() > deadline_for(school, school_year)
+    return LATE if filed_late else FILED
 
 
 def filing_rows(schools, school_year: SchoolYear) -> list[dict]:
@@ -133,7 +136,7 @@ def filing_rows(schools, school_year: SchoolYear) -> list[dict]:
     out = []
     for s in schools:
         deadline = deadline_for(s, school_year)
-        st = filing_state(s, school_year, s.pool_state, s.filed_at)
+        st = filing_state(s, school_year, s.pool_state, s.filed_at, s.filed_late)
         out.append({"school": s, "school_id": s.pk, "state": st, "filed_at": s.filed_at, "deadline": deadline,
                     "pool_id": s.pool_id, "draft": s.pool_id is not None and st == MISSING,
                     "overdue": st == MISSING and today > deadline})
@@ -141,15 +144,13 @@ def filing_rows(schools, school_year: SchoolYear) -> list[dict]:
 
 
 def filing_counts(user, school_year: SchoolYear, *, region_path: str | None = None) -> dict:
-    """Counts of filed / late / missing in scope: two aggregate queries plus the late ones' deadlines."""
-    schools = filing_schools(user, school_year, region_path=region_path)
-    total = schools.count()
-    filed = list(schools.filter(pool_state=Pool.FILED).values_list("region_path", "id", "filed_at"))
-    # The deadline resolves once per district (policy resolution is shared unless a school has overrides).
-    late = sum(1 for path, sid, at in filed
-               if at is not None and timezone.localtime(at).date() > deadline_for(School(pk=sid, region_path=path),
-                                                                                   school_year))
-    return {"total": total, "filed": len(filed) - late, "late": late, "missing": total - len(filed)}
+    """Counts of filed / late / missing in scope: one aggregate query."""
+    filed = Q(pool__state=Pool.FILED)
+    c = filing_schools(user, school_year, region_path=region_path).order_by().aggregate(
+        total=Count("id"), filed=Count("id", filter=filed & Q(pool__filed_late=False)),
+        late=Count("id", filter=filed & Q(pool__filed_late=True)))
+    return {"total": c["total"], "filed": c["filed"], "late": c["late"],
+            "missing": c["total"] - c["filed"] - c["late"]}
 
 
 # --- ST-2, ST-7: training hours ---------------------------------------------------------------------------------

@@ -296,10 +296,11 @@ def pool_file(*, actor, pool: Pool, version=None, filed_at: datetime | None = No
         locked.state = Pool.FILED
         locked.filed_at = filed_at or now
         locked.filed_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.version += 1
-        locked.save(update_fields=["state", "filed_at", "filed_by", "version"])
         deadline = filing_deadline(locked.school, locked.school_year)
         late = timezone.localtime(locked.filed_at).date() > deadline
+        locked.filed_late = late
+        locked.version += 1
+        locked.save(update_fields=["state", "filed_at", "filed_by", "filed_late", "version"])
         audit.record(actor, "staff.pool.filed", locked, changes={
             "state": [Pool.DRAFT, Pool.FILED], "filed_at": [None, locked.filed_at],
             "late": [None, late], "members": [None, _members_snapshot(locked)]})

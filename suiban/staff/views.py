@@ -85,7 +85,7 @@ def pool_list(request):
     qs = (Pool.objects.visible_to(request.user, "staff.view").select_related("school", "school_year")
           .order_by("-school_year__start_year", "school__code"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(p, selectors.filing_state(p.school, p.school_year, p.state, p.filed_at)) for p in page]
+    rows = [(p, selectors.filing_state(p.school, p.school_year, p.state, p.filed_at, p.filed_late)) for p in page]
     school = _school_of(request, "staff.edit") if has_perm(request.user, "staff.edit") else None
     return render(request, "staff/pool_list.html", {
         "page": page, "rows": rows, "labels": _labels(), "year": sy, "school": school,
@@ -143,7 +143,7 @@ def pool_detail(request, pk):
     return render(request, "staff/pool_detail.html", {
         "pool": pool, "members": members, "form": form, "can_edit": can_edit,
         "can_file": pool.state == Pool.DRAFT and can(request.user, "staff.file", pool),
-        "state": selectors.filing_state(pool.school, pool.school_year, pool.state, pool.filed_at),
+        "state": selectors.filing_state(pool.school, pool.school_year, pool.state, pool.filed_at, pool.filed_late),
         "labels": _labels(), "deadline": selectors.deadline_for(pool.school, pool.school_year),
         "amendments": pool.amendments.select_related("amended_by").order_by("-amended_at"),
         "has_fixed": any(m.kind == "fixed_resource" for m in members)})
@@ -181,7 +181,7 @@ def pool_member_add(request, pk):
     return render(request, "staff/pool_detail.html", {
         "pool": pool, "members": members, "form": form, "can_edit": True,
         "can_file": pool.state == Pool.DRAFT and can(request.user, "staff.file", pool),
-        "state": selectors.filing_state(pool.school, pool.school_year, pool.state, pool.filed_at),
+        "state": selectors.filing_state(pool.school, pool.school_year, pool.state, pool.filed_at, pool.filed_late),
         "labels": _labels(), "deadline": selectors.deadline_for(pool.school, pool.school_year),
         "amendments": pool.amendments.all(), "has_fixed": any(m.kind == "fixed_resource" for m in members),
         "open_form": True})
@@ -224,13 +224,8 @@ def filing(request):
     path = region.path if region else None
     counts = selectors.filing_counts(request.user, sy, region_path=path)
     qs = selectors.filing_schools(request.user, sy, region_path=path, state=state)
-    if state in ("filed", "late"):
-        rows = [r for r in selectors.filing_rows(qs, sy) if r["state"] == state]
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = list(page)
-    else:
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = selectors.filing_rows(page, sy)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.filing_rows(page, sy)
     return render(request, "staff/filing.html", {
         "year": sy, "counts": counts, "rows": rows, "page": page, "state": state, "labels": _labels(),
         "years": SchoolYear.objects.order_by("-start_year")[:5],
