@@ -183,7 +183,7 @@ def pool_filing(request, page: Query[PageIn], school_year: str | None = Query(No
             raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
         region_path = region.path
     qs = selectors.filing_schools(request.user, sy, region_path=region_path, state=state)
-    total = qs.count()
+    total = (qs if state else selectors.filing_base(request.user, region_path=region_path)).count()
     start = (page.page - 1) * page.page_size
     rows = selectors.filing_rows(qs[start:start + page.page_size], sy)
     items = [{"school_id": r["school_id"], "school_name": r["school"].name, "school_code": r["school"].code,

@@ -103,16 +103,20 @@ def deadline_for(school: School, school_year: SchoolYear) -> date:
     return date(school_year.start_year, month, day)
 
 
+def filing_base(user, *, region_path: str | None = None):
+    """The ordinary schools in scope that file a pool (their count needs no join)."""
+    qs = School.objects.visible_to(user, "staff.filing").exclude(kind=School.SPECIAL).filter(is_active=True)
+    return qs.filter(region_path__startswith=region_path) if region_path else qs
+
+
 def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None):
     """Ordinary schools in the user's scope with their pool of the school year joined (annotated ``pool_id``,
     ``pool_state``, ``filed_at``, ``filed_late``): one query per page, filters in SQL (ST-1)."""
-    qs = (School.objects.visible_to(user, "staff.filing").exclude(kind=School.SPECIAL).filter(is_active=True)
+    qs = (filing_base(user, region_path=region_path)
           .annotate(pool=FilteredRelation("pools", condition=Q(pools__school_year=school_year)))
           .annotate(pool_id=F("pool__id"), pool_state=F("pool__state"), filed_at=F("pool__filed_at"),
                     filed_late=F("pool__filed_late"))
           .select_related("region").order_by("region_path", "code"))
-    if region_path:
-        qs = qs.filter(region_path__startswith=region_path)
     if state == MISSING:
         qs = qs.filter(Q(pool__id__isnull=True) | ~Q(pool__state=Pool.FILED))
     elif state == FILED:
