@@ -1364,6 +1364,7 @@ _STAFF_ROWS = [
        data=lambda o: {**_STAFF_TRAINING, "start_date": _iso(_today())},
        state=_staff_count("Training", staff="staff_member")),
     EP("GET /api/v1/itinerant-visits", "/api/v1/itinerant-visits", api=True, perm="staff.view"),
+    EP("GET /api/v1/itinerant-visits/coverage", "/api/v1/itinerant-visits/coverage", api=True, perm="staff.view"),
     EP("POST /api/v1/itinerant-visits", "/api/v1/itinerant-visits", "POST", api=True, perm="staff.itinerant",
        obj="school", out_of_scope=422, ok=201,
        data=lambda o: {"school_id": o["school"], "date": _iso(_today()), "advice": "矩阵建议"},

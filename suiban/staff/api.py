@@ -485,6 +485,46 @@ def list_visits(request, page: Query[PageIn], school_id: Id | None = None, date_
     return {"count": total, "items": [visit_out(v, visible) for v in rows]}
 
 
+class CoverageItem(Schema):
+    school_id: int
+    school_name: str
+    school_code: str
+    region_id: int
+
+
+class CoveragePage(Schema):
+    count: int
+    items: list[CoverageItem]
+    term: str
+    term_start: dt.date
+    term_end: dt.date
+
+
+@router.get("/itinerant-visits/coverage", response=CoveragePage)
+def visit_coverage(request, page: Query[PageIn], region_id: Id | None = None):
+    """ST-6: the ordinary schools in scope that no itinerant teacher has visited during the current term."""
+    require(request, "staff.view")
+    from django.utils import timezone
+
+    from suiban.org.models import Region
+
+    term = selectors.term_of(timezone.localdate())
+    if term is None:
+        raise DomainError(_("No school term is set up yet."), field="term")
+    region_path = None
+    if region_id:
+        region = Region.objects.visible_to(request.user).filter(pk=region_id).first()
+        if region is None:
+            raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
+        region_path = region.path
+    qs = selectors.schools_not_visited(request.user, term, region_path=region_path)
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    return {"count": total, "term": str(term), "term_start": term.start_date, "term_end": term.end_date,
+            "items": [{"school_id": s.pk, "school_name": s.name, "school_code": s.code, "region_id": s.region_id}
+                      for s in qs[start:start + page.page_size]]}
+
+
 @router.post("/itinerant-visits", response={201: VisitOut})
 def create_visit(request, payload: VisitIn):
     """Record a visit to an ordinary school (ST-6); a repeated ``client_ref`` answers the first visit."""

@@ -24,6 +24,8 @@ def test_itinerant_visit_recorded_answered_and_coverage(world, api_client, user_
     s2 = School.objects.get(code=S2)
     term = selectors.term_of(timezone.localdate())
     assert s2 in selectors.schools_not_visited(world.users["hc_bureau"], term)
+    before = api_client("hc_bureau").get("/api/v1/itinerant-visits/coverage").json()
+    assert S2 in {i["school_code"] for i in before["items"]} and S1 not in {i["school_code"] for i in before["items"]}
     assert School.objects.get(code=S1) not in selectors.schools_not_visited(world.users["hc_bureau"], term)
     student = Student.objects.filter(school=s2, status="active").first()
     centre = api_client("hc_center")
@@ -46,6 +48,10 @@ def test_itinerant_visit_recorded_answered_and_coverage(world, api_client, user_
     assert not [i for i in inbox.items_for(world.users["hc_s2_leader"]) if i.kind == "staff.itinerant_follow_up"]
     assert api_client("hc_s1_leader").post(f"/api/v1/itinerant-visits/{visit['id']}/response",
                                            {"response": "x"}).status_code == 404
+    coverage = api_client("hc_bureau").get("/api/v1/itinerant-visits/coverage").json()
+    assert S2 not in {i["school_code"] for i in coverage["items"]} and coverage["count"] == len(coverage["items"])
+    assert {i["school_code"] for i in api_client("hc_s1_leader").get("/api/v1/itinerant-visits/coverage")
+            .json()["items"]} <= {S1}
     html = user_client("hc_center").get("/staff/visits/").content.decode()
     assert "sb-not-visited" in html
 

@@ -182,3 +182,15 @@ def test_bureau_home_shows_filing_counts(world, user_client):
     html = user_client("hc_bureau").get("/").content.decode()
     assert 'data-stat="pools_missing"' in html and "/staff/filing/?state=missing" in html
     assert 'data-stat="pools_missing"' not in user_client("hc_s1_resource").get("/").content.decode()
+
+
+@pytest.mark.parametrize("username", ["hc_bureau", "hc_s1_leader", "hc_center"])
+def test_staff_pages_run_a_bounded_number_of_queries(world, user_client, username, django_assert_max_num_queries):
+    """ST-1, ST-2, ST-6: the list pages answer in a fixed number of queries, whatever the number of rows."""
+    c = user_client(username)
+    for url in ("/staff/pools/", "/staff/people/", "/staff/visits/"):
+        with django_assert_max_num_queries(25):
+            assert c.get(url).status_code == 200
+    if username == "hc_bureau":
+        with django_assert_max_num_queries(25):
+            assert c.get("/staff/filing/").status_code == 200
