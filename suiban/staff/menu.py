@@ -11,4 +11,5 @@ add("staff_people", _("Staff and training"), "staff:staff_list", "staff.own", "m
 add("staff_visits", _("Itinerant guidance"), "staff:visit_list", "staff.view", "signpost-split", GROUP)
 add("staff_group", _("Inclusion working group"), "staff:group", "staff.view", "diagram-2", GROUP)
 add("staff_incentives", _("Staffing and incentives"), "staff:incentives", "staff.view", "award", GROUP)
+add("staff_nominations", _("Excellent-worker nominations"), "staff:nominations", "staff.view", "trophy", GROUP)
 add("staff_experts", _("Resource centres and experts"), "staff:experts", "org.view", "person-badge", GROUP)

@@ -310,6 +310,39 @@ def staff_detail(request, pk):
         "years": s.years.select_related("school_year").order_by("-school_year__start_year")})
 
 
+@permission_required("staff.own")
+def staff_edit(request, pk):
+    """Correct a staff record, e.g. its qualification basis once the degree or certificate is known (ST-3)."""
+    try:
+        s = _staff(request, pk)
+    except PermissionDenied:
+        return _forbidden(request)
+    perm = "staff.edit" if s.school_id else "staff.experts"
+    if not can(request.user, perm, s):
+        return _forbidden(request)
+    initial = {f: getattr(s, f) for f in ("name", "kind", "qualification", "qualification_evidence", "subject",
+                                          "phone", "itinerant")}
+    form = forms.StaffForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = request.POST.get("version")
+        if _run(request, lambda: services.staff_update(
+                actor=request.user, staff=s, version=int(version) if (version or "").isdigit() else None,
+                **form.cleaned_data), _("Saved."), form):
+            return redirect("staff:staff_detail", pk=s.pk)
+    return render(request, "staff/staff_form.html", {"form": form, "school": s.school, "s": s})
+
+
+@permission_required("staff.view")
+def nominations(request):
+    """The excellent-worker nominations sent to the bureau in scope, by school year (ST-5)."""
+    sy = _year(request)
+    qs = (Nomination.objects.visible_to(request.user, "staff.view").filter(school_year=sy)
+          .select_related("school", "staff").order_by("school__region_path", "school__code", "id"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/nominations.html", {"page": page, "year": sy,
+                                                      "years": SchoolYear.objects.order_by("-start_year")[:5]})
+
+
 @require_POST
 @permission_required("staff.own")
 def training_add(request, pk):

@@ -47,7 +47,7 @@ def test_workload_from_registered_providers(world, user_client):
     assert selectors.workloads([li.pk], SchoolYear.current()) == {}
 
 
-def test_one_nomination_per_school_by_category(world, api_client):
+def test_one_nomination_per_school_by_category(world, api_client, user_client):
     """ST-5: the yearly excellent-worker nomination, ⚙ one per school, with its category, sent to the bureau."""
     leader = world.users["hc_s1_leader"]
     school = School.objects.get(code=S1)
@@ -55,6 +55,8 @@ def test_one_nomination_per_school_by_category(world, api_client):
     n = services.nomination_create(actor=leader, school=school, school_year=SchoolYear.current(), staff=li,
                                    category="resource_teacher", reason="资源教室工作成效突出")
     assert n.region_path == school.region_path
+    assert "资源教室工作成效突出" in user_client("hc_bureau").get("/staff/nominations/").content.decode()
+    assert "资源教室工作成效突出" not in user_client("gd_bureau").get("/staff/nominations/").content.decode()
     with pytest.raises(DomainError) as exc:
         services.nomination_create(actor=leader, school=school, school_year=SchoolYear.current(),
                                    staff=StaffMember.objects.get(school=school, name="陈静"),

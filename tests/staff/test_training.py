@@ -121,3 +121,25 @@ def test_teacher_sees_own_training_only(world, api_client, user_client):
     page = user_client("hc_s1_class").get(f"/staff/people/{me.pk}/")
     assert page.status_code == 200 and "班主任融合教育培训" in page.content.decode()
     assert user_client("hc_s1_class").get(f"/staff/people/{_li().pk}/").status_code == 403
+
+
+def test_qualification_corrected_on_the_page(world, user_client):
+    """ST-3: the school corrects a teacher's qualification basis on the staff page; the change is audited."""
+    from suiban.core.models import AuditEvent
+
+    wang = StaffMember.objects.get(school__code=S1, name="王志强")
+    c = user_client("hc_s1_leader")
+    assert c.get(f"/staff/people/{wang.pk}/edit/").status_code == 200
+    r = c.post(f"/staff/people/{wang.pk}/edit/", {"name": "王志强", "kind": "teacher",
+                                                  "qualification": "provincial_training", "version": wang.version})
+    assert r.status_code == 200 and "qualification_evidence" in r.content.decode()  # certificate number missing
+    r = c.post(f"/staff/people/{wang.pk}/edit/", {"name": "王志强", "kind": "teacher",
+                                                  "qualification": "provincial_training",
+                                                  "qualification_evidence": "闽特教培〔2026〕0777号",
+                                                  "version": wang.version})
+    assert r.status_code == 302
+    wang.refresh_from_db()
+    assert wang.qualification == "provincial_training"
+    assert AuditEvent.objects.filter(action="staff.member.updated", object_id=str(wang.pk)).exists()
+    assert user_client("hc_s2_leader").get(f"/staff/people/{wang.pk}/edit/").status_code == 404
+    assert user_client("hc_bureau").get(f"/staff/people/{wang.pk}/edit/").status_code == 403
