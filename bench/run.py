@@ -34,6 +34,7 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "weekly province": (3000, "p95 ≤ 3 s and ≤ 3× bare SQL"),
     "log": (50, "p95 ≤ 50 ms"),
     "ledger totals": (500, "p95 ≤ 500 ms"),
+    "filing": (500, "p95 ≤ 500 ms and ≤ 2× bare SQL"),  # ST-1, bench/staff.py
 }
 LIST_RATIO_MAX = 3.0
 SCALE_USERS = ("scale_province", "scale_district", "scale_school")
@@ -442,6 +443,8 @@ def verdict(row):
     ok = row["p95_ms"] <= target[0]
     if (row["kind"] == "list" or row["kind"].startswith("weekly")) and "ratio" in row:
         ok = ok and row["ratio"] <= LIST_RATIO_MAX
+    if row["kind"] == "filing" and "ratio" in row:
+        ok = ok and row["ratio"] <= 2.0
     return "PASS" if ok else "FAIL"
 
 
@@ -495,6 +498,9 @@ def run_benchmarks(args, log):
     rows += iep_benchmarks(args, log, u, api, pages, want)
     from bench.funds import funds_benchmarks
     rows += funds_benchmarks(args, log, u, api, want)
+    from bench.staff import staff_benchmarks
+
+    rows += staff_benchmarks(args, log, api, pages, want)
     for r in rows:
         r["result"] = verdict(r)
     return rows

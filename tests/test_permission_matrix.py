@@ -126,8 +126,22 @@ PERMS: dict[str, set[str]] = {
     "hc_parent": {"dashboard.view", "students.view", "cases.view", "cases.submit", "iep.view", "iep.respond"},
 }
 # --- Each module adds the permissions of each account in its own block (unioned into PERMS below). ---
-# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
-STAFF_PERMS: dict[str, set[str]] = {}
+# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16): pools, staff and training are seen in scope (staff.view); the school
+# keeps them (staff.edit), the leader files (staff.file) and does evaluations, wages and nominations
+# (staff.incentives); the bureau sees the filing (staff.filing) and keeps centres' staff and experts (staff.experts);
+# the centre's itinerant teacher records visits (staff.itinerant), the school answers them (staff.respond); everyone
+# with a staff record sees their own (staff.own).
+_STAFF_LEADER = {"staff.view", "staff.edit", "staff.file", "staff.incentives", "staff.respond", "staff.own"}
+_STAFF_BUREAU = {"staff.view", "staff.filing", "staff.experts", "staff.own"}
+STAFF_PERMS: dict[str, set[str]] = {
+    "admin": {"staff.view", "staff.filing", "staff.own"},
+    "fj_province": _STAFF_BUREAU, "hc_bureau": _STAFF_BUREAU, "gd_bureau": _STAFF_BUREAU,
+    "hc_center": {"staff.view", "staff.itinerant", "staff.own"},
+    "hc_expert": {"staff.own"},
+    "hc_s1_leader": _STAFF_LEADER, "hc_s2_leader": _STAFF_LEADER, "gd_s1_leader": _STAFF_LEADER,
+    "hc_s1_resource": {"staff.view", "staff.edit", "staff.respond", "staff.own"},
+    "hc_s1_class": {"staff.own"},
+}
 
 # funds ledger (FN-1..FN-4): the school keeps its ledger (leader, resource teacher: funds.edit); the bureaus of the
 # district and the province read the ledgers of their region and allocate per-pupil funds (funds.allocate); the
@@ -330,8 +344,75 @@ WHICH_FREE = {"term", "xm", "current_year", "incoming"}  # placeholders that do 
 
 # --- Each module resolves its own placeholders in its own block: name → fn(objects, targets, current_year)
 # returning the object (its target key goes into PLACEHOLDER_TARGET). ---
-# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
-STAFF_RESOLVERS: dict[str, Any] = {}
+# staff (ST-1..ST-7, ORG-6, ORG-7, PL-16): every staff object belongs to the target school, whose scope decides
+# (the rows use obj="school"): its pool of the current year, a staff member, a member of the pool, a training with a
+# certificate scan, an itinerant visit with an open follow-up, the working group.
+def _staff_models():
+    from suiban.staff import models
+
+    return models
+
+
+def _staff_pool(o, t, current):
+    m = _staff_models()
+    school = o["school_obj"]
+    return m.Pool.objects.filter(school=school, school_year=current).first() or m.Pool.objects.create(
+        school=school, school_year=current, region_path=school.region_path)
+
+
+def _staff_member(o, t, current):
+    m = _staff_models()
+    school = o["school_obj"]
+    return m.StaffMember.objects.filter(school=school, kind="teacher").order_by("id").first() or \
+        m.StaffMember.objects.create(name="矩阵老师", school=school, region_path=school.region_path)
+
+
+def _staff_pool_member(o, t, current):
+    m = _staff_models()
+    pool = m.Pool.objects.get(pk=o["pool"])
+    member = pool.members.exclude(kind="fixed_resource").order_by("id").first()
+    if member is None:
+        staff = m.StaffMember.objects.create(name="矩阵助教", kind="assistant", school=pool.school,
+                                             region_path=pool.region_path)
+        member = m.PoolMember.objects.create(pool=pool, staff=staff, kind="assistant")
+    return member.staff
+
+
+def _staff_training(o, t, current):
+    from django.core.files.base import ContentFile
+
+    m = _staff_models()
+    staff = m.StaffMember.objects.get(pk=o["staff_member"])
+    tr = m.Training(staff=staff, region_path=staff.region_path, school=staff.school, course="矩阵培训", level="school",
+                    hours=2, start_date=current.start_date, end_date=current.start_date, school_year=current,
+                    certificate_type="application/pdf", certificate_size=len(PDF))
+    tr.certificate.save("matrix.pdf", ContentFile(PDF), save=False)
+    tr.save()
+    return tr
+
+
+def _staff_visit(o, t, current):
+    m = _staff_models()
+    school = o["school_obj"]
+    teacher = m.StaffMember.objects.filter(kind="centre").order_by("id").first() or m.StaffMember.objects.create(
+        name="矩阵巡回", kind="centre", school=None, region_path=school.region_path)
+    return m.ItinerantVisit.objects.create(school=school, region_path=school.region_path, date=current.start_date,
+                                           teacher=teacher, advice="矩阵建议", follow_up="矩阵：请反馈",
+                                           follow_up_due=current.start_date + timedelta(days=30))
+
+
+def _staff_group(o, t, current):
+    m = _staff_models()
+    school = o["school_obj"]
+    return m.WorkingGroup.objects.filter(school=school, school_year=current).first() or \
+        m.WorkingGroup.objects.create(school=school, school_year=current, region_path=school.region_path)
+
+
+STAFF_RESOLVERS: dict[str, Any] = {
+    "pool": _staff_pool, "staff_member": _staff_member, "pool_staff": _staff_pool_member,
+    "training": _staff_training, "visit": _staff_visit, "group": _staff_group,
+}
+PLACEHOLDER_TARGET.update({name: "school" for name in STAFF_RESOLVERS})
 
 # funds ledger (FN-1..FN-4): a ledger entry (a fresh income of 1 yuan, so it can always be reversed), a receipt on
 # such an entry and an allocation of per-pupil funds not received yet — all of the target school, so they are
@@ -1203,7 +1284,186 @@ API += [
 
 # --- Each module lists its pages and API operations in its own block (kept apart so they merge cleanly). ---
 # staff (ST-1..ST-7, ORG-6, ORG-7, PL-16)
+def _staff_count(model, **where):
+    def snap(o):
+        m = _staff_models()
+        return getattr(m, model).objects.filter(**{k: o[v] for k, v in where.items()}).count()
+    return snap
+
+
+def _staff_fields(model, placeholder, *names):
+    def snap(o):
+        obj = getattr(_staff_models(), model).objects.get(pk=o[placeholder])
+        return tuple(getattr(obj, n) for n in names)
+    return snap
+
+
+def _staff_spare_year(o):
+    """A school year without pools (so that opening one succeeds for a permitted account)."""
+    sy = _models()["SchoolYear"].objects.filter(start_year=2089).first()
+    if sy is None:
+        sy = _models()["SchoolYear"].objects.create(start_year=2089, start_date=date(2089, 9, 1),
+                                                    end_date=date(2090, 8, 31))
+    return sy.name
+
+
+def _staff_draft(o):
+    """The pool is back in draft with its fixed resource teacher, so that filing it is a step that can succeed."""
+    m = _staff_models()
+    pool = m.Pool.objects.get(pk=o["pool"])
+    m.Pool.objects.filter(pk=pool.pk).update(state="draft", filed_at=None)
+    if not pool.members.filter(kind="fixed_resource").exists():
+        staff = m.StaffMember.objects.create(name="矩阵资源教师", school=pool.school, region_path=pool.region_path,
+                                             qualification="special_ed_degree")
+        m.PoolMember.objects.create(pool=pool, staff=staff, kind="fixed_resource", full_time=True)
+
+
+def _staff_members_json(o):
+    pool = _staff_models().Pool.objects.get(pk=o["pool"])
+    return {"version": pool.version, "reason": "矩阵：核对成员",
+            "members": [{"staff_id": m.staff_id, "kind": m.kind, "full_time": m.full_time}
+                        for m in pool.members.all()]}
+
+
+def _staff_under_review(o):
+    _models()["Case"].objects.filter(pk=o["case"]).update(state="under_review")
+
+
+def _staff_opinion(o):
+    from suiban.staff.services import committee_members_for
+
+    members = committee_members_for(o["case_obj"])
+    return {"physical_condition": "矩阵：视力低下", "education_ability": "矩阵：能接受普通教育",
+            "adaptation_ability": "矩阵：基本适应", "member_ids": [e.pk for e in members[:2]],
+            "members": [e.pk for e in members[:2]], "given_on": _iso(_today())}
+
+
+def _staff_year_form(o):
+    return {"staff": o["staff_member"], "evaluation": "good", "post_wage": "3333.00", "scale_wage": "1666.00",
+            "full_time_resource": "on"}
+
+
+_STAFF_TRAINING = {"course": "矩阵培训", "kind": "course", "level": "school", "hours": "2", "organiser": ""}
+
 STAFF_ENDPOINTS: list[EP] = []
+_STAFF_ROWS = [
+    # --- pools (ST-1) ---------------------------------------------------------------------------------------------
+    EP("staff/pools/", "/staff/pools/", perm="staff.view"),
+    EP("staff/pools/new/", "/staff/pools/new/", "POST", perm="staff.view", obj="school", change="staff.edit",
+       ok=302, data=lambda o: {"school": o["school"], "year": _staff_spare_year(o), "renew": "1"},
+       state=_staff_count("Pool", school="school")),
+    EP("staff/pools/school/<int:school_id>/", "/staff/pools/school/{school}/", perm="staff.view", obj="school",
+       ok=302),
+    EP("staff/pools/<int:pk>/", "/staff/pools/{pool}/", perm="staff.view", obj="school"),
+    EP("staff/pools/<int:pk>/members/", "/staff/pools/{pool}/members/", "POST", perm="staff.view", obj="school",
+       change="staff.edit", ok=302, data=lambda o: {"new_name": "矩阵助教", "kind": "assistant",
+                                                    "reason": "矩阵：补充助教"},
+       state=_staff_count("PoolMember", pool="pool")),
+    EP("staff/pools/<int:pk>/members/<int:staff_id>/remove/", "/staff/pools/{pool}/members/{pool_staff}/remove/",
+       "POST", perm="staff.view", obj="school", change="staff.edit", ok=302, data=lambda o: {"reason": "矩阵：调离"},
+       state=_staff_count("PoolMember", pool="pool")),
+    EP("staff/pools/<int:pk>/file/", "/staff/pools/{pool}/file/", "POST", perm="staff.view", obj="school",
+       change="staff.file", ok=302, setup=_staff_draft, data=lambda o: {},
+       state=_staff_fields("Pool", "pool", "state", "filed_at")),
+    EP("staff/filing/", "/staff/filing/", perm="staff.filing"),
+    # --- staff and training (ST-2, ST-3, ST-7) --------------------------------------------------------------------
+    EP("staff/people/", "/staff/people/", perm="staff.own"),
+    EP("staff/people/new/", "/staff/people/new/", perm="staff.edit"),
+    EP("staff/people/new/", "/staff/people/new/", "POST", perm="staff.edit", obj="school",
+       data=lambda o: {"school": o["school"], "name": "矩阵老师", "kind": "teacher", "qualification": "none"},
+       state=_staff_count("StaffMember")),
+    EP("staff/people/<int:pk>/", "/staff/people/{staff_member}/", perm="staff.view", obj="school"),
+    EP("staff/people/<int:pk>/edit/", "/staff/people/{staff_member}/edit/", perm="staff.view", obj="school",
+       change="staff.edit"),
+    EP("staff/people/<int:pk>/edit/", "/staff/people/{staff_member}/edit/", "POST", perm="staff.view",
+       obj="school", change="staff.edit", ok=302,
+       data=lambda o: {"name": "矩阵改名", "kind": "teacher", "qualification": "special_ed_degree",
+                       "qualification_evidence": "矩阵大学", "version": o["staff_member_obj"].version},
+       state=_staff_fields("StaffMember", "staff_member", "name", "version")),
+    EP("staff/nominations/", "/staff/nominations/", perm="staff.view"),
+    EP("staff/people/<int:pk>/trainings/", "/staff/people/{staff_member}/trainings/", "POST", perm="staff.view",
+       obj="school", change="staff.edit", ok=302, data=lambda o: {**_STAFF_TRAINING, "start_date": _iso(_today())},
+       state=_staff_count("Training", staff="staff_member")),
+    EP("staff/certificates/<int:pk>/", "/staff/certificates/{training}/", perm="staff.view", obj="school",
+       uses=("staff_member",), files=True),
+    # --- staffing and incentives (ST-4, ST-5) -------------------------------------------------------------------
+    EP("staff/incentives/", "/staff/incentives/", perm="staff.view"),
+    EP("staff/incentives/", "/staff/incentives/?school={school}", perm="staff.view", obj="school"),
+    EP("staff/incentives/year/", "/staff/incentives/year/?school={school}", "POST", perm="staff.view",
+       obj="school", change="staff.incentives", ok=302, uses=("staff_member",), data=_staff_year_form,
+       state=lambda o: list(_staff_models().StaffYear.objects.filter(staff=o["staff_member"])
+                            .values_list("post_wage", "evaluation"))),
+    EP("staff/incentives/nominations/", "/staff/incentives/nominations/?school={school}", "POST", perm="staff.view",
+       obj="school", change="staff.incentives", ok=302, uses=("staff_member",),
+       data=lambda o: {"staff": o["staff_member"], "category": "resource_teacher", "reason": "矩阵：工作突出"},
+       state=_staff_count("Nomination", school="school")),
+    # --- itinerant visits (ST-6) --------------------------------------------------------------------------------
+    EP("staff/visits/", "/staff/visits/", perm="staff.view"),
+    EP("staff/visits/new/", "/staff/visits/new/", perm="staff.itinerant"),
+    EP("staff/visits/new/", "/staff/visits/new/", "POST", perm="staff.itinerant", obj="school", out_of_scope=200,
+       data=lambda o: {"school": o["school"], "date": _iso(_today()), "advice": "矩阵建议"},
+       state=_staff_count("ItinerantVisit")),
+    EP("staff/visits/<int:pk>/", "/staff/visits/{visit}/", perm="staff.view", obj="school"),
+    EP("staff/visits/<int:pk>/answer/", "/staff/visits/{visit}/answer/", "POST", perm="staff.view", obj="school",
+       change="staff.respond", ok=302, data=lambda o: {"response": "矩阵：已整改"},
+       state=_staff_fields("ItinerantVisit", "visit", "response")),
+    # --- working group (ORG-6) ------------------------------------------------------------------------------------
+    EP("staff/group/", "/staff/group/", perm="staff.view"),
+    EP("staff/group/", "/staff/group/?school={school}", perm="staff.view", obj="school"),
+    EP("staff/group/save/", "/staff/group/save/?school={school}", "POST", perm="staff.view", obj="school",
+       change="staff.edit", ok=302, data=lambda o: {"m0-name": "矩阵校长", "m0-function": "principal", "plan": "矩阵"},
+       state=_staff_count("WorkingGroupMember", group__school="school")),
+    EP("staff/group/<int:pk>/meetings/", "/staff/group/{group}/meetings/", "POST", perm="staff.view",
+       obj="school", change="staff.edit", ok=302,
+       data=lambda o: {"date": _iso(_today()), "topic": "矩阵会议", "minutes": "矩阵纪要"},
+       state=_staff_count("WorkingGroupMeeting", group="group")),
+    # --- centres and experts (ORG-7, PL-16) -------------------------------------------------------------------
+    EP("staff/experts/", "/staff/experts/", perm="org.view"),
+    EP("staff/experts/new/", "/staff/experts/new/", "POST", perm="staff.experts", obj="region", out_of_scope=302,
+       ok=302, data=lambda o: {"body": "committee", "region": o["region"], "name": "矩阵专家", "field": "law"},
+       state=_staff_count("Expert")),
+    EP("staff/cases/<int:pk>/opinion/", "/staff/cases/{case}/opinion/", "POST", perm="cases.view", obj="case",
+       change="cases.opinion", ok=302, setup=_staff_under_review, data=_staff_opinion,
+       state=_staff_count("CommitteeOpinion", case="case")),
+    # --- API ------------------------------------------------------------------------------------------------------
+    EP("GET /api/v1/pools", "/api/v1/pools", api=True, perm="staff.view"),
+    EP("POST /api/v1/pools", "/api/v1/pools", "POST", api=True, perm="staff.edit", obj="school", out_of_scope=422,
+       ok=201, data=lambda o: {"school_id": o["school"], "school_year": _staff_spare_year(o)},
+       state=_staff_count("Pool", school="school")),
+    EP("GET /api/v1/pools/filing", "/api/v1/pools/filing?counts=1", api=True, perm="staff.filing"),
+    EP("GET /api/v1/pools/{pool_id}", "/api/v1/pools/{pool}", api=True, perm="staff.view", obj="school"),
+    EP("PATCH /api/v1/pools/{pool_id}", "/api/v1/pools/{pool}", "PATCH", api=True, perm="staff.view", obj="school",
+       change="staff.edit", data=_staff_members_json, state=_staff_fields("Pool", "pool", "version")),
+    EP("POST /api/v1/pools/{pool_id}/file", "/api/v1/pools/{pool}/file", "POST", api=True, perm="staff.view",
+       obj="school", change="staff.file", setup=_staff_draft, data=lambda o: {},
+       state=_staff_fields("Pool", "pool", "state", "filed_at")),
+    EP("GET /api/v1/staff", "/api/v1/staff", api=True, perm="staff.own"),
+    EP("POST /api/v1/staff", "/api/v1/staff", "POST", api=True, perm="staff.edit", obj="school", out_of_scope=422,
+       ok=201, data=lambda o: {"school_id": o["school"], "name": "矩阵老师"}, state=_staff_count("StaffMember")),
+    EP("GET /api/v1/staff/{staff_id}/trainings", "/api/v1/staff/{staff_member}/trainings", api=True,
+       perm="staff.view", obj="school"),
+    EP("POST /api/v1/staff/{staff_id}/trainings", "/api/v1/staff/{staff_member}/trainings", "POST", api=True,
+       perm="staff.view", obj="school", change="staff.edit", ok=201, multipart=True,
+       data=lambda o: {**_STAFF_TRAINING, "start_date": _iso(_today())},
+       state=_staff_count("Training", staff="staff_member")),
+    EP("GET /api/v1/itinerant-visits", "/api/v1/itinerant-visits", api=True, perm="staff.view"),
+    EP("GET /api/v1/itinerant-visits/coverage", "/api/v1/itinerant-visits/coverage", api=True, perm="staff.view"),
+    EP("POST /api/v1/itinerant-visits", "/api/v1/itinerant-visits", "POST", api=True, perm="staff.itinerant",
+       obj="school", out_of_scope=422, ok=201,
+       data=lambda o: {"school_id": o["school"], "date": _iso(_today()), "advice": "矩阵建议"},
+       state=_staff_count("ItinerantVisit")),
+    EP("POST /api/v1/itinerant-visits/{visit_id}/response", "/api/v1/itinerant-visits/{visit}/response", "POST",
+       api=True, perm="staff.view", obj="school", change="staff.respond", data=lambda o: {"response": "矩阵：已整改"},
+       state=_staff_fields("ItinerantVisit", "visit", "response")),
+    EP("GET /api/v1/cases/{case_id}/opinions", "/api/v1/cases/{case}/opinions", api=True, perm="cases.view",
+       obj="case"),
+    EP("POST /api/v1/cases/{case_id}/opinions", "/api/v1/cases/{case}/opinions", "POST", api=True,
+       perm="cases.view", obj="case", change="cases.opinion", ok=201, setup=_staff_under_review,
+       data=_staff_opinion, state=_staff_count("CommitteeOpinion", case="case")),
+]
+# The completeness tests read PAGES and API: the rows go there (STAFF_ENDPOINTS stays empty, so none runs twice).
+PAGES.extend(ep for ep in _STAFF_ROWS if not ep.api)
+API.extend(ep for ep in _STAFF_ROWS if ep.api)
 
 # funds ledger (FN-1..FN-4)
 def _funds_income(o) -> dict:

@@ -269,6 +269,9 @@ def reset(log=print) -> None:
                  | RoleAssignment.objects.filter(school_class__school__region_path__startswith=path)
                  | RoleAssignment.objects.filter(student__region_path__startswith=path))
         scope.delete()
+        from suiban.demo import staff_scale
+
+        staff_scale.reset(path)
         PlacementRecord.objects.filter(student__in=students).delete()
         Guardian.objects.filter(student__in=students).delete()
         students.delete()
@@ -369,6 +372,10 @@ def write(p: Plan, *, batch_size: int = 5000, log=print, province: Region | None
             PlacementRecord.objects.bulk_create(chunk)
         counts["placement_records"] = len(records)
         lap("guardians, placements")
+        from suiban.demo import staff_scale  # ST-1/ST-2: staff, this year's pools (filed, late, missing), training
+
+        counts.update(staff_scale.write(province.path, sy, seed=len(p.schools), batch_size=batch_size))
+        lap("staff, pools, training")
         first_district = district_by_code[p.districts[0][0]]
         first_school = School.objects.filter(region=first_district).exclude(kind=School.SPECIAL).order_by("code") \
             .first()

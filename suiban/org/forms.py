@@ -43,8 +43,8 @@ class SchoolForm(forms.ModelForm):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(actor, "org.manage_schools").filter(
-            level=Region.DISTRICT)
+        # ORG-7: a province, a city and a county may each have a centre (GD §39).
+        self.fields["region"].queryset = Region.objects.visible_to(actor, "org.manage_schools")
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.initial["version"] = self.instance.version
@@ -59,8 +59,8 @@ class CentreForm(forms.ModelForm):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(actor, "org.manage_schools").filter(
-            level=Region.DISTRICT)
+        # ORG-7: a province, a city and a county may each have a centre (GD §39).
+        self.fields["region"].queryset = Region.objects.visible_to(actor, "org.manage_schools")
         if self.instance.pk:
             self.fields["region"].disabled = True
             self.initial["version"] = self.instance.version

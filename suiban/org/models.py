@@ -130,10 +130,11 @@ class School(VersionedModel):
 
 
 class ResourceCentre(VersionedModel):
-    """特殊教育资源中心 attached to a county/district (ORG-1, GD §39–40)."""
+    """特殊教育资源中心 of a province, city or county/district (ORG-1, ORG-7, GD §39–40, GD A2.8): one per
+    region; a city's centre guides the county centres of its city (``guided_centres``)."""
 
     region = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="resource_centre",
-                                  verbose_name=_("district"))
+                                  verbose_name=_("region"))
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -151,8 +152,22 @@ class ResourceCentre(VersionedModel):
         return self.name
 
     def clean(self):
-        if self.region_id and self.region.level != Region.DISTRICT:
-            raise ValidationError({"region": _("A resource centre is attached to a county or district.")})
+        if self.region_id and self.region.level not in (Region.PROVINCE, Region.CITY, Region.DISTRICT):
+            raise ValidationError({"region": _("A resource centre is attached to a province, city or county.")})
+
+    @property
+    def level(self) -> str:
+        return self.region.level
+
+    def guided_centres(self):
+        """ORG-7: a city centre guides the county centres of its city, a province centre the city centres."""
+        return ResourceCentre.objects.filter(region__parent_id=self.region_id).select_related("region")
+
+    def guiding_centre(self):
+        """The centre one level up that guides this one (None at the province or where there is none)."""
+        if not self.region.parent_id:
+            return None
+        return ResourceCentre.objects.filter(region_id=self.region.parent_id).first()
 
     def audit_scope(self):
         return self.region.path, None

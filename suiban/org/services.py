@@ -61,7 +61,7 @@ def centre_create(*, actor, region, name, address="", phone=""):
     _require(actor, "org.manage_schools")
     _in_scope(actor, "org.manage_schools", region, "region")
     if ResourceCentre.objects.filter(region=region).exists():
-        raise DomainError(_("This district already has a resource centre."), field="region")
+        raise DomainError(_("This region already has a resource centre."), field="region")
     return services.create(ResourceCentre, actor=actor, action="org.centre.created", region=region, name=name,
                            address=address, phone=phone)
 

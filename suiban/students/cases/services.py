@@ -610,3 +610,12 @@ def apply_due(*, on: date | None = None) -> tuple[list[Case], list[tuple[Case, s
         except DomainError as exc:
             failed.append((c, str(exc.message)))
     return applied, failed
+
+
+# Panels other modules add to the case page without this module importing them (e.g. the expert committee's
+# opinions, PL-16): callables ``(request, case) -> {"template": ..., **context}`` or None.
+CASE_PANELS: list = []
+
+
+def case_panels(request, case) -> list[dict]:
+    return [p for p in (f(request, case) for f in CASE_PANELS) if p]

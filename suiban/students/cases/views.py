@@ -143,6 +143,7 @@ def case_detail(request, pk):
         "waiting": decided_step_waiting, "outcome": svc.outcome_label(c), "next_step": next_step(c),
         "placements": [p for p in PLACEMENT_CHOICES if p[0] != "awaiting"],
         "results": list(svc.REASSESSMENT_RESULTS.items()), "accept_types": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx",
+        "panels": svc.case_panels(request, c),
     })
 
 

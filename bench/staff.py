@@ -1,0 +1,27 @@
+"""Staff benchmarks (ST-1): the bureau's filing status of the province's pools on the generated data (~16,000
+schools, see suiban/demo/staff_scale.py). Target: p95 ≤ 500 ms and ≤ 2× the bare SQL of the page (the COUNT and
+the page SELECT with the pool subqueries). Run with ``python -m bench.run --only staff``."""
+
+FILING_RATIO_MAX = 2.0
+
+
+def staff_benchmarks(args, log, api, pages, want):
+    from bench.run import bench_get, bench_list
+    from suiban.org.models import School
+    from suiban.staff.models import Pool
+
+    rows = []
+    tables = [School._meta.db_table, Pool._meta.db_table]
+    for who in ("scale_province", "scale_district"):
+        for label, query in (("all", ""), ("missing", "&state=missing")):
+            name = f"staff API pool filing 1×50, {label}"
+            if want(name):
+                log(f"… {name} as {who}")
+                rows.append(bench_list(name, api[who], f"/api/v1/pools/filing?page=1&page_size=50{query}", args,
+                                       username=who, kind="filing", tables=tables))
+    name = "staff page /staff/filing/"
+    if want(name):
+        log(f"… {name} as scale_province")
+        rows.append(bench_get(name, "page", pages["scale_province"], "/staff/filing/", args,
+                              username="scale_province"))
+    return rows
