@@ -479,8 +479,6 @@ def post_correction(request, visit_id: int, payload: VisitCorrectionIn):
     data = payload.dict(exclude_unset=True)
     reason = data.pop("reason")
     version = data.pop("version", None)
-    if "reason_code" in data:
-        data["reason"] = data.pop("reason_code") or ""
     visits.visit_correct(actor=request.user, visit=v, reason=reason, version=version, **data)
     return Status(201, _out(request, _visit(request, visit_id)))
 

@@ -48,7 +48,7 @@ from suiban.staff.models import StaffMember
 
 CENT = Decimal("0.01")
 CORRECTABLE = ("date", "start_time", "end_time", "place", "mode", "online", "notes", "guardian_training",
-               "teacher_ids", "status", "reason", "family_informed", "makeup_date")
+               "teacher_ids", "status", "reason_code", "family_informed", "makeup_date")
 SUBSIDY_FIELDS = ("date", "teacher_ids", "status")
 PRIVATE = ("notes",)
 
@@ -264,7 +264,8 @@ def _names(ids) -> list[str]:
 def visit_correct(*, actor, visit: Visit, reason: str, version: int | None = None, _kind: str = "correction",
                   **changes) -> Visit:
     """Correct a saved visit (HB-6): the original stays; the correction records before/after, who, when, why;
-    when the subsidy changes the visit's ledger entry is reversed and the new version's posted (HB-7)."""
+    when the subsidy changes the visit's ledger entry is reversed and the new version's posted (HB-7).
+    ``reason`` says why; ``reason_code`` is why a missed or cancelled visit did not take place."""
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
@@ -281,6 +282,8 @@ def visit_correct(*, actor, visit: Visit, reason: str, version: int | None = Non
         v.enrolment = e
         before = values_of(v)
         after = dict(before)
+        if "reason_code" in changes:
+            changes["reason"] = changes.pop("reason_code") or ""
         after.update({k: val for k, val in changes.items() if val is not None or k in ("makeup_date",)})
         if after.get("status") == Visit.DELIVERED and "reason" not in changes:
             after["reason"] = ""
