@@ -128,16 +128,24 @@ def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -
     return {"delivered": _q(delivered), "by_reason": out}
 
 
+def pace_share(school_year: SchoolYear, school_id=None, on: date | None = None) -> Decimal:
+    """The share of the year's counted weeks passed (by the policy of the school, or of any enrolment's school)."""
+    first = (Enrolment.objects.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
+             .select_related("school").first())
+    return year_weeks(school_year, first.school, on).share if first else Decimal(0)
+
+
+def behind_filter(qs, share: Decimal):
+    """Active enrolments whose hours so far are below the yearly minimum's share of the year passed."""
+    return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * share)
+
+
 def behind_pace(user, school_year: SchoolYear, *, on: date | None = None, school_id=None, region_path=None):
     """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
     year passed — so that the forecast misses it. One query per page (school and teachers' names included)."""
-    first = (Enrolment.objects.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
-             .select_related("school").first())
-    share = year_weeks(school_year, first.school, on).share if first else Decimal(0)
-    qs = (Enrolment.objects.visible_to(user, "homebound.view")
-          .filter(school_year=school_year, state=Enrolment.ACTIVE)
-          .filter(hours_delivered__lt=F("required_year") * share)
-          .select_related("student", "school").order_by("school__code", "student__name", "id"))
+    share = pace_share(school_year, school_id, on)
+    qs = behind_filter(Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year), share)
+    qs = qs.select_related("student", "school").order_by("school__code", "student__name", "id")
     if school_id:
         qs = qs.filter(school_id=school_id)
     if region_path:
