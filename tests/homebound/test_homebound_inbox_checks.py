@@ -14,8 +14,8 @@ def test_pool_teacher_sees_visits_to_record_and_leader_students_behind(world, ac
     kinds = {}
     for user in ("hc_s1_resource", "hc_s1_leader", "hc_parent"):
         kinds[user] = {i.kind for i in inbox.items_for(world.users[user])}
-    from suiban.homebound.visits import is_term_week, term_ranges, week_start
     from suiban.homebound.services import today
+    from suiban.homebound.visits import is_term_week, term_ranges, week_start
     from suiban.org.models import SchoolYear
 
     if is_term_week(week_start(today()), term_ranges(SchoolYear.current())):
