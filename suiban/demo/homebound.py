@@ -40,7 +40,7 @@ def _pool(world: World, school, year):
         pool.save(update_fields=["state", "filed_at"])
     user = world.users["hc_s1_resource"]
     resource = StaffMember.objects.filter(user=user).first() or StaffMember.objects.create(
-        name=user.get_full_name() or user.username, kind=StaffMember.TEACHER, school=school,
+        name=user.display_name or user.username, kind=StaffMember.TEACHER, school=school,
         region_path=school.region_path, user=user, qualification="provincial_training")
     colleague = (StaffMember.objects.filter(school=school, name="郑晓雯").first()
                  or StaffMember.objects.create(name="郑晓雯", kind=StaffMember.TEACHER, school=school,

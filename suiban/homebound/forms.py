@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from suiban.homebound.models import MISS_REASONS, REHAB_AREAS
 
+CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
+
 
 class PlanForm(forms.Form):
     teacher_ids = forms.MultipleChoiceField(label=_("teachers"), widget=forms.CheckboxSelectMultiple,
@@ -52,8 +54,8 @@ class ConfirmForm(forms.Form):
 
 class VisitForm(forms.Form):
     status = forms.ChoiceField(label=_("the visit"), initial="delivered", widget=forms.RadioSelect, choices=[
-        ("delivered", _("Delivered")), ("missed", _("Missed")), ("cancelled", _("Cancelled"))])
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+        ("delivered", _("Visit delivered")), ("missed", _("Visit missed")), ("cancelled", _("Visit cancelled"))])
+    date = forms.DateField(label=_("visit date"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label=_("start time"), required=False,
                                  widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("end time"), required=False,
@@ -62,12 +64,12 @@ class VisitForm(forms.Form):
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     mode = forms.ChoiceField(label=_("mode"), choices=[("onsite", _("On site")), ("remote", _("Remote"))],
                              widget=forms.RadioSelect, initial="onsite")
-    online = forms.BooleanField(label=_("online"), required=False)
-    guardian_training = forms.BooleanField(label=_("guardian training given"), required=False)
+    online = forms.BooleanField(label=_("online"), required=False, widget=CHECK)
+    guardian_training = forms.BooleanField(label=_("guardian training given"), required=False, widget=CHECK)
     notes = forms.CharField(label=_("visit notes (送教小记)"), required=False, max_length=4000,
                             widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.ChoiceField(label=_("reason"), required=False, choices=[("", "—"), *MISS_REASONS])
-    family_informed = forms.BooleanField(label=_("family told"), required=False)
+    family_informed = forms.BooleanField(label=_("family told"), required=False, widget=CHECK)
     makeup_date = forms.DateField(label=_("make-up visit planned on"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     photo = forms.FileField(label=_("photo or short video"), required=False,

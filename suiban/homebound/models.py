@@ -58,7 +58,7 @@ def upload_to(instance, filename):
 
 class Enrolment(VersionedModel):
     DRAFT, ACTIVE, ENDED = "draft", "active", "ended"
-    STATE_CHOICES = [(DRAFT, _("Draft")), (ACTIVE, _("Active")), (ENDED, _("Ended"))]
+    STATE_CHOICES = [(DRAFT, _("Draft")), (ACTIVE, _("Delivering")), (ENDED, _("Ended"))]
 
     student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="homebound_enrolments",
                                 verbose_name=_("student"))
@@ -158,7 +158,8 @@ class EnrolmentDocument(models.Model):
 
 class Visit(VersionedModel):
     DELIVERED, MISSED, CANCELLED = "delivered", "missed", "cancelled"
-    STATUS_CHOICES = [(DELIVERED, _("Delivered")), (MISSED, _("Missed")), (CANCELLED, _("Cancelled"))]
+    STATUS_CHOICES = [(DELIVERED, _("Visit delivered")), (MISSED, _("Visit missed")),
+                      (CANCELLED, _("Visit cancelled"))]
     ONSITE, REMOTE = "onsite", "remote"
     MODE_CHOICES = [(ONSITE, _("On site")), (REMOTE, _("Remote"))]
 
@@ -166,7 +167,7 @@ class Visit(VersionedModel):
     student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="homebound_visits")
     school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
     region_path = models.CharField(max_length=100, db_index=True, editable=False)
-    date = models.DateField(_("date"))
+    date = models.DateField(_("visit date"))
     start_time = models.TimeField(_("start time"), null=True, blank=True)
     end_time = models.TimeField(_("end time"), null=True, blank=True)
     hours = models.DecimalField(_("class hours"), max_digits=4, decimal_places=2, default=0)

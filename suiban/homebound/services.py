@@ -118,7 +118,8 @@ def _confirmations(enrolment: Enrolment, value, actor, errors: list) -> dict:
         if len(evidence) > 1000:
             errors.append(_err(f"eligibility.{c}", _("The evidence is at most 1000 characters.")))
             continue
-        current[c] = {"met": met, "evidence": evidence, "by": actor.username, "at": timezone.now().isoformat()}
+        current[c] = {"met": met, "evidence": evidence, "by": getattr(actor, "display_name", "") or actor.username,
+                      "at": timezone.now().isoformat()}
     return current
 
 

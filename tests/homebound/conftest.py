@@ -5,6 +5,7 @@ import itertools
 from datetime import date
 
 import pytest
+from hb_helpers import CONFIRMED, HC_S1
 
 from suiban.demo import world as demo
 from suiban.demo.homebound import _pool
@@ -12,7 +13,6 @@ from suiban.org.models import School
 from suiban.staff.models import Pool, PoolMember, StaffMember
 from suiban.students import services as student_services
 
-HC_S1, HC_S2 = "3502050101", "3502050102"
 _seq = itertools.count(1)
 
 
@@ -53,10 +53,6 @@ def homebound_student(world):
         return s
 
     return make
-
-
-CONFIRMED = {"cannot_attend_school": {"met": True, "evidence": "专家委员会意见"},
-             "able_to_learn": {"met": True, "evidence": "入户评估记录"}}
 
 
 @pytest.fixture

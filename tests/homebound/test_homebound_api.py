@@ -7,9 +7,9 @@ import subprocess
 from datetime import time, timedelta
 
 import pytest
-from conftest import CONFIRMED, HC_S1
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hb_helpers import CONFIRMED, HC_S1
 
 from suiban.funds.models import LedgerEntry
 from suiban.homebound import selectors, visits

@@ -4,7 +4,7 @@
 from datetime import date, timedelta
 
 import pytest
-from conftest import CONFIRMED, HC_S1
+from hb_helpers import CONFIRMED, HC_S1
 
 from suiban.core.errors import DomainError
 from suiban.homebound import services

@@ -160,7 +160,7 @@ def restore_demo_world(django_db_blocker):
 def test_racing_corrections_never_post_two_reversals(world, restore_demo_world):
     """HB-7: two corrections of one visit started at the same instant on two connections: the visit row lock and
     the version serialise them — one succeeds, the other gets version_conflict; one reversal."""
-    from conftest import CONFIRMED
+    from hb_helpers import CONFIRMED
 
     from suiban.demo import world as demo
     from suiban.demo.homebound import _pool
