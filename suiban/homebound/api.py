@@ -24,19 +24,19 @@ Criterion = Literal["hukou_in_district", "certified", "cannot_attend_school", "a
 RehabArea = Literal["perception", "motor", "language"]
 
 
-class ConfirmationIn(Schema):
+class HomeboundConfirmationIn(Schema):
     met: bool
     evidence: str = Field("", max_length=1000)
 
 
-class CurriculumIn(Schema):
+class HomeboundCurriculumIn(Schema):
     teaching: str | None = Field(None, max_length=4000)
     rehabilitation: str | None = Field(None, max_length=4000)
     rehab_provider: str | None = Field(None, max_length=200)
     rehab_areas: list[RehabArea] | None = None
 
 
-class EnrolmentIn(Schema):
+class HomeboundEnrolmentIn(Schema):
     student_id: Id
     school_year: str | None = Field(None, max_length=9, description='"2026-2027"; default the current one')
     place: str = Field("", max_length=200)
@@ -46,12 +46,12 @@ class EnrolmentIn(Schema):
     teacher_ids: list[Id] = Field([], description="StaffMember ids from the school's filed pool of the year")
     visits_per_week: int | None = Field(None, ge=0, le=7)
     hours_per_visit: Decimal | None = Field(None, ge=0, le=8)
-    curriculum: CurriculumIn | None = None
+    curriculum: HomeboundCurriculumIn | None = None
     goals: str | None = Field(None, max_length=4000)
-    eligibility: dict[Criterion, ConfirmationIn] | None = None
+    eligibility: dict[Criterion, HomeboundConfirmationIn] | None = None
 
 
-class EnrolmentPatch(Schema):
+class HomeboundEnrolmentPatch(Schema):
     version: int | None = None
     state: Literal["draft", "active", "ended"] | None = None
     end_reason: str | None = Field(None, max_length=200)
@@ -61,20 +61,20 @@ class EnrolmentPatch(Schema):
     teacher_ids: list[Id] | None = None
     visits_per_week: int | None = Field(None, ge=0, le=7)
     hours_per_visit: Decimal | None = Field(None, ge=0, le=8)
-    curriculum: CurriculumIn | None = None
+    curriculum: HomeboundCurriculumIn | None = None
     goals: str | None = Field(None, max_length=4000)
     effective_from: dt.date | None = Field(None, description="when the changed plan takes effect (default today)")
-    eligibility: dict[Criterion, ConfirmationIn] | None = None
+    eligibility: dict[Criterion, HomeboundConfirmationIn] | None = None
 
 
-class CriterionOut(Schema):
+class HomeboundCriterionOut(Schema):
     met: bool
     evidence: str
     source: str = Field(..., description='"record", "confirmed" or "missing"')
     label: str
 
 
-class PlanVersionOut(Schema):
+class HomeboundPlanVersionOut(Schema):
     number: int
     effective_from: dt.date
     teacher_ids: list[int]
@@ -84,7 +84,7 @@ class PlanVersionOut(Schema):
     goals: str
 
 
-class EnrolmentOut(Schema):
+class HomeboundEnrolmentOut(Schema):
     id: int
     version: int
     student_id: int
@@ -103,19 +103,19 @@ class EnrolmentOut(Schema):
     hours_per_visit: float
     curriculum: dict[str, Any]
     goals: str
-    eligibility: dict[str, CriterionOut]
-    plan_versions: list[PlanVersionOut]
+    eligibility: dict[str, HomeboundCriterionOut]
+    plan_versions: list[HomeboundPlanVersionOut]
     documents: list[dict[str, Any]]
     hours_year: float
     end_reason: str
 
 
-class EnrolmentPage(Schema):
+class HomeboundEnrolmentPage(Schema):
     count: int
-    items: list[EnrolmentOut]
+    items: list[HomeboundEnrolmentOut]
 
 
-class EnrolmentFilter(Schema):
+class HomeboundEnrolmentFilter(Schema):
     student_id: Id | None = None
     school_id: Id | None = None
     school_year: str | None = Field(None, max_length=9)
@@ -195,8 +195,8 @@ def _plain_confirmations(value):
     return None if value is None else {k: {"met": v.met, "evidence": v.evidence} for k, v in value.items()}
 
 
-@router.get("/homebound/enrolments", response=EnrolmentPage)
-def list_enrolments(request, filters: Query[EnrolmentFilter], page: Query[PageIn]):
+@router.get("/homebound/enrolments", response=HomeboundEnrolmentPage)
+def list_enrolments(request, filters: Query[HomeboundEnrolmentFilter], page: Query[PageIn]):
     """Enrolments in the caller's scope, newest school year first."""
     require(request, "homebound.view")
     qs = _enrolments(request.user)
@@ -214,8 +214,8 @@ def list_enrolments(request, filters: Query[EnrolmentFilter], page: Query[PageIn
     return {"count": total, "items": [enrolment_out(e) for e in qs[start:start + page.page_size]]}
 
 
-@router.post("/homebound/enrolments", response={201: EnrolmentOut})
-def create_enrolment(request, payload: EnrolmentIn):
+@router.post("/homebound/enrolments", response={201: HomeboundEnrolmentOut})
+def create_enrolment(request, payload: HomeboundEnrolmentIn):
     """Open a homebound student's enrolment for a school year (HB-1..HB-3, HB-8)."""
     require(request, "homebound.manage")
     data = payload.dict()
@@ -232,13 +232,13 @@ def create_enrolment(request, payload: EnrolmentIn):
     return Status(201, enrolment_out(_enrolments(request.user).get(pk=e.pk)))
 
 
-@router.get("/homebound/enrolments/{enrolment_id}", response=EnrolmentOut)
+@router.get("/homebound/enrolments/{enrolment_id}", response=HomeboundEnrolmentOut)
 def get_enrolment(request, enrolment_id: int):
     return enrolment_out(_enrolment(request, enrolment_id))
 
 
-@router.patch("/homebound/enrolments/{enrolment_id}", response=EnrolmentOut)
-def patch_enrolment(request, enrolment_id: int, payload: EnrolmentPatch):
+@router.patch("/homebound/enrolments/{enrolment_id}", response=HomeboundEnrolmentOut)
+def patch_enrolment(request, enrolment_id: int, payload: HomeboundEnrolmentPatch):
     """Change place, delivering body, eligibility confirmations or the plan (a new version with its effective
     date); ``state`` "active" activates (422 not_eligible naming each criterion not met), "ended" ends."""
     e = _enrolment(request, enrolment_id)
@@ -254,7 +254,7 @@ def patch_enrolment(request, enrolment_id: int, payload: EnrolmentPatch):
     return enrolment_out(_enrolment(request, enrolment_id))
 
 
-@router.post("/homebound/enrolments/{enrolment_id}/documents", response={201: EnrolmentOut})
+@router.post("/homebound/enrolments/{enrolment_id}/documents", response={201: HomeboundEnrolmentOut})
 def post_document(request, enrolment_id: int, file: File[UploadedFile], criterion: str = ""):
     """Upload a document evidencing an eligibility criterion (PDF, JPEG or PNG, checked by content)."""
     e = _enrolment(request, enrolment_id)
@@ -262,7 +262,7 @@ def post_document(request, enrolment_id: int, file: File[UploadedFile], criterio
     return Status(201, enrolment_out(_enrolment(request, enrolment_id)))
 
 
-class WeekOut(Schema):
+class HomeboundWeekOut(Schema):
     week_start: dt.date
     visits: int
     hours: float
@@ -274,7 +274,7 @@ class WeekOut(Schema):
     current: bool
 
 
-class ProgressOut(Schema):
+class HomeboundProgressOut(Schema):
     hours_year: float
     required_year: float
     visits_this_week: int
@@ -286,10 +286,10 @@ class ProgressOut(Schema):
     hours_owed: float
     hours_delivered_term_weeks: float
     missing_hours: dict[str, float]
-    weeks: list[WeekOut]
+    weeks: list[HomeboundWeekOut]
 
 
-@router.get("/homebound/enrolments/{enrolment_id}/progress", response=ProgressOut)
+@router.get("/homebound/enrolments/{enrolment_id}/progress", response=HomeboundProgressOut)
 def get_progress(request, enrolment_id: int):
     """HB-4: hours this year against the yearly minimum with the forecast at the current pace (``on_pace`` false
     is the early warning), visits this week against the weekly minimum, each week so far, hours owed against
@@ -303,7 +303,7 @@ Status_ = Literal["delivered", "missed", "cancelled"]
 Reason = Literal["", "family_absent", "child_ill", "teacher_absent", "holiday"]
 
 
-class VisitIn(Schema):
+class HomeboundVisitIn(Schema):
     enrolment_id: Id
     date: dt.date
     start_time: dt.time | None = None
@@ -322,7 +322,7 @@ class VisitIn(Schema):
                                                            "user answers the first visit and creates nothing")
 
 
-class VisitCorrectionIn(Schema):
+class HomeboundVisitCorrectionIn(Schema):
     reason: str = Field(..., max_length=2000)
     version: int | None = None
     date: dt.date | None = None
@@ -340,11 +340,11 @@ class VisitCorrectionIn(Schema):
     makeup_date: dt.date | None = None
 
 
-class DisownIn(Schema):
+class HomeboundDisownIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
-class VisitOut(Schema):
+class HomeboundVisitOut(Schema):
     id: int
     version: int
     enrolment_id: int
@@ -375,12 +375,12 @@ class VisitOut(Schema):
     corrections: list[dict[str, Any]]
 
 
-class VisitPage(Schema):
+class HomeboundVisitPage(Schema):
     count: int
-    items: list[VisitOut]
+    items: list[HomeboundVisitOut]
 
 
-class VisitFilter(Schema):
+class HomeboundVisitFilter(Schema):
     enrolment_id: Id | None = None
     student_id: Id | None = None
     school_id: Id | None = None
@@ -426,8 +426,8 @@ def _out(request, v):
     return visit_out(v, subsidy=has_perm(request.user, "homebound.subsidy"))
 
 
-@router.get("/homebound/visits", response=VisitPage)
-def list_visits(request, filters: Query[VisitFilter], page: Query[PageIn]):
+@router.get("/homebound/visits", response=HomeboundVisitPage)
+def list_visits(request, filters: Query[HomeboundVisitFilter], page: Query[PageIn]):
     """Visits in the caller's scope, newest first."""
     require(request, "homebound.view")
     qs = _visits(request.user)
@@ -444,8 +444,8 @@ def list_visits(request, filters: Query[VisitFilter], page: Query[PageIn]):
     return {"count": total, "items": [_out(request, v) for v in qs[start:start + page.page_size]]}
 
 
-@router.post("/homebound/visits", response={201: VisitOut})
-def create_visit(request, payload: VisitIn):
+@router.post("/homebound/visits", response={201: HomeboundVisitOut})
+def create_visit(request, payload: HomeboundVisitIn):
     """Record a visit (HB-4..HB-6) and post its subsidy (HB-7). 422 too_few_teachers / teacher_not_in_pool."""
     require(request, "homebound.record")
     data = payload.dict()
@@ -466,13 +466,13 @@ def term_record(request, enrolment_id: Id, term: int | None = Query(None, ge=1, 
     return _docx(data, name)
 
 
-@router.get("/homebound/visits/{visit_id}", response=VisitOut)
+@router.get("/homebound/visits/{visit_id}", response=HomeboundVisitOut)
 def get_visit(request, visit_id: int):
     return _out(request, _visit(request, visit_id))
 
 
-@router.post("/homebound/visits/{visit_id}/corrections", response={201: VisitOut})
-def post_correction(request, visit_id: int, payload: VisitCorrectionIn):
+@router.post("/homebound/visits/{visit_id}/corrections", response={201: HomeboundVisitOut})
+def post_correction(request, visit_id: int, payload: HomeboundVisitCorrectionIn):
     """Correct a saved visit with a reason (before/after, who, why kept); a changed subsidy is reversed and
     posted again (HB-7)."""
     v = _visit(request, visit_id)
@@ -483,7 +483,7 @@ def post_correction(request, visit_id: int, payload: VisitCorrectionIn):
     return Status(201, _out(request, _visit(request, visit_id)))
 
 
-@router.post("/homebound/visits/{visit_id}/confirm", response=VisitOut)
+@router.post("/homebound/visits/{visit_id}/confirm", response=HomeboundVisitOut)
 def confirm_visit(request, visit_id: int):
     """A teacher named on the visit confirms their presence on the same record."""
     v = _visit(request, visit_id)
@@ -491,15 +491,15 @@ def confirm_visit(request, visit_id: int):
     return _out(request, _visit(request, visit_id))
 
 
-@router.post("/homebound/visits/{visit_id}/disown", response={201: VisitOut})
-def disown_visit(request, visit_id: int, payload: DisownIn):
+@router.post("/homebound/visits/{visit_id}/disown", response={201: HomeboundVisitOut})
+def disown_visit(request, visit_id: int, payload: HomeboundDisownIn):
     """A teacher named on the visit says they were not there: a recorded correction and the subsidy's reversal."""
     v = _visit(request, visit_id)
     visits.visit_disown(actor=request.user, visit=v, reason=payload.reason)
     return Status(201, _out(request, _visit(request, visit_id)))
 
 
-@router.post("/homebound/visits/{visit_id}/attachments", response={201: VisitOut})
+@router.post("/homebound/visits/{visit_id}/attachments", response={201: HomeboundVisitOut})
 def post_attachment(request, visit_id: int, file: File[UploadedFile]):
     """Attach a photo (JPEG/PNG) or a short video (MP4), checked by content and size."""
     v = _visit(request, visit_id)
@@ -538,7 +538,7 @@ def _docx(data: bytes, name: str) -> HttpResponse:
 
 
 # --- district list and workload ------------------------------------------------------------------------------
-class BehindOut(Schema):
+class HomeboundBehindOut(Schema):
     enrolment_id: int
     student_id: int
     student_name: str
@@ -550,20 +550,20 @@ class BehindOut(Schema):
     required_year: float
 
 
-class BehindPage(Schema):
+class HomeboundBehindPage(Schema):
     count: int
-    items: list[BehindOut]
+    items: list[HomeboundBehindOut]
     share_of_year_passed: float
 
 
-class BehindFilter(Schema):
+class HomeboundBehindFilter(Schema):
     school_id: Id | None = None
     region_id: Id | None = None
     school_year: str | None = Field(None, max_length=9)
 
 
-@router.get("/homebound/behind-pace", response=BehindPage)
-def list_behind(request, filters: Query[BehindFilter], page: Query[PageIn]):
+@router.get("/homebound/behind-pace", response=HomeboundBehindPage)
+def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[PageIn]):
     """HB-4: active enrolments in scope whose hours so far fall short of the yearly minimum's share of the year
     passed, with their school and teachers (one query per page)."""
     require(request, "homebound.view")
@@ -584,7 +584,7 @@ def list_behind(request, filters: Query[BehindFilter], page: Query[PageIn]):
     return {"count": total, "items": items, "share_of_year_passed": float(share)}
 
 
-class WorkloadOut(Schema):
+class HomeboundWorkloadOut(Schema):
     staff_id: int
     name: str
     school_id: int | None
@@ -594,7 +594,7 @@ class WorkloadOut(Schema):
     terms: dict[str, dict[str, float]]
 
 
-@router.get("/homebound/workload", response=list[WorkloadOut])
+@router.get("/homebound/workload", response=list[HomeboundWorkloadOut])
 def workload(request, school_id: Id | None = None, school_year: str | None = Query(None, max_length=9)):
     """HB-7: per teacher, visits and hours per month and term in the school year (visits in the caller's
     scope)."""
