@@ -352,8 +352,8 @@ class HomeboundVisitOut(Schema):
     student_name: str
     school_id: int
     date: dt.date
-    start_time: dt.time | None
-    end_time: dt.time | None
+    start_time: str | None = Field(..., description='"09:00"')
+    end_time: str | None = Field(..., description='"12:00"')
     hours: float
     short: bool
     place: str
@@ -393,8 +393,10 @@ def visit_out(v: Visit, *, subsidy: bool) -> dict:
     vts = list(v.visit_teachers.all())
     return {
         "id": v.pk, "version": v.version, "enrolment_id": v.enrolment_id, "student_id": v.student_id,
-        "student_name": v.student.name, "school_id": v.school_id, "date": v.date, "start_time": v.start_time,
-        "end_time": v.end_time, "hours": float(v.hours), "short": v.short, "place": v.place, "mode": v.mode,
+        "student_name": v.student.name, "school_id": v.school_id, "date": v.date,
+        "start_time": v.start_time.strftime("%H:%M") if v.start_time else None,
+        "end_time": v.end_time.strftime("%H:%M") if v.end_time else None, "hours": float(v.hours),
+        "short": v.short, "place": v.place, "mode": v.mode,
         "online": v.online, "teacher_ids": [t.staff_id for t in vts],
         "teachers": [{"id": t.staff_id, "name": t.staff.name, "confirmed": t.confirmed_at is not None}
                      for t in vts],
