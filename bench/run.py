@@ -35,6 +35,10 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "log": (50, "p95 ≤ 50 ms"),
 }
 LIST_RATIO_MAX = 3.0
+from bench.homebound import RATIO_MAX as HB_RATIO_MAX  # noqa: E402
+from bench.homebound import TARGETS as HB_TARGETS  # noqa: E402
+
+TARGETS.update(HB_TARGETS)
 SCALE_USERS = ("scale_province", "scale_district", "scale_school")
 
 
@@ -441,6 +445,8 @@ def verdict(row):
     ok = row["p95_ms"] <= target[0]
     if (row["kind"] == "list" or row["kind"].startswith("weekly")) and "ratio" in row:
         ok = ok and row["ratio"] <= LIST_RATIO_MAX
+    if row["kind"] == "hb behind" and "ratio" in row:
+        ok = ok and row["ratio"] <= HB_RATIO_MAX
     return "PASS" if ok else "FAIL"
 
 
@@ -492,6 +498,9 @@ def run_benchmarks(args, log):
         log(f"… import {args.import_rows} rows")
         rows.append(bench_import(api["scale_province"], args, username="scale_province"))
     rows += iep_benchmarks(args, log, u, api, pages, want)
+    from bench.homebound import homebound_benchmarks
+
+    rows += homebound_benchmarks(args, log, u, api, want)
     for r in rows:
         r["result"] = verdict(r)
     return rows
