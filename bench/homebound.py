@@ -49,6 +49,14 @@ def homebound_benchmarks(args, log, u, api, want):
         year = SchoolYear.current()
         es = list(Enrolment.objects.visible_to(u["scale_school"], "homebound.record")
                   .filter(school_year=year, state="active").order_by("id")[:20])
+        if not es:  # the school account's school had none drawn: enrol a fifth of its students in inclusion
+            from suiban.students.models import Student
+
+            one = Student.objects.visible_to(u["scale_school"], "homebound.record").order_by("id").first()
+            if one is not None:
+                scale.generate(seed=args.seed, share=0.2, school_id=one.school_id, log=log)
+                es = list(Enrolment.objects.visible_to(u["scale_school"], "homebound.record")
+                          .filter(school_year=year, state="active").order_by("id")[:20])
         if not route_exists(path) or not es:
             rows.append(dict(row, status="not available", note="no route or no enrolment in scale_school's scope"))
             return rows

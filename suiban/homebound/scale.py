@@ -57,7 +57,8 @@ def _pool(school, year) -> list[int]:
     return ids
 
 
-def generate(*, seed: int = 1, share: float = 0.03, visits: int = 80, path: str | None = None, log=print) -> dict:
+def generate(*, seed: int = 1, share: float = 0.03, visits: int = 80, path: str | None = None, school_id=None,
+             log=print) -> dict:
     from django.utils import timezone
 
     from suiban.demo import scale as demo_scale
@@ -73,6 +74,8 @@ def generate(*, seed: int = 1, share: float = 0.03, visits: int = 80, path: str 
     candidates = (Student.objects.filter(region_path__startswith=path, status__in=ACTIVE_STATUSES)
                   .filter(Q(placement__in=INCLUSION_PLACEMENTS) | Q(placement="homebound")).exclude(pk__in=enrolled)
                   .select_related("school").order_by("student_number"))
+    if school_id is not None:
+        candidates = candidates.filter(school_id=school_id)
     limit = int(share * 10_000)
     chosen = [s for s in candidates if s.placement == "homebound" or _h(seed, s.student_number) % 10_000 < limit]
     if log:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
@@ -39,8 +40,16 @@ class YearWeeks:
 
 def year_weeks(school_year: SchoolYear, school, on: date | None = None) -> YearWeeks:
     on = on or today()
-    terms = term_ranges(school_year)
     holidays_count = param(school, "homebound_holiday_visits_count")
+    return _year_weeks(school_year.pk, school_year.start_date, school_year.end_date, bool(holidays_count), on)
+
+
+@lru_cache(maxsize=64)
+def _year_weeks(year_id, start: date, end: date, holidays_count: bool, on: date) -> YearWeeks:
+    """Memoised per school year, policy and day (the calendar of terms changes only with the school year)."""
+    terms = Term.objects.filter(school_year_id=year_id).order_by("number").values_list("start_date", "end_date")
+    terms = list(terms)
+    school_year = SchoolYear(pk=year_id, start_date=start, end_date=end)
     mondays, d = [], week_start(school_year.start_date)
     while d <= school_year.end_date:
         if holidays_count or is_term_week(d, terms):
