@@ -212,7 +212,9 @@ def _register_workload() -> None:
     providers = getattr(staff_selectors, "WORKLOAD_PROVIDERS", None)
     if providers is None:
         return
-    if isinstance(providers, dict):
+    if hasattr(providers, "register"):
+        providers.register("homebound", teacher_workload)
+    elif isinstance(providers, dict):
         providers.setdefault("homebound", teacher_workload)
     elif isinstance(providers, list) and teacher_workload not in providers:
         providers.append(teacher_workload)

@@ -55,3 +55,14 @@ def test_homebound_student_without_enrolment_and_eligibility_lost(world, year, p
 
     Student.objects.filter(pk=e.student_id).update(disability_grade=3)
     assert e.student_id in {f.subject_id for f in checks.checks["HB-1.eligibility"].compute([e.school_id])}
+
+
+def test_workload_is_registered_with_the_staff_module_where_it_has_a_registry(monkeypatch):
+    """HB-7: the teachers' visit workload reaches the staff module's workload registry (when it has one)."""
+    from suiban.homebound import selectors
+    from suiban.staff import selectors as staff_selectors
+
+    registry = {}
+    monkeypatch.setattr(staff_selectors, "WORKLOAD_PROVIDERS", registry, raising=False)
+    selectors._register_workload()
+    assert registry == {"homebound": selectors.teacher_workload}
