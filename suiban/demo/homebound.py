@@ -22,8 +22,10 @@ from suiban.students.models import Student
 
 HC_S1 = "3502050101"
 PLANNED = [
-    {"name": "林可馨", "gender": "female", "category": "multiple", "grade": 3, "born": (2018, 3, 14), "seq": 731},
-    {"name": "黄梓轩", "gender": "male", "category": "physical", "grade": 5, "born": (2016, 7, 2), "seq": 733},
+    {"name": "林可馨", "gender": "female", "category": "multiple", "grade": 3, "born": (2018, 3, 14), "seq": 731,
+     "guardian": "林秀梅", "phone": "139-5921-7310"},
+    {"name": "黄梓轩", "gender": "male", "category": "physical", "grade": 5, "born": (2016, 7, 2), "seq": 733,
+     "guardian": "黄建国", "phone": "138-5920-7330"},
 ]
 
 
@@ -72,8 +74,8 @@ def _students(world: World, school, start_year: int) -> list[Student]:
                 certificate_number=f"{id_number}{7 if p['category'] == 'multiple' else 4}1",
                 certificate_issued_on=date(2022, 5, 10), certified_by="dpf", placement="homebound",
                 status="active", committee_opinion="专家委员会评估：无法到校就读，送教上门",
-                guardians=[{"name": "林母" if p["gender"] == "female" else "黄父",
-                            "relation": "母亲" if p["gender"] == "female" else "父亲"}])
+                guardians=[{"name": p["guardian"], "relation": "母亲" if p["gender"] == "female" else "父亲",
+                            "phone": p["phone"]}])
         if s not in found:
             found.append(s)
     return found[:2]
