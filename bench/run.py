@@ -37,6 +37,10 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "filing": (500, "p95 ≤ 500 ms and ≤ 2× bare SQL"),  # ST-1, bench/staff.py
 }
 LIST_RATIO_MAX = 3.0
+from bench.homebound import RATIO_MAX as HB_RATIO_MAX  # noqa: E402
+from bench.homebound import TARGETS as HB_TARGETS  # noqa: E402
+
+TARGETS.update(HB_TARGETS)
 SCALE_USERS = ("scale_province", "scale_district", "scale_school")
 
 
@@ -445,6 +449,8 @@ def verdict(row):
         ok = ok and row["ratio"] <= LIST_RATIO_MAX
     if row["kind"] == "filing" and "ratio" in row:
         ok = ok and row["ratio"] <= 2.0
+    if row["kind"] == "hb behind" and "ratio" in row:
+        ok = ok and row["ratio"] <= HB_RATIO_MAX
     return "PASS" if ok else "FAIL"
 
 
@@ -501,6 +507,9 @@ def run_benchmarks(args, log):
     from bench.staff import staff_benchmarks
 
     rows += staff_benchmarks(args, log, api, pages, want)
+    from bench.homebound import homebound_benchmarks
+
+    rows += homebound_benchmarks(args, log, u, api, want)
     for r in rows:
         r["result"] = verdict(r)
     return rows

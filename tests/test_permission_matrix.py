@@ -154,8 +154,19 @@ FUNDS_PERMS: dict[str, set[str]] = {
     "hc_s1_resource": _FUNDS_SCHOOL,
 }
 
-# home-delivered education (HB-1..HB-8)
-HOMEBOUND_PERMS: dict[str, set[str]] = {}
+# home-delivered education (HB-1..HB-8): everyone who reads student records reads enrolments, visits and progress
+# (homebound.view) and the subsidies (homebound.subsidy) — except the guardian, who sees the own child's visits and
+# hours but not the teachers' subsidies; school staff record visits (homebound.record); the school leader opens,
+# plans, activates and ends enrolments (homebound.manage).
+_HB_READ = {"homebound.view", "homebound.subsidy"}
+HOMEBOUND_PERMS: dict[str, set[str]] = {
+    **{a: _HB_READ for a in ("admin", "fj_province", "hc_bureau", "hc_center", "hc_expert", "gd_bureau",
+                             "hc_s1_class")},
+    **{a: _HB_READ | {"homebound.record", "homebound.manage"} for a in ("hc_s1_leader", "hc_s2_leader",
+                                                                         "gd_s1_leader")},
+    "hc_s1_resource": _HB_READ | {"homebound.record"},
+    "hc_parent": {"homebound.view"},
+}
 
 # resource rooms and assessment (RR-1..RR-8)
 ROOMS_PERMS: dict[str, set[str]] = {}
@@ -459,8 +470,16 @@ FUNDS_RESOLVERS: dict[str, Any] = {
     "ledger_entry": _funds_entry, "ledger_receipt": _funds_receipt, "ledger_allocation": _funds_allocation,
 }
 
-# home-delivered education (HB-1..HB-8)
-HOMEBOUND_RESOLVERS: dict[str, Any] = {}
+# home-delivered education (HB-1..HB-8): an enrolment, a visit and a photo of the student of the account's
+# ``student`` target (scope follows the student), and that student placed in home-delivered education.
+HOMEBOUND_RESOLVERS: dict[str, Any] = {
+    "hb_student": lambda o, t, year: _hb_student(o),
+    "hb_enrolment": lambda o, t, year: _hb_enrolment(o, year),
+    "hb_visit": lambda o, t, year: _hb_visit(o),
+    "hb_attachment": lambda o, t, year: _hb_attachment(o),
+}
+PLACEHOLDER_TARGET.update({"hb_student": "student", "hb_enrolment": "student", "hb_visit": "student",
+                           "hb_attachment": "student"})
 
 # resource rooms and assessment (RR-1..RR-8)
 ROOMS_RESOLVERS: dict[str, Any] = {}
@@ -1556,6 +1575,145 @@ FUNDS_ENDPOINTS: list[EP] = [
 ]
 
 # home-delivered education (HB-1..HB-8)
+def _hb_student(o):
+    """The target student, placed in home-delivered education (directly: the scope is what matters)."""
+    s = o["student_obj"]
+    type(s).objects.filter(pk=s.pk).update(placement="homebound")
+    s.refresh_from_db()
+    return s
+
+
+def _hb_enrolment(o, year):
+    from suiban.homebound.models import Enrolment, PlanVersion
+
+    s = o["student_obj"]
+    e = Enrolment.objects.filter(student=s, school_year=year).first()
+    if e is None:
+        e = Enrolment.objects.create(student=s, school=s.school, region_path=s.region_path, school_year=year,
+                                     state="active", start_date=year.start_date, place="矩阵家中", required_year=240)
+        PlanVersion.objects.create(enrolment=e, number=1, effective_from=year.start_date, visits_per_week=2,
+                                   hours_per_visit=3, teacher_ids=[])
+    return e
+
+
+def _hb_visit(o):
+    """A missed visit naming no teacher (so nobody in the matrix confirms or disowns it)."""
+    from suiban.homebound.models import Visit
+
+    e = o["hb_enrolment_obj"]
+    return Visit.objects.create(enrolment=e, student=e.student, school=e.school, region_path=e.region_path,
+                                date=max(e.school_year.start_date, _today() - timedelta(days=1)), status="missed",
+                                reason="family_absent", place="矩阵家中", notes="矩阵送教")
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _hb_attachment(o):
+    from django.core.files.base import ContentFile
+
+    from suiban.homebound.models import VisitAttachment
+
+    a = VisitAttachment(visit=o["hb_visit_obj"], name="矩阵.png", content_type="image/png", size=len(PNG_BYTES))
+    a.file.save("matrix.png", ContentFile(PNG_BYTES), save=True)
+    return a
+
+
+def _hb_count(model):
+    def snap(o):
+        from suiban.homebound import models
+
+        return getattr(models, model).objects.count()
+    return snap
+
+
+def _hb_visit_json(o):
+    from suiban.staff.selectors import pool_staff
+
+    e = o["hb_enrolment_obj"]
+    teachers = list(pool_staff(e.school_id, e.school_year_id, filed_only=True).values_list("pk", flat=True))[:2]
+    day = max(e.school_year.start_date, _today() - timedelta(days=1))
+    return {"enrolment_id": e.pk, "date": _iso(day), "start_time": "09:00", "end_time": "12:00",
+            "teacher_ids": teachers, "notes": "矩阵"}
+
+
+def _hb_png():
+    return SimpleUploadedFile("photo.png", PNG_BYTES, content_type="image/png")
+
+
+_HBV = "homebound.view"
+# Added to the page and API lists themselves, so the completeness tests see them.
+PAGES += [
+    EP("homebound/", "/homebound/", perm=_HBV),
+    EP("homebound/new/", "/homebound/new/", perm="homebound.manage"),
+    EP("homebound/behind/", "/homebound/behind/", perm=_HBV),
+    EP("homebound/workload/", "/homebound/workload/", perm="homebound.subsidy"),
+    EP("homebound/workload.xlsx", "/homebound/workload.xlsx", perm="homebound.subsidy"),
+    EP("homebound/<int:pk>/", "/homebound/{hb_enrolment}/", perm=_HBV, obj="student"),
+    EP("homebound/<int:pk>/", "/homebound/{hb_enrolment}/", "POST", perm=_HBV, obj="student",
+       change="homebound.manage", ok=302, data=lambda o: {"action": "end", "end_reason": "矩阵结束",
+                                                          "version": o["hb_enrolment_obj"].version},
+       state=_fields("hb_enrolment", "state", "version")),
+    EP("homebound/<int:pk>/plan/", "/homebound/{hb_enrolment}/plan/", perm="homebound.manage", obj="student"),
+    EP("homebound/<int:pk>/visit/", "/homebound/{hb_enrolment}/visit/", perm="homebound.record", obj="student"),
+    EP("homebound/<int:pk>/progress/", "/homebound/{hb_enrolment}/progress/", perm=_HBV, obj="student"),
+    EP("homebound/<int:pk>/records.docx", "/homebound/{hb_enrolment}/records.docx", perm=_HBV, obj="student"),
+    EP("homebound/visits/<int:pk>/", "/homebound/visits/{hb_visit}/", perm=_HBV, obj="student"),
+    EP("homebound/visits/<int:pk>/", "/homebound/visits/{hb_visit}/", "POST", perm=_HBV, obj="student",
+       change="homebound.record", ok=302, data=lambda o: {"action": "upload", "file": _hb_png()}, files=True,
+       state=_hb_count("VisitAttachment")),
+    EP("homebound/visits/<int:pk>/record.docx", "/homebound/visits/{hb_visit}/record.docx", perm=_HBV,
+       obj="student"),
+    EP("homebound/visits/<int:pk>/attachments/<int:attachment_id>/",
+       "/homebound/visits/{hb_visit}/attachments/{hb_attachment}/", perm=_HBV, obj="student", files=True),
+]
+API += [
+    EP("GET /api/v1/homebound/enrolments", "/api/v1/homebound/enrolments", api=True, perm=_HBV),
+    EP("POST /api/v1/homebound/enrolments", "/api/v1/homebound/enrolments", "POST", api=True,
+       perm="homebound.manage", obj="student", out_of_scope=422, ok=201, uses=("hb_student",),
+       data=lambda o: {"student_id": o["hb_student"], "teacher_ids": [], "place": "矩阵"},
+       state=_hb_count("Enrolment")),
+    EP("GET /api/v1/homebound/enrolments/{enrolment_id}", "/api/v1/homebound/enrolments/{hb_enrolment}", api=True,
+       perm=_HBV, obj="student"),
+    EP("PATCH /api/v1/homebound/enrolments/{enrolment_id}", "/api/v1/homebound/enrolments/{hb_enrolment}",
+       "PATCH", api=True, perm=_HBV, obj="student", change="homebound.manage", data=lambda o: {"place": "矩阵新址"},
+       state=_fields("hb_enrolment", "place", "version")),
+    EP("POST /api/v1/homebound/enrolments/{enrolment_id}/documents",
+       "/api/v1/homebound/enrolments/{hb_enrolment}/documents", "POST", api=True, perm=_HBV, obj="student",
+       change="homebound.manage", ok=201, multipart=True, files=True, data=lambda o: {"file": _pdf()},
+       state=_hb_count("EnrolmentDocument")),
+    EP("GET /api/v1/homebound/enrolments/{enrolment_id}/progress",
+       "/api/v1/homebound/enrolments/{hb_enrolment}/progress", api=True, perm=_HBV, obj="student"),
+    EP("GET /api/v1/homebound/visits", "/api/v1/homebound/visits", api=True, perm=_HBV),
+    EP("POST /api/v1/homebound/visits", "/api/v1/homebound/visits", "POST", api=True, perm="homebound.record",
+       obj="student", out_of_scope=422, ok=201, uses=("hb_enrolment",), data=_hb_visit_json,
+       state=_hb_count("Visit")),
+    EP("GET /api/v1/homebound/visits/record.docx", "/api/v1/homebound/visits/record.docx?enrolment_id={hb_enrolment}",
+       api=True, perm=_HBV, obj="student"),
+    EP("GET /api/v1/homebound/visits/{visit_id}", "/api/v1/homebound/visits/{hb_visit}", api=True, perm=_HBV,
+       obj="student"),
+    EP("POST /api/v1/homebound/visits/{visit_id}/corrections", "/api/v1/homebound/visits/{hb_visit}/corrections",
+       "POST", api=True, perm=_HBV, obj="student", change="homebound.record", ok=201,
+       data=lambda o: {"reason": "矩阵更正", "notes": "矩阵更正小记"}, state=_fields("hb_visit", "notes", "version")),
+    # only a teacher named on the visit confirms or disowns it: the matrix's visit names no demo account
+    EP("POST /api/v1/homebound/visits/{visit_id}/confirm", "/api/v1/homebound/visits/{hb_visit}/confirm", "POST",
+       api=True, perm=_HBV, obj="student", change="homebound.view", step=_never, invalid=403),
+    EP("POST /api/v1/homebound/visits/{visit_id}/disown", "/api/v1/homebound/visits/{hb_visit}/disown", "POST",
+       api=True, perm=_HBV, obj="student", change="homebound.view", step=_never, invalid=403,
+       data=lambda o: {"reason": "矩阵"}),
+    EP("POST /api/v1/homebound/visits/{visit_id}/attachments", "/api/v1/homebound/visits/{hb_visit}/attachments",
+       "POST", api=True, perm=_HBV, obj="student", change="homebound.record", ok=201, multipart=True, files=True,
+       data=lambda o: {"file": _hb_png()}, state=_hb_count("VisitAttachment")),
+    EP("GET /api/v1/homebound/visits/{visit_id}/attachments/{attachment_id}",
+       "/api/v1/homebound/visits/{hb_visit}/attachments/{hb_attachment}", api=True, perm=_HBV, obj="student",
+       files=True),
+    EP("GET /api/v1/homebound/visits/{visit_id}/record.docx", "/api/v1/homebound/visits/{hb_visit}/record.docx",
+       api=True, perm=_HBV, obj="student"),
+    EP("GET /api/v1/homebound/behind-pace", "/api/v1/homebound/behind-pace", api=True, perm=_HBV),
+    EP("GET /api/v1/homebound/workload", "/api/v1/homebound/workload", api=True, perm="homebound.subsidy"),
+    EP("GET /api/v1/homebound/workload.xlsx", "/api/v1/homebound/workload.xlsx", api=True,
+       perm="homebound.subsidy"),
+]
 HOMEBOUND_ENDPOINTS: list[EP] = []
 
 # resource rooms and assessment (RR-1..RR-8)

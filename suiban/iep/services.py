@@ -234,7 +234,8 @@ def plan_create(*, actor, student: Student, school_year: SchoolYear | None = Non
     school_year = school_year or SchoolYear.current(today())
     if school_year is None:
         raise DomainError(_("There is no current school year."), field="school_year")
-    if not student.in_inclusion:
+    # HB-8: a student taught at home (送教上门) has a plan like any student in inclusion.
+    if not (student.in_inclusion or (student.placement == "homebound" and student.status == "active")):
         raise DomainError(_("Only a student in inclusion (in school, placed in a regular or special class) has "
                             "a plan here."), field="student_id")
     duplicate = DomainError(_("%(name)s already has a plan for %(year)s (IEP-1: one plan per student per school "

@@ -73,6 +73,8 @@ _p("teachers_per_visit", INT, 2, "HB-4", "HC §3.4", _("Teachers per home visit"
 _p("homebound_visits_per_week", INT, 2, "HB-4", "HC §3.4", _("Home visits per week"), minimum=0)
 _p("homebound_hours_per_visit", NUMBER, 3, "HB-4", "HC §3.4", _("Class hours per home visit"), minimum=0)
 _p("homebound_hours_per_year", NUMBER, 240, "HB-4", "HC §3.4", _("Home-delivery class hours per year"), minimum=0)
+_p("homebound_holiday_visits_count", BOOL, True, "HB-8", "HC §3.3–3.4",
+   _("Home visits in the holidays count towards the yearly hours"))
 # HB-7 — subsidy
 _p("homebound_subsidy_per_teacher_visit", NUMBER, 60, "HB-7", "HC §3.7",
    _("Transport and meal subsidy per teacher per visit (yuan)"), minimum=0)

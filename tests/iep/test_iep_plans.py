@@ -53,9 +53,10 @@ def test_one_plan_per_student_per_school_year(api_client, new_student, year, wor
 
 
 def test_plan_only_for_a_student_in_inclusion_in_scope(api_client, new_student):
-    """IEP-1: plans are for students in inclusion; a student outside the caller's scope is a field error."""
-    homebound = new_student(placement="homebound")
-    r = api_client("hc_s1_resource").post("/api/v1/ieps", {"student_id": homebound.pk})
+    """IEP-1: plans are for students in inclusion (HB-8: and students taught at home); a student awaiting placement
+    or outside the caller's scope is a field error."""
+    awaiting = new_student(placement="awaiting")
+    r = api_client("hc_s1_resource").post("/api/v1/ieps", {"student_id": awaiting.pk})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "student_id"
     other_school = new_student(HC_S2)
     r = api_client("hc_s1_resource").post("/api/v1/ieps", {"student_id": other_school.pk})

@@ -69,8 +69,8 @@ def plan_create(request):
             raise Http404
     if not sid.isdigit():
         q = request.GET.get("q", "").strip()
-        students = (Student.objects.visible_to(request.user, "iep.edit")
-                    .filter(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)
+        students = (Student.objects.visible_to(request.user, "iep.edit")  # HB-8: homebound students too
+                    .filter(placement__in=(*INCLUSION_PLACEMENTS, "homebound"), status__in=ACTIVE_STATUSES)
                     .select_related("school", "school_class"))
         if year is not None:
             students = students.exclude(iep_plans__school_year=year)

@@ -1,0 +1,225 @@
+"""Reads of home-delivered education (HB-4, HB-7): a student's progress against the three minimums, the district
+list of students behind pace, the teachers' workload.
+
+Progress reads the weekly summary (``VisitWeek``) and the enrolment's year figures, never the raw visits. The pace:
+of the weeks that count for the year (every week of the school year when holiday visits count, ⚙
+homebound_holiday_visits_count, else the term weeks), a share has passed; the forecast is the hours delivered so far
+extended at the same rate to the end of the year; a student is behind pace when the forecast misses the yearly
+hours (⚙ homebound_hours_per_year) — an early warning, long before the year ends. The district list applies the
+same test in SQL to the enrolments' year figures (hours_delivered < required_year × share of the year passed):
+one query per page, with the school and the teachers' names.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
+
+from suiban.homebound.models import MISS_REASONS, Enrolment, Visit, VisitTeacher, VisitWeek
+from suiban.homebound.services import current_plan, param, today
+from suiban.homebound.visits import _plan_on, is_term_week, term_ranges, week_start
+from suiban.org.models import SchoolYear, Term
+
+CENT = Decimal("0.01")
+
+
+def _q(x) -> Decimal:
+    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class YearWeeks:
+    counted: list[date]  # Mondays that count for the year
+    passed: int  # of them, up to and including the current week
+    share: Decimal  # passed / len(counted)
+
+
+def year_weeks(school_year: SchoolYear, school, on: date | None = None) -> YearWeeks:
+    on = on or today()
+    holidays_count = param(school, "homebound_holiday_visits_count")
+    return _year_weeks(school_year.pk, school_year.start_date, school_year.end_date, bool(holidays_count), on)
+
+
+@lru_cache(maxsize=64)
+def _year_weeks(year_id, start: date, end: date, holidays_count: bool, on: date) -> YearWeeks:
+    """Memoised per school year, policy and day (the calendar of terms changes only with the school year)."""
+    terms = Term.objects.filter(school_year_id=year_id).order_by("number").values_list("start_date", "end_date")
+    terms = list(terms)
+    school_year = SchoolYear(pk=year_id, start_date=start, end_date=end)
+    mondays, d = [], week_start(school_year.start_date)
+    while d <= school_year.end_date:
+        if holidays_count or is_term_week(d, terms):
+            mondays.append(d)
+        d += timedelta(days=7)
+    passed = sum(1 for m in mondays if m <= week_start(on))
+    share = (Decimal(passed) / Decimal(len(mondays))) if mondays else Decimal(1)
+    return YearWeeks(mondays, passed, share)
+
+
+def progress(enrolment: Enrolment, on: date | None = None) -> dict:
+    """HB-4: hours this year against the yearly minimum with the forecast at the current pace, visits this week
+    against the weekly minimum, each week of the year so far, hours owed against hours delivered with the missing
+    hours split by reason."""
+    on = min(on or today(), enrolment.school_year.end_date)
+    e = enrolment
+    terms = term_ranges(e.school_year)
+    versions = list(e.plan_versions.all())
+    rows = {w.week_start: w for w in VisitWeek.objects.filter(enrolment=e)}
+    yw = year_weeks(e.school_year, e.school, on)
+    hours_year = _q(e.hours_delivered)
+    required_year = _q(e.required_year or param(e.school, "homebound_hours_per_year"))
+    if yw.passed:
+        forecast = _q(hours_year * Decimal(len(yw.counted)) / Decimal(yw.passed))
+    else:
+        forecast = hours_year
+    this_week = week_start(on)
+    weeks = []
+    first = week_start(max(e.start_date or e.school_year.start_date, e.school_year.start_date))
+    d = first
+    owed = Decimal(0)
+    while d <= this_week:
+        w = rows.get(d)
+        plan = _plan_on(versions, d)
+        required = plan.visits_per_week if plan and is_term_week(d, terms) else 0
+        per = plan.hours_per_visit if plan else Decimal(0)
+        visits = w.visits if w else 0
+        full = visits - (w.short_visits if w else 0)
+        if d < this_week:
+            owed += required * per
+        weeks.append({"week_start": d, "visits": visits, "hours": float(w.hours) if w else 0.0,
+                      "required_visits": required, "short_visits": w.short_visits if w else 0,
+                      "missed_visits": w.missed_visits if w else 0, "met": full >= required,
+                      "term_week": is_term_week(d, terms), "current": d == this_week})
+        d += timedelta(days=7)
+    plan_now = current_plan(e, on)
+    required_week = plan_now.visits_per_week if plan_now and is_term_week(this_week, terms) else 0
+    current = rows.get(this_week)
+    missing = _missing_by_reason(e, this_week, versions, owed)
+    return {
+        "hours_year": float(hours_year), "required_year": float(required_year),
+        "visits_this_week": current.visits if current else 0, "required_visits_week": required_week,
+        "hours_per_visit": float(plan_now.hours_per_visit) if plan_now else 0.0,
+        "on_pace": forecast >= required_year, "forecast_year_hours": float(forecast),
+        "share_of_year_passed": float(_q(yw.share * 100)) / 100,
+        "expected_to_date": float(_q(required_year * yw.share)),
+        "hours_owed": float(_q(owed)), "hours_delivered_term_weeks": float(missing["delivered"]),
+        "missing_hours": {k: float(v) for k, v in missing["by_reason"].items()},
+        "weeks": weeks,
+    }
+
+
+def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -> dict:
+    """Hours owed by the plan over the past term weeks against hours delivered, the gap split by reason: the
+    planned hours of each missed or cancelled visit by its reason, the shortfall of short visits, and the rest
+    as not recorded."""
+    terms = term_ranges(e.school_year)
+    past = Visit.objects.filter(enrolment=e, date__lt=this_week).only("date", "status", "reason", "hours", "short")
+    delivered, by_reason = Decimal(0), defaultdict(Decimal)
+    for v in past:
+        if not is_term_week(week_start(v.date), terms):
+            continue
+        plan = _plan_on(versions, week_start(v.date))
+        per = plan.hours_per_visit if plan else Decimal(0)
+        if v.status == Visit.DELIVERED:
+            delivered += v.hours
+            if v.short:
+                by_reason["short_visits"] += per - v.hours
+        else:
+            by_reason[v.reason or "unrecorded"] += per
+    gap = max(Decimal(0), owed - delivered)
+    explained = sum(by_reason.values(), Decimal(0))
+    out = {k: _q(by_reason.get(k, 0)) for k in [r for r, _l in MISS_REASONS] + ["short_visits"]}
+    out["unrecorded"] = _q(max(Decimal(0), gap - explained))
+    return {"delivered": _q(delivered), "by_reason": out}
+
+
+def pace_share(school_year: SchoolYear, school_id=None, on: date | None = None) -> Decimal:
+    """The share of the year's counted weeks passed (by the policy of the school, or of any enrolment's school)."""
+    first = (Enrolment.objects.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
+             .select_related("school").first())
+    return year_weeks(school_year, first.school, on).share if first else Decimal(0)
+
+
+def behind_filter(qs, share: Decimal):
+    """Active enrolments whose hours so far are below the yearly minimum's share of the year passed."""
+    return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * share)
+
+
+def behind_pace(user, school_year: SchoolYear, *, on: date | None = None, school_id=None, region_path=None):
+    """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
+    year passed — so that the forecast misses it. One query per page (school and teachers' names included)."""
+    share = pace_share(school_year, school_id, on)
+    qs = behind_filter(Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year), share)
+    qs = qs.select_related("student", "school").order_by("school__code", "student__name", "id")
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if region_path:
+        qs = qs.filter(region_path__startswith=region_path)
+    return qs, share
+
+
+def teacher_workload(staff_ids, school_year) -> dict:
+    """HB-7: per teacher, delivered visits and hours in the school year, per month and per term (the figure a school
+    needs for performance pay): {staff_id: {"visits", "hours", "months": {"2026-09": {visits, hours}}, "terms":
+    {1: {visits, hours}, 2: {…}}}}. Disowned visits no longer name the teacher, so they do not count."""
+    staff_ids = list(staff_ids)
+    out = {sid: {"visits": 0, "hours": Decimal(0), "months": {}, "terms": {1: {"visits": 0, "hours": Decimal(0)},
+                                                                          2: {"visits": 0, "hours": Decimal(0)}}}
+           for sid in staff_ids}
+    if not staff_ids:
+        return out
+    base = VisitTeacher.objects.filter(staff_id__in=staff_ids, visit__status=Visit.DELIVERED,
+                                       visit__enrolment__school_year=school_year)
+    rows = (base.annotate(month=TruncMonth("visit__date")).order_by()
+            .values("staff_id", "month").annotate(visits=Count("id"), hours=Sum("visit__hours")))
+    for r in rows:
+        m = r["month"]
+        key = f"{m.year:04d}-{m.month:02d}"
+        item = out[r["staff_id"]]
+        item["months"][key] = {"visits": r["visits"], "hours": r["hours"] or Decimal(0)}
+        item["visits"] += r["visits"]
+        item["hours"] += r["hours"] or Decimal(0)
+    for t in Term.objects.filter(school_year=school_year):
+        for r in (base.filter(visit__date__gte=t.start_date, visit__date__lte=t.end_date).order_by()
+                  .values("staff_id").annotate(visits=Count("id"), hours=Sum("visit__hours"))):
+            out[r["staff_id"]]["terms"][t.number] = {"visits": r["visits"], "hours": r["hours"] or Decimal(0)}
+    return out
+
+
+def workload_rows(user, school_year, school_id=None) -> list[dict]:
+    """Teachers who made visits in the user's scope this year, with their workload (for the page and the export)."""
+    from suiban.staff.models import StaffMember
+
+    visits = Visit.objects.visible_to(user, "homebound.view").filter(enrolment__school_year=school_year)
+    if school_id:
+        visits = visits.filter(school_id=school_id)
+    ids = set(VisitTeacher.objects.filter(visit__in=visits).values_list("staff_id", flat=True))
+    staff = {s.pk: s for s in StaffMember.objects.filter(pk__in=ids).select_related("school")}
+    load = teacher_workload(sorted(ids), school_year)
+    return [{"staff": staff[sid], **load[sid]} for sid in sorted(ids, key=lambda i: (staff[i].name, i))]
+
+
+def _register_workload() -> None:
+    """Fill the staff module's workload registry where it exists."""
+    try:
+        from suiban.staff import selectors as staff_selectors
+    except ImportError:  # pragma: no cover
+        return
+    providers = getattr(staff_selectors, "WORKLOAD_PROVIDERS", None)
+    if providers is None:
+        return
+    if hasattr(providers, "register"):
+        providers.register("homebound", teacher_workload)
+    elif isinstance(providers, dict):
+        providers.setdefault("homebound", teacher_workload)
+    elif isinstance(providers, list) and teacher_workload not in providers:
+        providers.append(teacher_workload)
+
+
+_register_workload()
+
+__all__ = ["behind_pace", "progress", "teacher_workload", "workload_rows", "year_weeks"]
