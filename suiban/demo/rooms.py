@@ -47,7 +47,7 @@ def _share(a: Assessment, item, share) -> Decimal:
 
 
 def _self(a: Assessment, leader, share=None):
-    a = services.assessment_update(actor=leader, assessment=a, person_in_charge=leader.get_full_name() or "负责人",
+    a = services.assessment_update(actor=leader, assessment=a, person_in_charge=str(leader),
                                    contact="0592-6000000", situation=f"{a.school.name}资源教室建设与运行情况。",
                                    highlights="个别化教育计划覆盖全部随班就读学生。",
                                    problems="兼职资源教师工作量有待核定；将于下学期完善。")

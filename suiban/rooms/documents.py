@@ -53,8 +53,8 @@ def gather(a: Assessment) -> dict:
             "self_score": _num(it.self_score) if it else "", "panel_score": _num(it.panel_score) if it else "",
             "reason": it.deduction_reason if it else "",
         })
-    panel = [u.get_full_name() or u.username for u in ([rnd.panel_leader] if rnd.panel_leader else [])]
-    panel += [u.get_full_name() or u.username for u in rnd.panel_members.all()]
+    panel = [str(u) for u in ([rnd.panel_leader] if rnd.panel_leader else [])]
+    panel += [str(u) for u in rnd.panel_members.all()]
     return {
         "school": a.school.name, "round": rnd.name, "school_year": rnd.school_year.name, "areas": areas,
         "person_in_charge": a.person_in_charge, "contact": a.contact, "situation": a.situation,

@@ -178,7 +178,8 @@ def assessment_detail(request, pk):
         "school_side": school_side, "panel_side": panel_side,
         "rectifying": a.state == Assessment.RECTIFICATION and can(request.user, "assessment.self", a),
         "steps": services.steps_for(request.user, a),
-        "skipped": services.skipped_carry_over(a), "events": list(a.events.all())})
+        "skipped": services.skipped_carry_over(a),
+        "events": [(e, dict(Assessment.STATE_CHOICES).get(e.to_state, "")) for e in a.events.all()]})
 
 
 def _action(request, pk, fn, success):

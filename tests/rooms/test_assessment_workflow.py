@@ -134,7 +134,7 @@ def test_next_round_carries_over_deductions_and_open_rectification_and_warns_the
 
     u = world.users
     first = open_round(world, schools=(HC_S1, HC_S2))
-    a = to_scored(world, _a(first), score=lambda ln: ln.points if ln.code != "1.1" else ln.snap_down(2))
+    to_scored(world, _a(first), score=lambda ln: ln.points if ln.code != "1.1" else ln.snap_down(2))
     b = to_scored(world, _a(first, HC_S2), score=share(0.5), school="hc_s2_leader")
     services.transition(actor=u["hc_bureau"], assessment=b, to="rectification")
     nxt = open_round(world, name="下一轮", schools=(HC_S1, HC_S2))
