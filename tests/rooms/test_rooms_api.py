@@ -112,7 +112,8 @@ def test_assessment_contract_and_scores_put(world, api_client):
     assert api_client("gd_bureau").get(f"/api/v1/assessments/{aid}").status_code == 404
 
 
-def test_round_overview_lists_every_school_with_totals_grades_and_plaques(world, api_client, django_assert_max_num_queries):
+def test_round_overview_lists_every_school_with_totals_grades_and_plaques(world, api_client,
+                                                                         django_assert_max_num_queries):
     """RR-5 / RR-4: a district's round overview: all schools, totals, grades, the plaque list; fixed queries."""
     c = api_client("hc_bureau")
     rid = Assessment.objects.filter(round__name="海沧区资源教室评估（示范）").first().round_id
