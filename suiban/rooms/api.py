@@ -136,11 +136,13 @@ def create_room(request, payload: RoomIn):
 
 @router.get("/rooms/{room_id}", response=RoomOut)
 def get_room(request, room_id: int):
+    require(request, "rooms.view")
     return room_out(get_visible_or_404(selectors.rooms(request.user), request.user, room_id))
 
 
 @router.patch("/rooms/{room_id}", response=RoomOut)
 def patch_room(request, room_id: int, payload: RoomPatch):
+    require(request, "rooms.view")
     room = get_visible_or_404(Room, request.user, room_id)
     services.room_update(actor=request.user, room=room, version=payload.version, **_room_values(payload))
     return room_out(selectors.rooms(request.user).get(pk=room_id))
@@ -240,6 +242,7 @@ def open_round(request, payload: RoundIn):
 
 @router.get("/assessment-rounds/{round_id}", response=RoundOut)
 def get_round(request, round_id: int):
+    require(request, "assessment.view")
     r = get_visible_or_404(Round.objects.select_related("school_year"), request.user, round_id)
     return round_out(r, selectors.overview(r, request.user))
 
@@ -325,7 +328,7 @@ def assessment_out(user, a: Assessment) -> dict:
         out_items.append({
             "code": it.code, "area": ln.area_name if ln else "", "indicator": ln.indicator_name if ln else "",
             "text": ln.text if ln else "", "points": str(it.points),
-            "allowed": [str(v) for v in ln.allowed()] if ln else [], "source": ln.source if ln else "",
+            "allowed": [str(v.quantize(Decimal("0.1"))) for v in ln.allowed()] if ln else [], "source": ln.source if ln else "",
             "methods": list(ln.methods) if ln else [], "proposed_score": _s(it.proposed_score),
             "evidence": it.evidence, "evidence_links": it.evidence_links, "reasoning": it.reasoning,
             "self_score": _s(it.self_score), "self_note": it.self_note, "panel_score": _s(it.panel_score),
@@ -390,6 +393,7 @@ class ScoresIn(Schema):
 
 
 def _assessment(request, assessment_id: int) -> Assessment:
+    require(request, "assessment.view")
     return get_visible_or_404(selectors.assessments(request.user), request.user, assessment_id)
 
 
