@@ -328,7 +328,8 @@ def assessment_out(user, a: Assessment) -> dict:
         out_items.append({
             "code": it.code, "area": ln.area_name if ln else "", "indicator": ln.indicator_name if ln else "",
             "text": ln.text if ln else "", "points": str(it.points),
-            "allowed": [str(v.quantize(Decimal("0.1"))) for v in ln.allowed()] if ln else [], "source": ln.source if ln else "",
+            "allowed": [str(v.quantize(Decimal("0.1"))) for v in ln.allowed()] if ln else [],
+            "source": ln.source if ln else "",
             "methods": list(ln.methods) if ln else [], "proposed_score": _s(it.proposed_score),
             "evidence": it.evidence, "evidence_links": it.evidence_links, "reasoning": it.reasoning,
             "self_score": _s(it.self_score), "self_note": it.self_note, "panel_score": _s(it.panel_score),
