@@ -33,6 +33,8 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "weekly district": (200, "p95 ≤ 200 ms and ≤ 3× bare SQL"),
     "weekly province": (3000, "p95 ≤ 3 s and ≤ 3× bare SQL"),
     "log": (50, "p95 ≤ 50 ms"),
+    "round overview": (300, "p95 ≤ 300 ms"),
+    "proposals": (500, "p95 ≤ 500 ms"),
 }
 LIST_RATIO_MAX = 3.0
 SCALE_USERS = ("scale_province", "scale_district", "scale_school")
@@ -492,6 +494,9 @@ def run_benchmarks(args, log):
         log(f"… import {args.import_rows} rows")
         rows.append(bench_import(api["scale_province"], args, username="scale_province"))
     rows += iep_benchmarks(args, log, u, api, pages, want)
+    from bench.rooms import rooms_benchmarks
+
+    rows += rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)
     for r in rows:
         r["result"] = verdict(r)
     return rows

@@ -1,6 +1,8 @@
 """Pages of resource rooms and their assessment: rooms, rounds with every school's totals and grades, the
 self-assessment with the proposals from the evidence, panel scoring, the print view and the plaque list."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -153,7 +155,8 @@ def _lines_view(a: Assessment):
         ln = lmap.get(it.code)
         diff = it.self_score - it.proposed_score if it.self_score is not None and it.proposed_score is not None \
             else None
-        out.append({"item": it, "line": ln, "allowed": ln.allowed() if ln else [], "difference": diff})
+        out.append({"item": it, "line": ln, "difference": diff,
+                    "allowed": [v.quantize(Decimal("0.1")) for v in ln.allowed()] if ln else []})
     return out
 
 
