@@ -88,7 +88,7 @@ class Round(VersionedModel):
     """One assessment round of a district (RR-4, RR-8)."""
 
     OPEN, CLOSED = "open", "closed"
-    STATE_CHOICES = [(OPEN, _("Open")), (CLOSED, _("Closed"))]
+    STATE_CHOICES = [(OPEN, _("Round in progress")), (CLOSED, _("Round finished"))]
     LEVEL_CHOICES = [("district", _("District")), ("city", _("City"))]
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="assessment_rounds",
@@ -147,7 +147,7 @@ class Assessment(VersionedModel):
         (PANEL, _("Panel scoring")),
         (SCORED, _("Scored")),
         (RECTIFICATION, _("Rectification")),
-        (CLOSED, _("Closed")),
+        (CLOSED, _("Assessment closed")),
     ]
     EXEMPLARY, QUALIFIED, UNQUALIFIED = "exemplary", "qualified", "unqualified"
     GRADE_CHOICES = [(EXEMPLARY, _("Exemplary school")), (QUALIFIED, _("Qualified school")),
@@ -173,8 +173,8 @@ class Assessment(VersionedModel):
     summary_submitted_at = models.DateTimeField(_("summary sent to the district centre"), null=True, blank=True)
     self_total = models.DecimalField(_("self-assessment total"), max_digits=5, decimal_places=1, null=True,
                                      blank=True)
-    total = models.DecimalField(_("total"), max_digits=5, decimal_places=1, null=True, blank=True)
-    grade = models.CharField(_("grade"), max_length=12, choices=GRADE_CHOICES, blank=True)
+    total = models.DecimalField(_("assessment total"), max_digits=5, decimal_places=1, null=True, blank=True)
+    grade = models.CharField(_("assessment grade"), max_length=12, choices=GRADE_CHOICES, blank=True)
     first_total = models.DecimalField(_("total before rectification"), max_digits=5, decimal_places=1, null=True,
                                       blank=True)
     # RR-6 — rectification

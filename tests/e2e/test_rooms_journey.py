@@ -61,6 +61,7 @@ def test_rooms_assessment_journey(server, new_page, ui, e2e_world, tmp_path):
     submit(page, page.locator("#sb-save-scores"))
     assert page.locator("#sb-self-total").inner_text().strip() not in ("", "—")
     ui.shot(page, "rooms-self-assessment")
+    page.screenshot(path=str(ui.SCREENSHOTS / "rooms-self-assessment-top.png"))
     submit(page, page.locator("#sb-to-submitted"))
     assert page.locator("#sb-state").inner_text() == "已提交"
 
@@ -81,6 +82,8 @@ def test_rooms_assessment_journey(server, new_page, ui, e2e_world, tmp_path):
     panel.fill("#id_summary_suggestions", "加强融合文化建设。")
     submit(panel, panel.locator("#sb-save-summary"))
     ui.shot(panel, "rooms-panel-scoring")
+    panel.locator("#sb-line-6\\.4").scroll_into_view_if_needed()
+    panel.screenshot(path=str(ui.SCREENSHOTS / "rooms-panel-scoring-deduction.png"))
     submit(panel, panel.locator("#sb-to-scored"))
     assert panel.locator("#sb-state").inner_text() == "已评定"
     assert panel.locator("#sb-total").inner_text().strip() == "98.0"
@@ -106,5 +109,10 @@ def test_rooms_assessment_journey(server, new_page, ui, e2e_world, tmp_path):
     assert rows["12.2"][6] == 1 and rows["12.2"][7] == "融合文化活动仅开展一次"
     total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "合计")
     assert total[6] == 98 and "示范校" in total[7]
-    for p in (page, panel, bureau):
+    phone = new_page(viewport=ui.PHONE)
+    ui.login(phone, server, "hc_s1_leader")
+    phone.goto(url)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.screenshot(path=str(ui.SCREENSHOTS / "rooms-phone.png"))
+    for p in (page, panel, bureau, phone):
         assert p.js_errors == [], p.js_errors

@@ -173,3 +173,34 @@ def test_demo_round_has_one_school_scored_and_one_in_rectification(world):
     assert a.state == "scored" and a.grade == "exemplary"
     assert a.items.exclude(deduction_reason="").count() == 2
     assert b.state == "rectification" and b.grade == "unqualified" and b.rectification_due
+
+
+def test_inbox_items_for_school_panel_and_bureau(world):
+    """RR-4 / RR-6: the school sees its self-assessment (due date of the round) and rectification; the panel
+    sees what it must score; the bureau sees scored assessments to close or send to rectification."""
+    u = world.users
+    rnd = open_round(world, self_due=services.today() + timedelta(days=30))
+    a = _a(rnd)
+    school = [i for i in inbox.items_for(u["hc_s1_leader"]) if i.object_id == a.pk]
+    assert [(i.kind, i.due_date) for i in school] == [("rooms.self_assessment", rnd.self_due)]
+    a = fill_self(world, a)
+    a = services.transition(actor=u["hc_s1_leader"], assessment=a, to="submitted")
+    assert [i.kind for i in inbox.items_for(u["hc_expert"]) if i.object_id == a.pk] == ["rooms.panel_scoring"]
+    assert [i for i in inbox.items_for(u["hc_s1_leader"]) if i.object_id == a.pk] == []
+    a = services.transition(actor=u["hc_expert"], assessment=a, to="panel_scoring")
+    a = panel_score(world, a)
+    a = services.transition(actor=u["hc_expert"], assessment=a, to="scored")
+    assert [i.kind for i in inbox.items_for(u["hc_bureau"]) if i.object_id == a.pk] == ["rooms.scored"]
+    assert [i for i in inbox.items_for(u["gd_bureau"]) if i.object_id == a.pk] == []
+
+
+def test_home_figure_counts_grades_in_scope(world, user_client, django_assert_max_num_queries):
+    """RR-5: the results feed the yearly evaluation as a home figure, counted inside the caller's scope."""
+    from suiban.rooms.home import assessment_figures
+
+    with django_assert_max_num_queries(3):
+        f = assessment_figures(world.users["hc_bureau"])["assessments"]
+    assert f["exemplary"] >= 1 and f["rectifying"] >= 1
+    assert assessment_figures(world.users["gd_bureau"])["assessments"]["exemplary"] == 0
+    html = user_client("hc_bureau").get("/").content.decode()
+    assert "示范校" in html and 'data-stat="exemplary"' in html
