@@ -341,10 +341,11 @@ FUNDS_RESOLVERS: dict[str, Any] = {}
 # home-delivered education (HB-1..HB-8)
 HOMEBOUND_RESOLVERS: dict[str, Any] = {}
 
-# resource rooms and assessment (RR-1..RR-8): ``room`` — the room of the target school (the demo's first 海沧区 school
-# has one; elsewhere one is created); ``assessment`` — a fresh assessment of the target school in self-assessment
-# (in a round of its district, the 海沧区 panel); ``round`` — a round of the target region (the demo round in 海沧区,
-# created elsewhere); ``empty_round`` — an open round of the target school's district without that school.
+# resource rooms and assessment (RR-1..RR-8): ``room`` — a room of the target school serving no other school (a
+# school also sees the rooms that serve it: tests/rooms); ``assessment`` — a fresh assessment of the target
+# school in self-assessment (in a round of its district, the 海沧区 panel); ``round`` — a round of the target
+# region (the demo round in 海沧区, created elsewhere); ``empty_round`` — an open round of the target school's
+# district without that school.
 def _rooms_round(region, name="矩阵轮次"):
     from suiban.policy.profiles import registry
     from suiban.rooms.models import Round
@@ -360,8 +361,7 @@ def _rooms_round(region, name="矩阵轮次"):
 def _rooms_room(o, t, current):
     from suiban.rooms.models import Room
 
-    school = o["school_obj"]
-    return Room.objects.filter(school=school).first() or Room.objects.create(school=school, area_m2=66, floor=1)
+    return Room.objects.create(school=o["school_obj"], area_m2=66, floor=1)  # serves no other school
 
 
 def _rooms_assessment(o, t, current):

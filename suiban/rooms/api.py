@@ -398,7 +398,7 @@ def _assessment(request, assessment_id: int) -> Assessment:
     return get_visible_or_404(selectors.assessments(request.user), request.user, assessment_id)
 
 
-@router.get("/assessments", response=AssessmentPage)
+@router.get("/assessments", response=AssessmentPage, by_alias=True)
 def list_assessments(request, page: Query[PageIn], school_id: Id | None = None, round: Id | None = None,
                      state: AssessmentState | None = None, grade: str | None = None):
     require(request, "assessment.view")
@@ -414,7 +414,7 @@ def list_assessments(request, page: Query[PageIn], school_id: Id | None = None, 
     return paginate(qs, page, lambda a: assessment_out(request.user, a))
 
 
-@router.post("/assessments", response={201: AssessmentOut})
+@router.post("/assessments", response={201: AssessmentOut}, by_alias=True)
 def create_assessment(request, payload: AssessmentIn):
     """The bureau adds a school to an open round."""
     require(request, "assessment.manage")

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from suiban.core.models import VersionedModel
-from suiban.core.scoping import ScopedManager
+from suiban.core.scoping import SCOPE_SCHOOL, ScopedManager, ScopedQuerySet, grants_for
 from suiban.org.models import Region, School, SchoolYear
 from suiban.staff.models import StaffMember
 
@@ -32,6 +32,22 @@ EQUIPMENT_CATEGORIES = [
     ("office", _("Office equipment")),
     ("archive_cabinet", _("Archive cabinet")),
 ]
+
+
+class RoomQuerySet(ScopedQuerySet):
+    def in_own_scope(self, user, perm: str):
+        """Rooms within the user's scope by their owning school only (who may change a room)."""
+        return ScopedQuerySet.visible_to(self, user, perm)
+
+    def visible_to(self, user, perm: str | None = None):
+        """A room is seen within its school's scope and, for school roles, by the schools it serves (RR-1: the
+        served school sees the shared room it uses)."""
+        perm = perm or self.model.VIEW_PERMISSION
+        own = super().visible_to(user, perm)
+        served = {g.school_id for g in grants_for(user, perm) if g.kind == SCOPE_SCHOOL and g.school_id}
+        if not served:
+            return own
+        return self.filter(models.Q(pk__in=own.values("pk")) | models.Q(serves__in=served)).distinct()
 
 
 class Room(VersionedModel):
@@ -61,7 +77,7 @@ class Room(VersionedModel):
     use_records = models.TextField(_("use records"), blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(RoomQuerySet)()
     VIEW_PERMISSION = "rooms.view"
     SCOPE_LOOKUPS = {"region": "region_path", "school": "school_id"}
 

@@ -155,7 +155,7 @@ def room_create(*, actor, school: School, serves_school_ids=None, staff_ids=None
 
 
 def room_update(*, actor, room: Room, version, serves_school_ids=None, staff_ids=None, **fields) -> Room:
-    if not can(actor, "rooms.edit", room):
+    if not Room.objects.filter(pk=room.pk).in_own_scope(actor, "rooms.edit").exists():
         raise PermissionDenied(_("Your roles do not allow this."))
     errors: list = []
     values = _clean_room({k: v for k, v in fields.items() if k in ROOM_FIELDS and v is not None}, errors)

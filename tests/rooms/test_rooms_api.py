@@ -132,3 +132,15 @@ def test_assessment_list_query_count_is_fixed(world, api_client, django_assert_m
     with django_assert_max_num_queries(14):
         r = c.get("/api/v1/assessments?page_size=500")
     assert r.status_code == 200 and r.json()["count"] >= 4
+
+
+def test_a_served_school_sees_the_shared_room_but_cannot_change_it(world, api_client):
+    """RR-1: the second school sees the room of the first school that serves it; only the owning school and
+    the bureau change it (403 for the served school); a school it does not serve does not see it (404)."""
+    room = Room.objects.get(school__code=HC_S1)
+    s2 = api_client("hc_s2_leader")
+    assert s2.get(f"/api/v1/rooms/{room.pk}").status_code == 200
+    assert room.pk in {i["id"] for i in s2.get("/api/v1/rooms?page_size=500").json()["items"]}
+    r = s2.patch(f"/api/v1/rooms/{room.pk}", {"version": room.version, "use_records": "改"})
+    assert r.status_code == 403
+    assert api_client("gd_s1_leader").get(f"/api/v1/rooms/{room.pk}").status_code == 404
