@@ -1273,6 +1273,13 @@ _ROOMS_ROWS: list[EP] = [
        state=_fields("room", "use_records", "version")),
     EP("rooms/assessment/", "/rooms/assessment/", perm="assessment.view"),
     EP("rooms/assessment/plaques/", "/rooms/assessment/plaques/", perm="assessment.view"),
+    EP("rooms/assessment/rounds/new/", "/rooms/assessment/rounds/new/", perm="assessment.manage"),
+    # a region outside the bureau's scope is not among the form's choices: the form comes back with an error
+    EP("rooms/assessment/rounds/new/", "/rooms/assessment/rounds/new/", "POST", perm="assessment.manage",
+       obj="region", out_of_scope=200, ok=302,
+       data=lambda o: {"region": o["region"], "name": "矩阵轮次",
+                       "panel_leader": _models()["User"].objects.get(username="hc_expert").pk},
+       state=_rooms_rounds),
     EP("rooms/assessment/rounds/<int:pk>/", "/rooms/assessment/rounds/{round}/", perm="assessment.view",
        obj="region"),
     EP("rooms/assessment/<int:pk>/", "/rooms/assessment/{assessment}/", perm="assessment.view", obj="school"),

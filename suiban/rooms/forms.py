@@ -70,3 +70,29 @@ def equipment_text(items) -> str:
     labels = {code: str(label) for code, label in EQUIPMENT_CATEGORIES}
     return "\n".join(" | ".join([e.get("name", ""), labels.get(e.get("category"), ""), str(e.get("quantity", "")),
                                  e.get("use_log", ""), e.get("maintenance_log", "")]) for e in items or [])
+
+
+class RoundForm(forms.Form):
+    """The bureau opens a round and names the expert panel (专家考评组) from existing accounts that may score."""
+
+    region = forms.ModelChoiceField(queryset=None, label=_("District"))
+    name = forms.CharField(label=_("Name of the round"), max_length=100)
+    panel_leader = forms.ModelChoiceField(queryset=None, label=_("Panel leader"))
+    panel_members = forms.ModelMultipleChoiceField(queryset=None, label=_("Panel members"), required=False,
+                                                   widget=forms.CheckboxSelectMultiple)
+    self_due = forms.DateField(label=_("Self-assessment due"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    with_inspection = forms.BooleanField(label=_("Combined with the teaching inspection"), required=False)
+
+    def __init__(self, *args, regions, scorers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["panel_leader"].queryset = scorers
+        self.fields["panel_members"].queryset = scorers
+
+    def map_error_field(self, field):
+        if not field:
+            return field
+        if field.startswith("panel_member_ids"):
+            return "panel_members"
+        return {"region_id": "region", "panel_leader_id": "panel_leader"}.get(field, field)

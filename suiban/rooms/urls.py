@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.room_detail, name="room_detail"),
     path("<int:pk>/edit/", views.room_edit, name="room_edit"),
     path("assessment/", views.round_list, name="round_list"),
+    path("assessment/rounds/new/", views.round_create, name="round_create"),
     path("assessment/rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("assessment/plaques/", views.plaque_list, name="plaques"),
     path("assessment/<int:pk>/", views.assessment_detail, name="assessment_detail"),

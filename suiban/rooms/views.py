@@ -14,7 +14,7 @@ from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School
 from suiban.rooms import documents, selectors, services
-from suiban.rooms.forms import RoomForm, equipment_text
+from suiban.rooms.forms import RoomForm, RoundForm, equipment_text
 from suiban.rooms.models import EQUIPMENT_CATEGORIES, ZONES, Assessment, Room, Round
 from suiban.staff.models import StaffMember
 
@@ -129,7 +129,46 @@ def round_list(request):
     rounds = list(Round.objects.visible_to(request.user).select_related("region", "school_year"))
     mine = list(selectors.assessments(request.user).filter(round__in=rounds)) if rounds else []
     return render(request, "rooms/round_list.html", {"title": _("Resource-room assessment"), "rounds": rounds,
-                                                     "assessments": mine})
+                                                     "assessments": mine,
+                                                     "may_open": has_perm(request.user, "assessment.manage")})
+
+
+def _scorers(regions):
+    """Active accounts whose role may score, assigned within (or above) the districts the bureau manages."""
+    from django.db.models import Q
+
+    from suiban.accounts.models import User
+    from suiban.core.permissions import ROLES
+
+    roles = [code for code, r in ROLES.items() if "assessment.score" in r.permissions]
+    paths = [r.path for r in regions]
+    near = Q()
+    for p in paths:
+        near |= Q(role_assignments__region__path__startswith=p)
+    return (User.objects.filter(is_active=True, role_assignments__role__in=roles,
+                                role_assignments__revoked_at__isnull=True).filter(near).distinct()
+            .order_by("full_name", "username") if paths else User.objects.none())
+
+
+@permission_required("assessment.manage")
+def round_create(request):
+    from suiban.org.models import Region, SchoolYear
+
+    regions = Region.objects.visible_to(request.user, "assessment.manage").filter(level=Region.DISTRICT)
+    form = RoundForm(request.POST or None, regions=regions, scorers=_scorers(list(regions)))
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            rnd = services.round_open(actor=request.user, region=c["region"], school_year=SchoolYear.current(),
+                                      name=c["name"], panel_leader_id=c["panel_leader"].pk,
+                                      panel_member_ids=[u.pk for u in c["panel_members"]], self_due=c["self_due"],
+                                      with_inspection=c["with_inspection"])
+        except DomainError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("The round is open; every school of the district has its self-assessment."))
+            return redirect("rooms:round_detail", rnd.pk)
+    return render(request, "rooms/round_form.html", {"title": _("Open an assessment round"), "form": form})
 
 
 @permission_required("assessment.view")

@@ -204,3 +204,23 @@ def test_home_figure_counts_grades_in_scope(world, user_client, django_assert_ma
     assert assessment_figures(world.users["gd_bureau"])["assessments"]["exemplary"] == 0
     html = user_client("hc_bureau").get("/").content.decode()
     assert "示范校" in html and 'data-stat="exemplary"' in html
+
+
+def test_bureau_opens_a_round_and_names_the_panel_on_the_page(world, user_client):
+    """RR-8: the bureau opens a round on its page, choosing the panel among existing accounts that may score
+    (a school leader is not offered); every ordinary school of the district gets its self-assessment."""
+    from suiban.org.models import School
+    from suiban.rooms.models import Round
+
+    c = user_client("hc_bureau")
+    html = c.get("/rooms/assessment/rounds/new/").content.decode()
+    assert "郑宏伟" in html and "黄丽娟" in html and "王志强" not in html
+    region = Region.objects.get(code="350205")
+    r = c.post("/rooms/assessment/rounds/new/", {
+        "region": region.pk, "name": "页面开启的轮次", "panel_leader": world.users["hc_expert"].pk,
+        "panel_members": [world.users["hc_center"].pk], "self_due": "2027-06-30"})
+    assert r.status_code == 302
+    rnd = Round.objects.get(name="页面开启的轮次")
+    assert r["Location"] == f"/rooms/assessment/rounds/{rnd.pk}/"
+    assert rnd.assessments.count() == School.objects.filter(region=region).exclude(kind="special").count()
+    assert list(rnd.panel_members.all()) == [world.users["hc_center"]]
