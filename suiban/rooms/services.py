@@ -425,6 +425,9 @@ def scores_put(*, actor, assessment: Assessment, items: list[dict], version=None
                                               _("Give the reason for deducting points on line %(code)s.")
                                               % {"code": code}, "reason_required"))
         updates[code] = upd
+    if any(e["code"] == "score_out_of_range" for e in errors):  # API.md: the problem's code names the rule
+        raise DomainError(errors[0]["message"], code="score_out_of_range", errors=errors,
+                          title=_("A score is outside what the line allows"))
     raise_errors(errors)
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)

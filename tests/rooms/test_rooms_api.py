@@ -96,8 +96,9 @@ def test_assessment_contract_and_scores_put(world, api_client):
     aid = rnd.json()["schools"][0]["assessment_id"]
     leader = api_client("hc_s1_leader")
     r = _put(leader, f"/api/v1/assessments/{aid}/scores", {"items": [{"code": "4.1", "self_score": "3.5"}]})
-    assert r.status_code == 422 and r.json()["code"] == "validation_error"
-    assert r.json()["errors"][0]["code"] == "score_out_of_range"
+    assert r.status_code == 422 and r.json()["code"] == "score_out_of_range"
+    assert r.json()["errors"][0]["code"] == "score_out_of_range" and r.json()["errors"][0]["field"] == \
+        "items[0].self_score"
     r = _put(leader, f"/api/v1/assessments/{aid}/scores", {"items": [{"code": "4.1", "self_score": "1.5",
                                                                       "proposed_score": "3", "points": "9"}]})
     assert r.status_code == 200

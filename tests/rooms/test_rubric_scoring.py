@@ -73,6 +73,7 @@ def test_service_refuses_scores_outside_every_line(world):
     with pytest.raises(DomainError) as exc:
         services.scores_put(actor=world.users["hc_s1_leader"], assessment=a, items=items)
     assert len(exc.value.errors) == len(items)
+    assert exc.value.code == "score_out_of_range"
     assert {e["code"] for e in exc.value.errors} == {"score_out_of_range"}
     assert not a.items.filter(self_score__isnull=False).exists()
 
