@@ -35,6 +35,8 @@ TARGETS = {  # benchmark kind → (p95 limit in ms, description)
     "log": (50, "p95 ≤ 50 ms"),
     "ledger totals": (500, "p95 ≤ 500 ms"),
     "filing": (500, "p95 ≤ 500 ms and ≤ 2× bare SQL"),  # ST-1, bench/staff.py
+    "round overview": (300, "p95 ≤ 300 ms"),
+    "proposals": (500, "p95 ≤ 500 ms"),
 }
 LIST_RATIO_MAX = 3.0
 from bench.homebound import RATIO_MAX as HB_RATIO_MAX  # noqa: E402
@@ -510,6 +512,9 @@ def run_benchmarks(args, log):
     from bench.homebound import homebound_benchmarks
 
     rows += homebound_benchmarks(args, log, u, api, want)
+    from bench.rooms import rooms_benchmarks
+
+    rows += rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)
     for r in rows:
         r["result"] = verdict(r)
     return rows

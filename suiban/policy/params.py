@@ -114,6 +114,10 @@ _p("resource_room_min_students", INT, 5, "RR-1", "GD §44", _("Students in inclu
 _p("resource_room_min_area", NUMBER, 60, "RR-2", "HC 附件1 4.2", _("Minimum resource-room area (m²)"), minimum=0)
 _p("assessment_cycle_years", INT, 2, "RR-4", "HC §5", _("Resource-room assessment cycle (years)"),
    minimum=1, maximum=5)
+_p("assessment_level", STR, "district", "RR-8", "HC §5 / 附件3",
+   _("Level that assesses resource rooms (district or city)"), choices=("district", "city"))
+_p("rectification_days", INT, 60, "RR-6", "HC §5.3.3", _("Days an unqualified school has to rectify"),
+   minimum=1, maximum=365)
 _p("grade_exemplary_min", NUMBER, 90, "RR-5", "HC §5.3.3", _("Score for an exemplary school"),
    minimum=0, maximum=100)
 _p("grade_qualified_min", NUMBER, 75, "RR-5", "HC §5.3.3", _("Score for a qualified school"),
@@ -152,6 +156,8 @@ def coerce(param: Param, value):
     elif t == STR_LIST:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ValueError(f"expected a list of texts, got {value!r}")
+    if param.choices and value not in param.choices:
+        raise ValueError(f"must be one of {list(param.choices)}, got {value!r}")
     if param.minimum is not None and t in (INT, NUMBER) and value < param.minimum:
         raise ValueError(f"must be at least {param.minimum}, got {value!r}")
     if param.maximum is not None and t in (INT, NUMBER) and value > param.maximum:

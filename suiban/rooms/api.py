@@ -1,5 +1,500 @@
-"""API of the resource rooms and assessment module (API.md)."""
+"""API of the resource rooms and assessment module (API.md "Resource rooms and assessment (RR)").
 
-from ninja import Router
+Out of scope → 404; in scope but the role lacks the permission → 403; a step the state or the role does not
+allow → 422 ``invalid_transition``; a score outside the line's allowed values → 422 ``score_out_of_range``;
+a stale ``version`` → 409 ``version_conflict``."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from suiban.core.api_tools import Id, PageIn, paginate, require
+from suiban.core.errors import DomainError
+from suiban.core.scoping import get_visible_or_404
+from suiban.org.models import Region, School, SchoolYear
+from suiban.rooms import documents, selectors, services
+from suiban.rooms.models import Assessment, Room, Round
 
 router = Router(tags=["rooms"])
+
+Use = Literal["dedicated", "shared"]
+Zone = Literal["training", "assessment", "reception"]
+EquipmentCategory = Literal["assessment_tools", "training", "office", "archive_cabinet"]
+AssessmentState = Literal["self_assessment", "submitted", "panel_scoring", "scored", "rectification", "closed"]
+
+
+class EquipmentItem(Schema):
+    name: str = Field(..., max_length=100)
+    category: EquipmentCategory
+    quantity: int = Field(1, ge=0, le=100000)
+    use_log: str = ""
+    maintenance_log: str = ""
+
+
+class RoomFields(Schema):
+    name: str | None = Field(None, max_length=100)
+    use: Use | None = None
+    door_sign: bool | None = None
+    area_m2: Decimal | None = Field(None, gt=0, lt=10000, decimal_places=1)
+    floor: int | None = Field(None, ge=-5, le=50)
+    accessible: bool | None = None
+    safety_measures: str | None = None
+    zones: list[Zone] | None = None
+    zones_labelled: bool | None = None
+    equipment: list[EquipmentItem] | None = None
+    staff_ids: list[Id] | None = None
+    opening_hours: str | None = None
+    timetable: str | None = None
+    staff_posted: bool | None = None
+    service_process: str | None = None
+    use_records: str | None = None
+    serves_school_ids: list[Id] | None = None
+    is_active: bool | None = None
+
+
+class RoomIn(RoomFields):
+    school_id: Id
+    area_m2: Decimal = Field(..., gt=0, lt=10000, decimal_places=1)
+
+
+class RoomPatch(RoomFields):
+    version: int
+
+
+class RoomOut(Schema):
+    id: int
+    version: int
+    school_id: int
+    school_name: str
+    name: str
+    serves_school_ids: list[int]
+    use: Use
+    door_sign: bool
+    area_m2: str
+    floor: int
+    accessible: bool
+    safety_measures: str
+    zones: list[str]
+    zones_labelled: bool
+    equipment: list[dict]
+    staff_ids: list[int]
+    opening_hours: str
+    timetable: str
+    staff_posted: bool
+    service_process: str
+    use_records: str
+    is_active: bool
+
+
+class RoomPage(Schema):
+    count: int
+    items: list[RoomOut]
+
+
+def room_out(r: Room) -> dict:
+    return {"id": r.pk, "version": r.version, "school_id": r.school_id, "school_name": r.school.name,
+            "name": r.name, "serves_school_ids": sorted(s.pk for s in r.serves.all()), "use": r.use,
+            "door_sign": r.door_sign, "area_m2": str(r.area_m2), "floor": r.floor, "accessible": r.accessible,
+            "safety_measures": r.safety_measures, "zones": list(r.zones), "zones_labelled": r.zones_labelled,
+            "equipment": list(r.equipment), "staff_ids": sorted(s.pk for s in r.staff.all()),
+            "opening_hours": r.opening_hours, "timetable": r.timetable, "staff_posted": r.staff_posted,
+            "service_process": r.service_process, "use_records": r.use_records, "is_active": r.is_active}
+
+
+def _room_values(payload: RoomFields) -> dict:
+    data = payload.dict(exclude_unset=True)
+    data.pop("version", None)
+    data.pop("school_id", None)
+    if "equipment" in data and data["equipment"] is not None:
+        data["equipment"] = [dict(e) for e in data["equipment"]]
+    return data
+
+
+@router.get("/rooms", response=RoomPage)
+def list_rooms(request, page: Query[PageIn], school_id: Id | None = None):
+    """Resource rooms in scope (RR-2), with the schools each serves (RR-1)."""
+    require(request, "rooms.view")
+    qs = selectors.rooms(request.user)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    return paginate(qs, page, room_out)
+
+
+@router.post("/rooms", response={201: RoomOut})
+def create_room(request, payload: RoomIn):
+    require(request, "rooms.edit")
+    school = School.objects.visible_to(request.user, "rooms.edit").filter(pk=payload.school_id).first()
+    if school is None:
+        raise DomainError(_("The object does not exist or is outside your scope."), field="school_id")
+    room = services.room_create(actor=request.user, school=school, **_room_values(payload))
+    return Status(201, room_out(selectors.rooms(request.user).get(pk=room.pk)))
+
+
+@router.get("/rooms/{room_id}", response=RoomOut)
+def get_room(request, room_id: int):
+    require(request, "rooms.view")
+    return room_out(get_visible_or_404(selectors.rooms(request.user), request.user, room_id))
+
+
+@router.patch("/rooms/{room_id}", response=RoomOut)
+def patch_room(request, room_id: int, payload: RoomPatch):
+    require(request, "rooms.view")
+    room = get_visible_or_404(Room, request.user, room_id)
+    services.room_update(actor=request.user, room=room, version=payload.version, **_room_values(payload))
+    return room_out(selectors.rooms(request.user).get(pk=room_id))
+
+
+# --- rounds ---------------------------------------------------------------------------------------------------
+class RoundIn(Schema):
+    region_id: Id
+    school_year: str | None = Field(None, pattern=r"^\d{4}-\d{4}$")
+    name: str = Field(..., max_length=100)
+    panel_leader_id: Id
+    panel_member_ids: list[Id] = []
+    school_ids: list[Id] | None = None
+    self_due: date | None = None
+    with_inspection: bool = False
+
+
+class RoundSchool(Schema):
+    assessment_id: int
+    school_id: int
+    school_name: str
+    state: AssessmentState
+    self_total: str | None
+    total: str | None
+    grade: str
+    warned: bool
+
+
+class RoundOut(Schema):
+    id: int
+    region_id: int
+    school_year: str
+    name: str
+    level: str
+    cycle_years: int
+    profile: str
+    rubric_version: int
+    exemplary_min: str
+    qualified_min: str
+    panel_leader_id: int | None
+    panel_member_ids: list[int]
+    state: str
+    schools: list[RoundSchool]
+    plaques: list[RoundSchool]
+
+
+class RoundPage(Schema):
+    count: int
+    items: list[RoundOut]
+
+
+def round_out(r: Round, rows=None) -> dict:
+    rows = rows if rows is not None else selectors.overview(r)
+    schools = [{"assessment_id": a.pk, "school_id": a.school_id, "school_name": a.school.name, "state": a.state,
+                "self_total": _s(a.self_total), "total": _s(a.total), "grade": a.grade, "warned": a.warned}
+               for a in rows]
+    return {"id": r.pk, "region_id": r.region_id, "school_year": r.school_year.name, "name": r.name,
+            "level": r.level, "cycle_years": r.cycle_years, "profile": r.profile, "rubric_version": r.rubric_version,
+            "exemplary_min": str(r.exemplary_min), "qualified_min": str(r.qualified_min),
+            "panel_leader_id": r.panel_leader_id, "panel_member_ids": sorted(u.pk for u in r.panel_members.all()),
+            "state": r.state, "schools": schools, "plaques": [s for s in schools if s["grade"] == "exemplary"]}
+
+
+def _s(v):
+    return None if v is None else str(v)
+
+
+@router.get("/assessment-rounds", response=RoundPage)
+def list_rounds(request, page: Query[PageIn]):
+    """Rounds of the districts in scope, each with every school's totals and grade and the plaque list."""
+    require(request, "assessment.view")
+    qs = Round.objects.visible_to(request.user).select_related("school_year").prefetch_related("panel_members")
+    total = qs.count()
+    start = (page.page - 1) * page.page_size
+    return {"count": total, "items": [round_out(r, selectors.overview(r, request.user))
+                                      for r in qs[start:start + page.page_size]]}
+
+
+@router.post("/assessment-rounds", response={201: RoundOut})
+def open_round(request, payload: RoundIn):
+    """The bureau opens a round for its district and names the panel (RR-4, RR-8)."""
+    require(request, "assessment.manage")
+    region = Region.objects.visible_to(request.user, "assessment.manage").filter(pk=payload.region_id).first()
+    if region is None:
+        raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
+    year = SchoolYear.current()
+    if payload.school_year:
+        year = SchoolYear.objects.filter(start_year=int(payload.school_year[:4])).first()
+        if year is None or year.name != payload.school_year:
+            raise DomainError(_("Unknown school year."), field="school_year")
+    r = services.round_open(actor=request.user, region=region, school_year=year, name=payload.name,
+                            panel_leader_id=payload.panel_leader_id, panel_member_ids=payload.panel_member_ids,
+                            school_ids=payload.school_ids, self_due=payload.self_due,
+                            with_inspection=payload.with_inspection)
+    return Status(201, round_out(r, selectors.overview(r, request.user)))
+
+
+@router.get("/assessment-rounds/{round_id}", response=RoundOut)
+def get_round(request, round_id: int):
+    require(request, "assessment.view")
+    r = get_visible_or_404(Round.objects.select_related("school_year"), request.user, round_id)
+    return round_out(r, selectors.overview(r, request.user))
+
+
+# --- assessments ----------------------------------------------------------------------------------------------
+class ItemOut(Schema):
+    code: str
+    area: str
+    indicator: str
+    text: str
+    points: str
+    allowed: list[str]
+    source: str
+    methods: list[str]
+    proposed_score: str | None
+    evidence: str
+    evidence_links: list[list[str]]
+    reasoning: str
+    self_score: str | None
+    self_note: str
+    panel_score: str | None
+    deduction_reason: str
+    difference: str | None = Field(None, description="self_score − proposed_score (RR-7: the difference stays)")
+    photo: str | None
+
+
+class EventOut(Schema):
+    at: str
+    actor: str
+    from_: str = Field(..., alias="from")
+    to: str
+    note: str
+
+
+class AssessmentOut(Schema):
+    id: int
+    version: int
+    school_id: int
+    school_name: str
+    round: int
+    round_name: str
+    rubric_version: int
+    state: AssessmentState
+    person_in_charge: str
+    contact: str
+    situation: str
+    highlights: str
+    problems: str
+    minutes: str
+    summary_highlights: str
+    summary_improvements: str
+    summary_suggestions: str
+    summary_submitted_at: str | None
+    items: list[ItemOut]
+    self_total: str | None
+    total: str | None
+    grade: str
+    first_total: str | None
+    rectification_due: date | None
+    rectification_report: str
+    warned: bool
+    warning_note: str
+    carried_over: list[dict]
+    carried_over_skipped: list[str]
+    events: list[EventOut]
+    allowed_transitions: list[str]
+
+
+class AssessmentPage(Schema):
+    count: int
+    items: list[AssessmentOut]
+
+
+def assessment_out(user, a: Assessment) -> dict:
+    lmap = selectors.lines_of(a.round)
+    items = list(a.items.all())
+    rows = {it.code: it for it in items}
+    out_items = []
+    for it in items:
+        ln = lmap.get(it.code)
+        diff = (it.self_score - it.proposed_score) if it.self_score is not None and it.proposed_score is not None \
+            else None
+        out_items.append({
+            "code": it.code, "area": ln.area_name if ln else "", "indicator": ln.indicator_name if ln else "",
+            "text": ln.text if ln else "", "points": str(it.points),
+            "allowed": [str(v.quantize(Decimal("0.1"))) for v in ln.allowed()] if ln else [],
+            "source": ln.source if ln else "",
+            "methods": list(ln.methods) if ln else [], "proposed_score": _s(it.proposed_score),
+            "evidence": it.evidence, "evidence_links": it.evidence_links, "reasoning": it.reasoning,
+            "self_score": _s(it.self_score), "self_note": it.self_note, "panel_score": _s(it.panel_score),
+            "deduction_reason": it.deduction_reason, "difference": _s(diff),
+            "photo": it.photo.name or None})
+    return {
+        "id": a.pk, "version": a.version, "school_id": a.school_id, "school_name": a.school.name,
+        "round": a.round_id, "round_name": a.round.name, "rubric_version": a.round.rubric_version, "state": a.state,
+        **{f: getattr(a, f) for f in (*services.REPORT_FIELDS, *services.PANEL_FIELDS)},
+        "summary_submitted_at": a.summary_submitted_at.isoformat() if a.summary_submitted_at else None,
+        "items": out_items, "self_total": _s(a.self_total), "total": _s(a.total), "grade": a.grade,
+        "first_total": _s(a.first_total), "rectification_due": a.rectification_due,
+        "rectification_report": a.rectification_report, "warned": a.warned, "warning_note": a.warning_note,
+        "carried_over": a.carried_over,
+        "carried_over_skipped": [c["code"] for c in services.skipped_carry_over(a, rows)],
+        "events": [{"at": e.at.isoformat(), "actor": e.actor.username if e.actor else "", "from": e.from_state,
+                    "to": e.to_state, "note": e.note} for e in a.events.all()],
+        "allowed_transitions": [s.dst for s in services.steps_for(user, a)],
+    }
+
+
+class AssessmentIn(Schema):
+    round_id: Id
+    school_id: Id
+
+
+class AssessmentPatch(Schema):
+    version: int | None = None
+    person_in_charge: str | None = Field(None, max_length=50)
+    contact: str | None = Field(None, max_length=50)
+    situation: str | None = None
+    highlights: str | None = None
+    problems: str | None = None
+    minutes: str | None = None
+    summary_highlights: str | None = None
+    summary_improvements: str | None = None
+    summary_suggestions: str | None = None
+    rectification_report: str | None = None
+
+
+class TransitionIn(Schema):
+    to: AssessmentState
+    note: str = ""
+    version: int | None = None
+    rectification_due: date | None = None
+
+
+class ScoreItemIn(Schema):
+    code: str = Field(..., max_length=10)
+    points: Decimal | str | None = None
+    proposed_score: Decimal | str | None = None
+    evidence: str | None = None
+    self_score: Decimal | str | None = None
+    self_note: str | None = None
+    panel_score: Decimal | str | None = None
+    deduction_reason: str | None = None
+
+
+class ScoresIn(Schema):
+    version: int | None = None
+    items: list[ScoreItemIn]
+
+
+def _assessment(request, assessment_id: int) -> Assessment:
+    require(request, "assessment.view")
+    return get_visible_or_404(selectors.assessments(request.user), request.user, assessment_id)
+
+
+@router.get("/assessments", response=AssessmentPage, by_alias=True)
+def list_assessments(request, page: Query[PageIn], school_id: Id | None = None, round: Id | None = None,
+                     state: AssessmentState | None = None, grade: str | None = None):
+    require(request, "assessment.view")
+    qs = selectors.assessments(request.user)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if round:
+        qs = qs.filter(round_id=round)
+    if state:
+        qs = qs.filter(state=state)
+    if grade:
+        qs = qs.filter(grade=grade)
+    return paginate(qs, page, lambda a: assessment_out(request.user, a))
+
+
+@router.post("/assessments", response={201: AssessmentOut}, by_alias=True)
+def create_assessment(request, payload: AssessmentIn):
+    """The bureau adds a school to an open round."""
+    require(request, "assessment.manage")
+    rnd = Round.objects.visible_to(request.user, "assessment.manage").filter(pk=payload.round_id).first()
+    if rnd is None:
+        raise DomainError(_("The object does not exist or is outside your scope."), field="round_id")
+    school = School.objects.visible_to(request.user, "assessment.manage").filter(pk=payload.school_id).first()
+    if school is None:
+        raise DomainError(_("The object does not exist or is outside your scope."), field="school_id")
+    a = services.assessment_add(actor=request.user, round=rnd, school=school)
+    return Status(201, assessment_out(request.user, _assessment(request, a.pk)))
+
+
+@router.get("/assessments/{assessment_id}", response=AssessmentOut, by_alias=True)
+def get_assessment(request, assessment_id: int):
+    return assessment_out(request.user, _assessment(request, assessment_id))
+
+
+@router.patch("/assessments/{assessment_id}", response=AssessmentOut, by_alias=True)
+def patch_assessment(request, assessment_id: int, payload: AssessmentPatch):
+    """The self-assessment report (附件2) and rectification report (school); minutes and summary (附件4, panel)."""
+    a = _assessment(request, assessment_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    services.assessment_update(actor=request.user, assessment=a, version=version, **data)
+    return assessment_out(request.user, _assessment(request, assessment_id))
+
+
+@router.put("/assessments/{assessment_id}/scores", response=AssessmentOut, by_alias=True)
+def put_scores(request, assessment_id: int, payload: ScoresIn):
+    """Self-scores (school) or panel scores with deduction reasons (panel). Other fields of an item are read-only."""
+    a = _assessment(request, assessment_id)
+    items = [i.dict(exclude_unset=True) for i in payload.items]
+    services.scores_put(actor=request.user, assessment=a, items=items, version=payload.version)
+    return assessment_out(request.user, _assessment(request, assessment_id))
+
+
+@router.post("/assessments/{assessment_id}/transitions", response=AssessmentOut, by_alias=True)
+def post_transition(request, assessment_id: int, payload: TransitionIn):
+    a = _assessment(request, assessment_id)
+    services.transition(actor=request.user, assessment=a, to=payload.to, note=payload.note,
+                        version=payload.version, rectification_due=payload.rectification_due)
+    return assessment_out(request.user, _assessment(request, assessment_id))
+
+
+@router.post("/assessments/{assessment_id}/proposals", response=AssessmentOut, by_alias=True)
+def refresh_proposals(request, assessment_id: int):
+    """Recompute the proposals from today's records (self-assessment only)."""
+    a = _assessment(request, assessment_id)
+    services.proposals_refresh(actor=request.user, assessment=a)
+    return assessment_out(request.user, _assessment(request, assessment_id))
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    resp = HttpResponse(content, content_type=content_type)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return resp
+
+
+@router.get("/assessments/{assessment_id}/self-report.docx")
+def self_report_docx(request, assessment_id: int):
+    """附件2 — the school's self-assessment report."""
+    a = _assessment(request, assessment_id)
+    data = documents.gather(a)
+    return _download(documents.self_report_docx(data), documents.DOCX, f"{a.school.name}-自评报告.docx")
+
+
+@router.get("/assessments/{assessment_id}/score-sheet.xlsx")
+def score_sheet_xlsx(request, assessment_id: int):
+    """附件3 — the score sheet with the self-score beside the panel's score, deduction reasons, signatures."""
+    a = _assessment(request, assessment_id)
+    data = documents.gather(a)
+    return _download(documents.score_sheet_xlsx(data), documents.XLSX, f"{a.school.name}-评分表.xlsx")
+
+
+@router.get("/assessments/{assessment_id}/summary.docx")
+def summary_docx(request, assessment_id: int):
+    """附件4 — the panel's summary report."""
+    a = _assessment(request, assessment_id)
+    data = documents.gather(a)
+    return _download(documents.summary_docx(data), documents.DOCX, f"{a.school.name}-评估总结报告.docx")
