@@ -5,7 +5,7 @@
 * recording a visit with its ledger posting (``POST /api/v1/homebound/visits`` as the school account, each in a
   rolled-back transaction so the data set stays as generated): p95 ≤ 60 ms.
 
-The home-delivery data (``suiban.homebound.scale``: ≈3 % of the students in inclusion, visits of the year so far,
+The home-delivery data (``suiban.demo.homebound_scale``: ≈3 % of the students in inclusion, visits of the year so far,
 their postings) are generated on first use.
 """
 
@@ -24,7 +24,7 @@ def homebound_benchmarks(args, log, u, api, want):
     from django.utils import timezone
 
     from bench.run import Failed, NotAvailable, bench_list, measure, route_exists, summary
-    from suiban.homebound import scale
+    from suiban.demo import homebound_scale as scale
     from suiban.homebound.models import Enrolment
     from suiban.org.models import SchoolYear
     from suiban.staff.selectors import pool_staff

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from suiban.core import audit
 from suiban.core.errors import DomainError
 from suiban.core.services import field_error
-from suiban.students.archives import KINDS, size_in_mb, sniff
+from suiban.students.archives.services import KINDS, size_in_mb, sniff
 
 PHOTO_MAX = 10 * 1024 * 1024
 VIDEO_MAX = 50 * 1024 * 1024

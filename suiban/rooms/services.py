@@ -637,7 +637,7 @@ def transition(*, actor, assessment: Assessment, to: str, note: str = "", versio
 def photo_attach(*, actor, assessment: Assessment, code: str, upload) -> ItemScore:
     """A photo backs a score (RR-6: photos can back any score); the school while assessing itself or
     rectifying, the panel while scoring."""
-    from suiban.students.archives import check_upload
+    from suiban.students.archives.services import check_upload
 
     _require_any(actor, assessment)
     school_side = can(actor, "assessment.self", assessment) and assessment.state in (Assessment.SELF,

@@ -14,7 +14,7 @@ class StaffConfig(AppConfig):
         try:  # the cases area as a sub-package (students/cases/services.py) …
             from suiban.students.cases.services import CASE_PANELS
         except ImportError:  # … or as the flat module students/cases.py
-            from suiban.students.cases import CASE_PANELS
+            from suiban.students.cases.services import CASE_PANELS
 
         if case_panel not in CASE_PANELS:
             CASE_PANELS.append(case_panel)

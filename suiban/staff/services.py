@@ -316,7 +316,7 @@ def training_record(*, actor, staff: StaffMember, course, level, hours, start_da
                     kind=Training.COURSE, certificate=None) -> Training:
     """Record a training of a staff member (ST-2) at a tier of GD §33 (ST-7), with an optional certificate scan
     checked by content and size (SEC-5) and stored through the storage API."""
-    from suiban.students.archives import check_upload
+    from suiban.students.archives.services import check_upload
 
     perm = "staff.edit" if staff.school_id else "staff.experts"
     require_on(actor, perm, staff)

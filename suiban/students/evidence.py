@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from suiban.core.registry import Evidence, evidence
-from suiban.students.archives import ITEM_NUMBERS
+from suiban.students.archives.services import ITEM_NUMBERS
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, SchoolArchiveFile, Student
 
 # AR-2 sections that make up the resource room's management archive (rules, plans, summaries) of 2.1.

@@ -3,8 +3,9 @@ the services compute."""
 
 from decimal import Decimal
 
+from suiban.demo import homebound_scale as scale
 from suiban.funds.models import LedgerEntry
-from suiban.homebound import scale, selectors
+from suiban.homebound import selectors
 from suiban.homebound.models import Enrolment, Visit, VisitWeek
 
 

@@ -187,7 +187,7 @@ def _file(obj):
 def test_archive_lines_full_partial_missing(world, new_school, year, media):
     """RR-7 ← AR-1/AR-2 (2.1, 2.2): rules, plans and resource-room materials filed → 1; 3 × the share of
     complete student archives; no students → entered by hand."""
-    from suiban.students.archives import ITEM_NUMBERS
+    from suiban.students.archives.services import ITEM_NUMBERS
 
     full, partial, missing = new_school(), new_school(), new_school()
     for section in ("rules", "plans", "resource_room"):
