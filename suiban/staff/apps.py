@@ -11,10 +11,7 @@ class StaffConfig(AppConfig):
         # The committee's opinions (PL-16) on the case page, through the panel list the cases module exposes.
         from suiban.staff.views import case_panel
 
-        try:  # the cases area as a sub-package (students/cases/services.py) …
-            from suiban.students.cases.services import CASE_PANELS
-        except ImportError:  # … or as the flat module students/cases.py
-            from suiban.students.cases.services import CASE_PANELS
+        from suiban.students.cases.services import CASE_PANELS
 
         if case_panel not in CASE_PANELS:
             CASE_PANELS.append(case_panel)
