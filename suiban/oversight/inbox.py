@@ -1,7 +1,7 @@
 """The findings a user must act on, for their inbox (OV-1): open findings of the checks whose
 ``assignee_permission`` the user holds, where that grant's scope covers the finding's school or region —
-a school sees all of its findings, a region (the bureau) the violations in it — ordered by due date, each
-linked to where it is mended."""
+a school sees all of its findings, a region (the bureau) the violations in it and whatever only a region
+decides (cases, policy, the census) — ordered by due date, each linked to where it is mended."""
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,6 +14,8 @@ from suiban.oversight.links import mend_url
 from suiban.oversight.models import Finding
 
 LIMIT = 200  # the inbox shows what needs doing first; the findings page lists them all
+# Permissions held only at region level: their findings reach the region whatever their severity.
+REGION_ASSIGNEES = {"cases.decide", "cases.review", "policy.manage", "oversight.census"}
 
 
 def assigned(user):
@@ -33,9 +35,15 @@ def assigned(user):
             if q is None:
                 continue
             q = q & Q(check_code__in=codes)
-            if g.kind in (SCOPE_ALL, SCOPE_REGION):
+            if g.kind in (SCOPE_ALL, SCOPE_REGION) and perm not in REGION_ASSIGNEES:
                 q &= Q(severity="violation")
             combined = q if combined is None else combined | q
+    for g in grants:  # the bureau supervises: every violation in its region
+        if "oversight.supervise" in g.permissions:
+            q = scope_q(g, Finding.SCOPE_LOOKUPS)
+            if q is not None:
+                q &= Q(severity="violation")
+                combined = q if combined is None else combined | q
     if combined is None:
         return Finding.objects.none()
     return Finding.objects.filter(combined, state="open")

@@ -51,7 +51,11 @@ def schedule(school_id, label: str) -> None:
     pending.setdefault(school_id, set()).add(label)
     conn = transaction.get_connection()
     if conn.in_atomic_block:
-        if not any(cb is _flush for _sids, cb, _robust in conn.run_on_commit):
+        # One callback per transaction: registered unless this thread's is still waiting for the commit (a
+        # rolled-back transaction drops it from the connection's list, so it is registered again).
+        waiting = getattr(_local, "registered", False) and any(cb is _flush for _s, cb, _r in conn.run_on_commit)
+        if not waiting:
+            _local.registered = True
             transaction.on_commit(_flush)
     else:
         _flush()
@@ -60,7 +64,7 @@ def schedule(school_id, label: str) -> None:
 def _flush() -> None:
     from suiban.oversight.tasks import recompute_school
 
-    pending, _local.pending = getattr(_local, "pending", None) or {}, {}
+    pending, _local.pending, _local.registered = getattr(_local, "pending", None) or {}, {}, False
     for school_id, labels in pending.items():
         recompute_school.enqueue(school_id, sorted(labels))
 
