@@ -1,8 +1,6 @@
-"""Checks that read several apps at once (OV-1), so they live with the engine: dropout risk (PL-10).
-
-The census (PL-14), enrolment refusals (PL-15) and accessibility (OV-5) checks are registered with their
-records in ``suiban.oversight.census`` and ``suiban.oversight.governance``.
-"""
+"""Checks that read several apps at once or oversight's own records (OV-1): dropout risk (PL-10), children of
+the census on no register (PL-14), enrolment refusals the bureau has not decided (PL-15) and missing
+barrier-free facilities (OV-5)."""
 
 from datetime import date, timedelta
 
@@ -101,3 +99,73 @@ checks.register(Check(
              "homebound.visit")))
 
 __all__ = ["dropout_risk", "term_window_start"]
+
+
+# --- PL-14: children of the census on no register -------------------------------------------------------------
+def census_not_in_school(school_ids):
+    from suiban.oversight.models import CENSUS_SOURCES, CensusChild
+
+    on_register = Student.objects.filter(status="active").exclude(id_number_hash="").values("id_number_hash")
+    rows = (CensusChild.objects.filter(state="not_in_school").exclude(id_number_hash__in=on_register)
+            .values_list("pk", "name", "region_id", "follow_up_person", "follow_up_due", "source"))
+    sources = dict(CENSUS_SOURCES)
+    for pk, name, region_id, person, due, source in rows:
+        if person:
+            evidence = _("On the list of %(source)s but on no school's register; followed up by %(person)s.") % {
+                "source": sources.get(source, source), "person": person}
+        else:
+            evidence = _("On the list of %(source)s but on no school's register; nobody follows the child up yet.") % {
+                "source": sources.get(source, source)}
+        yield FindingData("census_child", pk, name, None, evidence, due_date=due, region_id=region_id)
+
+
+checks.register(Check(
+    rule="PL-14", severity="warning", subject_type="census_child",
+    title=gettext_lazy("Child with a disability not in school"),
+    action=gettext_lazy("Name who follows the child up and by when, until the child is placed."),
+    assignee_permission="oversight.census", compute=census_not_in_school,
+    watches=("oversight.censuschild", "students.student")))
+
+
+# --- PL-15: enrolment refusals the bureau has not decided -------------------------------------------------------
+def refusals_undecided(school_ids):
+    from suiban.oversight.models import EnrolmentRefusal
+
+    qs = EnrolmentRefusal.objects.filter(decided_on__isnull=True)
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    for pk, name, school_id, day, reason in qs.values_list("pk", "child_name", "school_id", "refused_on", "reason"):
+        evidence = _("Refused at enrolment on %(date)s. Reason given: %(reason)s") % {
+            "date": day.isoformat(), "reason": reason}
+        yield FindingData("refusal", pk, name, school_id, evidence, due_date=day + timedelta(days=14))
+
+
+checks.register(Check(
+    rule="PL-15", severity="violation", subject_type="refusal",
+    title=gettext_lazy("Child refused at enrolment"),
+    action=gettext_lazy("Review the refusal and its reason and decide where the child is placed."),
+    assignee_permission="oversight.census", compute=refusals_undecided,
+    watches=("oversight.enrolmentrefusal",)))
+
+
+# --- OV-5: barrier-free items missing ------------------------------------------------------------------------------
+def accessibility_missing(school_ids):
+    from suiban.oversight.models import ACCESSIBILITY_ITEMS, AccessibilityItem
+
+    labels = dict(ACCESSIBILITY_ITEMS)
+    qs = AccessibilityItem.objects.filter(present=False)
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    for pk, item, school_id, school_name, due in qs.values_list("pk", "item", "school_id", "school__name",
+                                                                "rectify_by"):
+        evidence = _("Missing: %(item)s.") % {"item": labels.get(item, item)}
+        yield FindingData("accessibility_item", pk, f"{school_name} · {labels.get(item, item)}", school_id, evidence,
+                          due_date=due)
+
+
+checks.register(Check(
+    rule="OV-5", severity="warning", subject_type="accessibility_item",
+    title=gettext_lazy("Barrier-free facility missing"),
+    action=gettext_lazy("Rectify the facility and record it as in place."),
+    assignee_permission="oversight.record", compute=accessibility_missing,
+    watches=("oversight.accessibilityitem",)))

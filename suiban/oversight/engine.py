@@ -10,14 +10,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suiban.core.registry import Check, FindingData, checks
 from suiban.oversight.models import Finding
 
 log = logging.getLogger("suiban.oversight")
-REGION_SUBJECTS = ("region",)  # checks about regions are always computed in full (there are few regions)
+REGION_SUBJECTS = ("region", "census_child")  # checks above the schools are always computed in full
 UPDATABLE = ("subject_name", "evidence", "due_date", "school_id", "region_id", "region_path", "class_id",
              "student_id", "severity", "rule")
 
@@ -47,7 +48,13 @@ def watched_labels() -> set[str]:
 
 
 def recompute(school_ids: list[int] | None = None, *, check_keys: Iterable[str] | None = None) -> Stats:
-    """Run the checks (all, or ``check_keys``) for ``school_ids`` (None: every school) and store the result."""
+    """Run the checks (all, or ``check_keys``) for ``school_ids`` (None: every school) and store the result.
+    Evidence is written in the site's language, whoever's request started the run."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _recompute(school_ids, check_keys)
+
+
+def _recompute(school_ids, check_keys) -> Stats:
     selected = [checks.checks[k] for k in (check_keys if check_keys is not None else checks.checks)
                 if k in checks.checks]
     total = Stats()

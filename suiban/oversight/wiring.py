@@ -31,6 +31,8 @@ def school_of(instance) -> int | None | bool:
         return instance.pk
     if isinstance(instance, Region):
         return None
+    if hasattr(instance, "region_id") and not hasattr(instance, "school_id"):
+        return None  # a record about a district (census, governance)
     for attr in ("school_id", "from_school_id"):
         value = getattr(instance, attr, None)
         if value:
