@@ -11,9 +11,9 @@ from openpyxl import Workbook
 
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.idnumbers import make_id_number
+from suiban.org.models import Region, School
 from suiban.oversight import census, services
 from suiban.oversight.models import AccessibilityItem, CensusChild
-from suiban.org.models import Region, School
 from suiban.policy import profiles
 from suiban.students.models import Student
 from tests.oversight.helpers import assert_cycle, open_finding, run
