@@ -138,8 +138,19 @@ HOMEBOUND_PERMS: dict[str, set[str]] = {}
 # resource rooms and assessment (RR-1..RR-8)
 ROOMS_PERMS: dict[str, set[str]] = {}
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_PERMS: dict[str, set[str]] = {}
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): findings and dashboards for everyone who answers for a school
+# or a region; the bureau also receives every violation of its region (supervise), keeps the census, decides
+# enrolment refusals and records governance; schools record their checklist, custodian, activities and refusals.
+_OV_BUREAU = {"oversight.view", "oversight.supervise", "oversight.census", "oversight.record", "oversight.govern"}
+OVERSIGHT_PERMS: dict[str, set[str]] = {
+    "admin": {"oversight.view"},
+    "fj_province": _OV_BUREAU, "hc_bureau": _OV_BUREAU, "gd_bureau": _OV_BUREAU,
+    "hc_center": {"oversight.view", "oversight.census"},
+    "hc_expert": {"oversight.view"},
+    "hc_s1_leader": {"oversight.view", "oversight.record"}, "hc_s2_leader": {"oversight.view", "oversight.record"},
+    "gd_s1_leader": {"oversight.view", "oversight.record"},
+    "hc_s1_resource": {"oversight.view", "oversight.record"},
+}
 
 # inbox, search and the guardian's pages
 PAGES9_PERMS: dict[str, set[str]] = {}
@@ -329,8 +340,21 @@ HOMEBOUND_RESOLVERS: dict[str, Any] = {}
 # resource rooms and assessment (RR-1..RR-8)
 ROOMS_RESOLVERS: dict[str, Any] = {}
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_RESOLVERS: dict[str, Any] = {}
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): a finding about the target school (created directly: the
+# scope is what matters), seen with the school's scope.
+def _oversight_finding(o, t, current):
+    from django.utils import timezone as tz
+
+    from suiban.oversight.models import Finding
+
+    school = _models()["School"].objects.get(code=t["school"])
+    return Finding.objects.create(check_code="OV-5", rule="OV-5", severity="warning", subject_type="school",
+                                  subject_id=school.pk, subject_name=school.name, key="matrix", school=school,
+                                  region_path=school.region_path, evidence="矩阵", first_seen=tz.now())
+
+
+OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding}
+PLACEHOLDER_TARGET["finding"] = "school"
 
 # inbox, search and the guardian's pages
 PAGES9_RESOLVERS: dict[str, Any] = {}
@@ -1139,8 +1163,30 @@ HOMEBOUND_ENDPOINTS: list[EP] = []
 # resource rooms and assessment (RR-1..RR-8)
 ROOMS_ENDPOINTS: list[EP] = []
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_ENDPOINTS: list[EP] = []
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): findings (a finding is seen with its school's scope) and the
+# dashboard of a region or a school (a school's account sees its own district's dashboard, counted inside its
+# school); out of scope 404.
+OVERSIGHT_ENDPOINTS: list[EP] = [
+    EP("oversight/findings/", "/oversight/findings/", perm="oversight.view"),
+    EP("oversight/findings/", "/oversight/findings/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/findings/", "/oversight/findings/?region_id={region}", perm="oversight.view", obj="region"),
+    EP("oversight/findings/<int:pk>/", "/oversight/findings/{finding}/", perm="oversight.view", obj="school"),
+    EP("oversight/dashboard/", "/oversight/dashboard/", perm="oversight.view"),
+    EP("oversight/dashboard/", "/oversight/dashboard/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/dashboard/", "/oversight/dashboard/?region_id={region}", perm="oversight.view", obj="region"),
+    EP("GET /api/v1/findings", "/api/v1/findings", api=True, perm="oversight.view"),
+    EP("GET /api/v1/findings", "/api/v1/findings?school_id={school}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/findings", "/api/v1/findings?region_id={region}", api=True, perm="oversight.view",
+       obj="region"),
+    EP("GET /api/v1/findings/{finding_id}", "/api/v1/findings/{finding}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard", api=True, perm="oversight.view"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard?school_id={school}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard?region_id={region}", api=True, perm="oversight.view",
+       obj="region"),
+]
 
 # inbox, search and the guardian's pages
 PAGES9_ENDPOINTS: list[EP] = []
