@@ -2,8 +2,8 @@
 
 import pytest
 
-from suiban.oversight import engine
 from suiban.org.models import Region, School
+from suiban.oversight import engine
 from suiban.students.models import Student
 
 HC, GD, FJ = "350205", "440106", "350000"
