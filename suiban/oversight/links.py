@@ -22,6 +22,9 @@ BY_SUBJECT = {
     "case": lambda f: reverse("cases:detail", args=[f.subject_id]),
     "school": lambda f: reverse("org:school_detail", args=[f.subject_id]),
     "region": lambda f: reverse("org:region_detail", args=[f.subject_id]),
+    "census_child": lambda f: reverse("oversight:census_detail", args=[f.subject_id]),
+    "refusal": lambda f: reverse("oversight:refusals"),
+    "accessibility_item": lambda f: reverse("oversight:accessibility", args=[f.school_id]),
 }
 EXTRA: dict = {}  # filled by oversight's own modules (census, governance)
 

@@ -92,5 +92,28 @@ def dashboard_page(request):
                         .filter(parent=region)]
     elif scope["type"] == "all":
         children = [("region_id", r.pk, r.name) for r in Region.objects.filter(level=Region.PROVINCE)]
-    return render(request, "oversight/dashboard.html", {"d": data, "children": children,
+    from django.urls import reverse
+
+    params = {"region": "region_id", "school": "school_id"}.get(scope["type"])
+    stats_url = reverse("oversight:statistics") + (f"?{params}={scope['id']}" if params else "")
+    return render(request, "oversight/dashboard.html", {"d": data, "children": children, "stats_url": stats_url,
                                                         "title": _("Dashboard")})
+
+
+@permission_required("oversight.view")
+def statistics_export(request):
+    """OV-2: the yearly statistics (教育事业统计 categories) of the dashboard's scope as one .xlsx."""
+    from django.http import HttpResponse
+
+    from suiban.core import audit
+    from suiban.oversight import statistics
+
+    scope = dashboards.resolve_scope(request.user, _int(request.GET.get("region_id")),
+                                     _int(request.GET.get("school_id")))
+    data = statistics.workbook(request.user, scope)
+    audit.record(request.user, "oversight.statistics.exported", None, object_type="statistics",
+                 object_id=scope.id or "", object_repr=scope.name, changes={"scope": [None, scope.kind]})
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = "attachment; filename=\"statistics.xlsx\"; filename*=UTF-8''" + \
+        "%E7%89%B9%E6%AE%8A%E6%95%99%E8%82%B2%E7%BB%9F%E8%AE%A1.xlsx"
+    return resp
