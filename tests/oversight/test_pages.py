@@ -51,8 +51,8 @@ def test_census_page_imports_and_follows_up(user_client, world):
     assert bad.status_code == 200
     errors = [str(e) for e in bad.context["form"].non_field_errors()]
     assert any(e.startswith("第 2 行 A 列") for e in errors) and any(e.startswith("第 2 行 D 列") for e in errors)
-    ok = c.post("/oversight/census/", {"region": region.pk, "source": "health",
-                                       "file": xlsx([("页面童", "女", None, child_id(7, gender="female"), "言语", "")])})
+    upload = xlsx([("页面童", "女", None, child_id(7, gender="female"), "言语", "")])
+    ok = c.post("/oversight/census/", {"region": region.pk, "source": "health", "file": upload})
     assert ok.status_code == 302
     child = CensusChild.objects.get(name="页面童")
     page = c.get(f"/oversight/census/{child.pk}/")
