@@ -353,8 +353,32 @@ def _oversight_finding(o, t, current):
                                   region_path=school.region_path, evidence="矩阵", first_seen=tz.now())
 
 
-OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding}
-PLACEHOLDER_TARGET["finding"] = "school"
+def _oversight_census_child(o, t, current):
+    from suiban.core.crypto import lookup_hash, mask_id
+    from suiban.core.idnumbers import make_id_number
+    from suiban.oversight.models import CensusChild
+
+    region = _models()["Region"].objects.get(code=t["centre"])
+    child = CensusChild.objects.filter(region=region).order_by("id").first()
+    if child is None:
+        idn = make_id_number(region.code, date(2017, 5, 1), 977, "male")
+        child = CensusChild.objects.create(region=region, region_path=region.path, name="矩阵儿童", gender="male",
+                                           birth_date=date(2017, 5, 1), id_number=idn, id_number_hash=lookup_hash(idn),
+                                           id_number_masked=mask_id(idn), source="dpf")
+    return child
+
+
+def _oversight_refusal(o, t, current):
+    from suiban.oversight.models import EnrolmentRefusal
+
+    school = _models()["School"].objects.get(code=t["school"])
+    return EnrolmentRefusal.objects.create(school=school, region_path=school.region_path, child_name="矩阵拒收",
+                                           refused_on=_today(), reason="矩阵理由")
+
+
+OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding, "census_child": _oversight_census_child,
+                                       "refusal": _oversight_refusal}
+PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school"})
 
 # inbox, search and the guardian's pages
 PAGES9_RESOLVERS: dict[str, Any] = {}
@@ -1166,6 +1190,36 @@ ROOMS_ENDPOINTS: list[EP] = []
 # oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): findings (a finding is seen with its school's scope) and the
 # dashboard of a region or a school (a school's account sees its own district's dashboard, counted inside its
 # school); out of scope 404.
+def _ov_count(model):
+    def snap(o):
+        from django.apps import apps
+
+        return apps.get_model("oversight", model).objects.count()
+    return snap
+
+
+def _ov_census_file(o):
+    from openpyxl import Workbook
+
+    from suiban.core.idnumbers import make_id_number
+
+    n = next(_OV_SEQ)
+    wb = Workbook()
+    wb.active.append(["姓名", "身份证号"])
+    wb.active.append([f"矩阵普查{n}", make_id_number("350205", date(2016, 4, 1), 800 + n, "male")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return {"region": o["region"], "source": "dpf",
+            "file": SimpleUploadedFile("census.xlsx", buf.getvalue())}
+
+
+def _ov_refusal_decided(o):
+    obj = o["refusal_obj"]
+    obj.refresh_from_db()
+    return obj.decided_on
+
+
+_OV_SEQ = iter(range(1, 10_000))
 OVERSIGHT_ENDPOINTS: list[EP] = [
     EP("oversight/findings/", "/oversight/findings/", perm="oversight.view"),
     EP("oversight/findings/", "/oversight/findings/?school_id={school}", perm="oversight.view", obj="school"),
@@ -1186,6 +1240,51 @@ OVERSIGHT_ENDPOINTS: list[EP] = [
        obj="school"),
     EP("GET /api/v1/dashboard", "/api/v1/dashboard?region_id={region}", api=True, perm="oversight.view",
        obj="region"),
+    EP("oversight/statistics.xlsx", "/oversight/statistics.xlsx", perm="oversight.view"),
+    EP("oversight/statistics.xlsx", "/oversight/statistics.xlsx?school_id={school}", perm="oversight.view",
+       obj="school"),
+    # census (PL-14): the district's children, a list imported, one child followed up
+    EP("oversight/census/", "/oversight/census/", perm="oversight.census"),
+    EP("oversight/census/", "/oversight/census/", "POST", perm="oversight.census", ok=302, uses=("region",),
+       data=_ov_census_file, state=_ov_count("CensusChild")),
+    EP("oversight/census/<int:pk>/", "/oversight/census/{census_child}/", perm="oversight.census", obj="centre"),
+    # refusals (PL-15): schools record, the bureau decides
+    EP("oversight/refusals/", "/oversight/refusals/", perm="oversight.view"),
+    EP("oversight/refusals/", "/oversight/refusals/", "POST", perm="oversight.view", change="oversight.record",
+       ok=302, uses=("school",), state=_ov_count("EnrolmentRefusal"),
+       data=lambda o: {"school": o["school"], "child_name": "矩阵儿童", "refused_on": _iso(_today()),
+                       "reason": "矩阵：班额已满"}),
+    EP("oversight/refusals/<int:pk>/decide/", "/oversight/refusals/{refusal}/decide/", "POST",
+       perm="oversight.view", obj="school", change="oversight.census", ok=302,
+       data=lambda o: {"decision": "矩阵：就近安排"}, state=_ov_refusal_decided),
+    # barrier-free checklist (OV-5), archive custody (AR-4)
+    EP("oversight/schools/<int:school_id>/accessibility/", "/oversight/schools/{school}/accessibility/",
+       perm="oversight.view", obj="school"),
+    EP("oversight/schools/<int:school_id>/accessibility/", "/oversight/schools/{school}/accessibility/", "POST",
+       perm="oversight.view", obj="school", change="oversight.record", ok=302, state=_ov_count("AccessibilityItem"),
+       data=lambda o: {"item": "tactile_paving", "present": "no", "checked_on": _iso(_today()),
+                       "rectify_by": _iso(_today() + timedelta(days=30))},
+       setup=lambda o: __import__("suiban.oversight.models", fromlist=["x"]).AccessibilityItem.objects.filter(
+           school_id=o["school"], item="tactile_paving").delete()),
+    EP("oversight/archives/", "/oversight/archives/", perm="oversight.view"),
+    EP("oversight/schools/<int:school_id>/custodian/", "/oversight/schools/{school}/custodian/",
+       perm="oversight.record", obj="school"),
+    EP("oversight/schools/<int:school_id>/custodian/", "/oversight/schools/{school}/custodian/", "POST",
+       perm="oversight.record", obj="school", ok=302, state=_ov_count("ArchiveCustodian"),
+       data=lambda o: {"name": "矩阵管理员", "appointed_on": _iso(_today())},
+       setup=lambda o: __import__("suiban.oversight.models", fromlist=["x"]).ArchiveCustodian.objects.filter(
+           school_id=o["school"]).delete()),
+    # governance (OV-6) and activities (OV-4)
+    EP("oversight/governance/", "/oversight/governance/", perm="oversight.view"),
+    EP("oversight/governance/", "/oversight/governance/", "POST", perm="oversight.view", change="oversight.govern",
+       ok=302, uses=("centre",), state=_ov_count("GovernanceRecord"),
+       data=lambda o: {"region": o["centre_obj"].region_id, "kind": "joint_meeting", "title": "矩阵联席会议",
+                       "held_on": _iso(_today()), "content": "矩阵议定事项"}),
+    EP("oversight/activities/", "/oversight/activities/", perm="oversight.view"),
+    EP("oversight/activities/", "/oversight/activities/", "POST", perm="oversight.view", change="oversight.record",
+       ok=302, uses=("school",), state=_ov_count("Activity"),
+       data=lambda o: {"school": o["school"], "kind": "inclusion", "title": "矩阵活动", "held_on": _iso(_today()),
+                       "participants": 3, "summary": "矩阵"}),
 ]
 
 # inbox, search and the guardian's pages

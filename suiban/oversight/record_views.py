@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from suiban.core.errors import DomainError, PermissionDenied, apply_to_form
-from suiban.core.scoping import can, get_visible_or_404
+from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.oversight import census, services
 from suiban.oversight.forms import (
@@ -117,6 +117,8 @@ def refusal_list(request):
     schools = list(School.objects.visible_to(request.user, "oversight.record").order_by("code")[:300])
     form = RefusalForm(request.POST or None)
     if request.method == "POST":
+        if not has_perm(request.user, "oversight.record"):
+            return _forbidden(request)
         sid = request.POST.get("school", "")
         school = next((s for s in schools if str(s.pk) == sid), None)
         if school is None:
@@ -224,10 +226,10 @@ def governance(request):
     districts = _districts(request.user, "oversight.govern")
     form = GovernanceForm(request.POST or None)
     if request.method == "POST":
+        if not has_perm(request.user, "oversight.govern"):
+            return _forbidden(request)
         rid = request.POST.get("region", "")
         region = next((d for d in districts if str(d.pk) == rid), None)
-        if not districts:
-            return _forbidden(request)
         if region is None:
             form.add_error(None, _("Choose a county or district."))
         elif form.is_valid():
@@ -250,7 +252,7 @@ def activities(request):
     schools = list(School.objects.visible_to(request.user, "oversight.record").order_by("code")[:300])
     form = ActivityForm(request.POST or None)
     if request.method == "POST":
-        if not schools:
+        if not has_perm(request.user, "oversight.record"):
             return _forbidden(request)
         school = next((s for s in schools if str(s.pk) == request.POST.get("school", "")), None)
         if school is None:
