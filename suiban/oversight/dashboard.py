@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suiban.core.registry import checks
 from suiban.oversight.models import SEVERITY_CHOICES, Finding
@@ -124,7 +125,7 @@ def students_area(user, scope: Scope) -> dict:
         "url": _url(roster, base),
         "by_category": grouped("disability_category", CATEGORY_CHOICES),
         "by_placement": grouped("placement", PLACEMENT_CHOICES),
-        "by_grade": grouped("grade", [(g, f"{g}") for g in range(1, 10)]),
+        "by_grade": grouped("grade", [(g, _("Grade %(n)s") % {"n": g}) for g in range(1, 10)]),
         "by_sex": [{"code": c, "label": str(label), "count": n} for (c, label), n in
                    ((ch, active.filter(gender=ch[0]).count()) for ch in GENDER_CHOICES)],
         "by_status": [{"code": code, "label": str(label), "count": by_status.get(code, 0),

@@ -1,5 +1,6 @@
 """Reads of the oversight module: the findings a user may see, filtered like the API and the page (OV-1)."""
 
+from django.db.models import F
 from django.http import Http404
 
 from suiban.core.registry import checks
@@ -32,7 +33,8 @@ def findings(user, filters: dict, *, perm: str = "oversight.view"):
         if region is None:
             raise Http404
         qs = qs.filter(region_path__startswith=region.path)
-    return qs.order_by("state", "due_date", "-severity", "id")
+    # open first; violations before warnings before information; the earliest due date first, undated last
+    return qs.order_by("state", "-severity", F("due_date").asc(nulls_last=True), "id")
 
 
 def check_of(finding):
