@@ -209,3 +209,20 @@ def test_custodian_governance_and_activities_are_recorded_in_scope(world):
     a = services.activity_record(actor=world.users["hc_s1_resource"], school=s1, kind="home_school",
                                  held_on=TODAY(), title="家长会", summary="交流个别化教育计划", participants=20)
     assert AuditEvent.objects.filter(action="oversight.activity.recorded", object_id=str(a.pk)).exists()
+
+
+def test_activities_feed_the_rubric_evidence_of_lines_11_and_14(world):
+    """OV-4 (RR-7): structured activities feed rubric line 11 (融合活动) and line 14 (教研) with a proposed score."""
+    from suiban.core.registry import evidence
+    from suiban.org.models import SchoolYear
+
+    s1 = School.objects.get(code="3502050101")
+    year = SchoolYear.current(TODAY())
+    e11 = evidence.for_line("11", s1, year)
+    assert e11 is not None and e11.proposed_score >= 4  # an inclusion activity this term and a home-school contact
+    services.activity_record(actor=world.users["hc_s1_resource"], school=s1, kind="research", held_on=TODAY(),
+                             title="个案研究", summary="个案研讨", participants=5)
+    e14 = evidence.for_line("14", s1, year)
+    assert e14.summary.startswith("2") and e14.links
+    other = School.objects.get(code="3502050102")
+    assert evidence.for_line("11", other, year).proposed_score <= e11.proposed_score
