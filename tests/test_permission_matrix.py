@@ -376,9 +376,22 @@ def _oversight_refusal(o, t, current):
                                            refused_on=_today(), reason="矩阵理由")
 
 
+def _oversight_pack(o, t, current):
+    from django.core.files.base import ContentFile
+
+    from suiban.oversight.models import DocumentPack
+
+    region = _models()["Region"].objects.get(code=t["centre"])
+    pack = DocumentPack.objects.create(region=region, region_path=region.path, state="done", done=1, total=1,
+                                       term=_models()["Term"].objects.order_by("-start_date").first(),
+                                       requested_by=_user("admin"))
+    pack.file.save("matrix.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    return pack
+
+
 OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding, "census_child": _oversight_census_child,
-                                       "refusal": _oversight_refusal}
-PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school"})
+                                       "refusal": _oversight_refusal, "pack": _oversight_pack}
+PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school", "pack": "centre"})
 
 # inbox, search and the guardian's pages
 PAGES9_RESOLVERS: dict[str, Any] = {}
@@ -1280,6 +1293,16 @@ OVERSIGHT_ENDPOINTS: list[EP] = [
        ok=302, uses=("centre",), state=_ov_count("GovernanceRecord"),
        data=lambda o: {"region": o["centre_obj"].region_id, "kind": "joint_meeting", "title": "矩阵联席会议",
                        "held_on": _iso(_today()), "content": "矩阵议定事项"}),
+    # documents in one place and the district's term pack (OV-3)
+    EP("oversight/documents/", "/oversight/documents/", perm="oversight.view"),
+    EP("oversight/documents/", "/oversight/documents/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/documents/", "/oversight/documents/", "POST", perm="oversight.view", change="oversight.govern",
+       ok=302, uses=("centre", "term"), state=_ov_count("DocumentPack"),
+       data=lambda o: {"region": o["centre_obj"].region_id, "term": o["term"]}),
+    EP("oversight/documents/packs/<int:pk>/", "/oversight/documents/packs/{pack}/", perm="oversight.view",
+       obj="centre", files=True),
+    EP("oversight/documents/packs/<int:pk>/download/", "/oversight/documents/packs/{pack}/download/",
+       perm="oversight.view", obj="centre", files=True),
     EP("oversight/activities/", "/oversight/activities/", perm="oversight.view"),
     EP("oversight/activities/", "/oversight/activities/", "POST", perm="oversight.view", change="oversight.record",
        ok=302, uses=("school",), state=_ov_count("Activity"),

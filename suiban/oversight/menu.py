@@ -10,3 +10,4 @@ add("archive_custody", _("Archive custody"), "oversight:archive_custody", "overs
 add("governance", _("County plan and joint meetings"), "oversight:governance", "oversight.view", "bank",
     _("Oversight"))
 add("activities", _("Activities"), "oversight:activities", "oversight.view", "calendar-event", _("Oversight"))
+add("documents", _("Documents"), "oversight:documents", "oversight.view", "files", _("Oversight"))

@@ -278,3 +278,37 @@ class Activity(VersionedModel):
 
     def audit_scope(self):
         return self.region_path, self.school_id
+
+
+class DocumentPack(models.Model):
+    """A district's documents of one term built in the background into one .zip (OV-3), with its progress."""
+
+    STATES = [("queued", _("Queued")), ("running", _("Being built")), ("done", _("Ready")), ("failed", _("Failed"))]
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    region_path = models.CharField(max_length=100, db_index=True, editable=False)
+    term = models.ForeignKey("org.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    state = models.CharField(_("state"), max_length=10, choices=STATES, default="queued")
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="packs/", blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+    VIEW_PERMISSION = "oversight.view"
+    SCOPE_LOOKUPS = {"region": "region_path", "district": "region_path"}
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.region_id} {self.term_id}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.state == "done" else 0)
+
+    def audit_scope(self):
+        return self.region_path, None

@@ -268,3 +268,61 @@ def activities(request):
     rows = Activity.objects.visible_to(request.user).select_related("school")[:300]
     return render(request, "oversight/activities.html", {"rows": rows, "form": form, "schools": schools,
                                                          "title": _("Activities")})
+
+
+# --- documents in one place and the district's term pack (OV-3) -----------------------------------------------
+@permission_required("oversight.view")
+def documents(request):
+    from suiban.org.models import School, Term
+    from suiban.oversight import documents as docs
+    from suiban.oversight.models import DocumentPack
+
+    schools = list(School.objects.visible_to(request.user, "oversight.view").order_by("code")[:300])
+    sid = request.GET.get("school_id", "")
+    school = next((s for s in schools if str(s.pk) == sid), None) if sid else (schools[0] if len(schools) == 1
+                                                                               else None)
+    if sid and school is None:
+        raise Http404
+    districts = _districts(request.user, "oversight.govern")
+    if request.method == "POST":
+        if not has_perm(request.user, "oversight.govern"):
+            return _forbidden(request)
+        region = next((d for d in districts if str(d.pk) == request.POST.get("region", "")), None)
+        term = Term.objects.filter(pk=request.POST.get("term") or 0).first() \
+            if (request.POST.get("term") or "").isdigit() else None
+        if region is None or term is None:
+            messages.error(request, _("Choose a district and a term."))
+        else:
+            pack = docs.pack_request(actor=request.user, region=region, term=term)
+            messages.success(request, _("The pack is being built; this page shows its progress."))
+            return redirect("oversight:pack", pk=pack.pk)
+    return render(request, "oversight/documents.html", {
+        "schools": schools, "school": school,
+        "documents": docs.school_documents(request.user, school) if school else [],
+        "districts": districts, "terms": Term.objects.select_related("school_year").order_by("-start_date")[:6],
+        "packs": DocumentPack.objects.visible_to(request.user).select_related("region", "term__school_year")[:20],
+        "title": _("Documents")})
+
+
+@permission_required("oversight.view")
+def pack_detail(request, pk):
+    from suiban.oversight.models import DocumentPack
+
+    pack = get_visible_or_404(DocumentPack.objects.select_related("region", "term__school_year"), request.user, pk)
+    template = "oversight/_pack_progress.html" if request.htmx else "oversight/pack.html"
+    return render(request, template, {"pack": pack, "title": _("Term pack of documents")})
+
+
+@permission_required("oversight.view")
+def pack_download(request, pk):
+    from django.http import FileResponse
+
+    from suiban.core import audit
+    from suiban.oversight.models import DocumentPack
+
+    pack = get_visible_or_404(DocumentPack.objects.select_related("region", "term__school_year"), request.user, pk)
+    if pack.state != "done" or not pack.file:
+        raise Http404
+    audit.record(request.user, "oversight.pack.downloaded", pack)
+    name = f"{pack.region.name}-{pack.term.school_year.name}-{pack.term.number}.zip"
+    return FileResponse(pack.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")

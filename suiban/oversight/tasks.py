@@ -25,3 +25,11 @@ def recompute_all() -> dict:
 
     stats = engine.recompute(None)
     return {"created": stats.created, "updated": stats.updated, "resolved": stats.resolved}
+
+
+@task()
+def build_pack(pack_id: int) -> str:
+    """OV-3: a district's term pack of documents, as one .zip."""
+    from suiban.oversight.documents import build
+
+    return build(pack_id).state

@@ -17,4 +17,7 @@ urlpatterns = [
     path("archives/", record_views.archive_custody, name="archive_custody"),
     path("governance/", record_views.governance, name="governance"),
     path("activities/", record_views.activities, name="activities"),
+    path("documents/", record_views.documents, name="documents"),
+    path("documents/packs/<int:pk>/", record_views.pack_detail, name="pack"),
+    path("documents/packs/<int:pk>/download/", record_views.pack_download, name="pack_download"),
 ]

@@ -127,3 +127,41 @@ def test_yearly_statistics_workbook_counts_the_scope(user_client, world):
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows
     assert user_client("hc_s1_leader").get(f"/oversight/statistics.xlsx?region_id="
                                            f"{Region.objects.get(code='440106').pk}").status_code == 404
+
+
+def test_documents_in_one_place_and_a_term_pack_built_in_the_background(user_client, world, settings, tmp_path):
+    """OV-3: a school's documents are listed in one place; a district's term pack is built by a background task
+    (tasks framework), shows its progress and downloads as one .zip with every school's roster and plans."""
+    import zipfile
+
+    from django.test import override_settings
+
+    from suiban.org.models import Term
+    from suiban.oversight.models import DocumentPack
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    s1 = School.objects.get(code=HC_S1)
+    c = user_client("hc_bureau")
+    r = c.get(f"/oversight/documents/?school_id={s1.pk}")
+    urls = [d["url"] for d in r.context["documents"]]
+    assert any("export.xlsx" in u for u in urls) and any(u.endswith(".docx") for u in urls)
+    from django.test import TestCase
+
+    term = Term.objects.order_by("-start_date").first()
+    region = Region.objects.get(code="350205")
+    immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate), TestCase.captureOnCommitCallbacks(execute=True):
+        r = c.post("/oversight/documents/", {"region": region.pk, "term": term.pk})
+    assert r.status_code == 302
+    pack = DocumentPack.objects.latest("id")
+    assert pack.state == "done" and pack.done == pack.total == School.objects.filter(region=region,
+                                                                                    is_active=True).count()
+    page = c.get(f"/oversight/documents/packs/{pack.pk}/")
+    assert "100%" in page.content.decode()
+    resp = c.get(f"/oversight/documents/packs/{pack.pk}/download/")
+    data = b"".join(resp.streaming_content)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert any(n.endswith("花名册.xlsx") for n in names) and any(n.endswith(".docx") for n in names)
+    assert user_client("hc_s1_leader").post("/oversight/documents/", {"region": region.pk, "term": term.pk}) \
+        .status_code == 403
+    assert user_client("gd_bureau").get(f"/oversight/documents/packs/{pack.pk}/").status_code == 404
