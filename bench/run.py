@@ -492,6 +492,11 @@ def run_benchmarks(args, log):
         log(f"… import {args.import_rows} rows")
         rows.append(bench_import(api["scale_province"], args, username="scale_province"))
     rows += iep_benchmarks(args, log, u, api, pages, want)
+    from bench.oversight import TARGETS as OVERSIGHT_TARGETS  # issue 13
+    from bench.oversight import oversight_benchmarks
+    TARGETS.update(OVERSIGHT_TARGETS)
+    rows += oversight_benchmarks(args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list,
+                                 measure=measure, summary=summary)
     for r in rows:
         r["result"] = verdict(r)
     return rows
