@@ -165,3 +165,16 @@ def test_documents_in_one_place_and_a_term_pack_built_in_the_background(user_cli
     assert user_client("hc_s1_leader").post("/oversight/documents/", {"region": region.pk, "term": term.pk}) \
         .status_code == 403
     assert user_client("gd_bureau").get(f"/oversight/documents/packs/{pack.pk}/").status_code == 404
+
+
+def test_home_shows_the_open_findings_linked_to_their_lists(user_client, world):
+    """OV-1, OV-2: the home page of a bureau shows its open findings by severity, each a link to the list with the
+    same count."""
+    engine.recompute(None)
+    c = user_client("hc_bureau")
+    r = c.get("/")
+    panel = next(p for p in r.context["panels"] if p["key"] == "oversight")
+    for _code, _label, n, url in panel["findings_by_severity"]:
+        assert c.get(url).context["count"] == n
+    assert "/oversight/dashboard/" in r.content.decode()
+    assert not any(p["key"] == "oversight" for p in user_client("hc_parent").get("/").context["panels"])
