@@ -1,24 +1,27 @@
 """What the findings engine must cover (OV-1) and where each rule comes from, in words.
 
-``CHECKABLE_RULES`` is the one list of every rule the project declares checkable from data: a test fails when one
-of them has no check registered (``suiban.core.registry.checks``). ``RULE_SOURCES`` says, for the pages, which
+``CHECKABLE_RULES`` is the one list of every rule the project declares checkable from data, each with the app
+expected to register its check: a test fails when one of them has no check registered
+(``suiban.core.registry.checks``). ``RULE_SOURCES`` says, for the pages, which
 clause of which document each rule comes from ("依据《…》第十二条") — pages never show the rule ids.
 """
 
 from django.utils.translation import gettext_lazy as _
 
-CHECKABLE_RULES = (
-    # students, identification and placement
-    "PL-1", "PL-4", "PL-7", "PL-9", "PL-10", "PL-14", "PL-15",
-    # individual education
-    "IEP-1", "IEP-2", "IEP-3", "IEP-5",
+CHECKABLE_RULES = {
+    # students, identification and placement — suiban/students/checks.py, suiban/oversight/checks.py
+    "PL-1": "students", "PL-4": "students", "PL-7": "students", "PL-9": "students", "PL-10": "oversight",
+    "PL-14": "oversight", "PL-15": "oversight",
+    # individual education — suiban/iep/checks.py
+    "IEP-1": "iep", "IEP-2": "iep", "IEP-3": "iep", "IEP-5": "iep",
     # archives
-    "AR-1",
-    # oversight's own records
-    "OV-5", "OV-6",
-    # modules built alongside: home delivery, funds, staff, resource rooms
-    "HB-4", "FN-1", "FN-2", "ST-1", "ST-3", "ST-4", "ST-7", "RR-1", "RR-2", "RR-6",
-)
+    "AR-1": "students",
+    # oversight's own records, the policy profiles
+    "OV-5": "oversight", "OV-6": "policy",
+    # modules built alongside (expected from their apps' checks.py)
+    "HB-4": "homebound", "FN-1": "funds", "FN-2": "funds", "ST-1": "staff", "ST-3": "staff", "ST-4": "staff",
+    "ST-7": "staff", "RR-1": "rooms", "RR-2": "rooms", "RR-6": "rooms",
+}
 
 RULE_SOURCES = {
     "PL-1": _("Per the rules of the second-generation disability certificate (valid ten years)"),
