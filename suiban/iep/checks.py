@@ -1,53 +1,85 @@
 """Checks of individual education for the findings engine (OV-1): plans missing (IEP-1), not in force
-(IEP-2), reviews due or overdue (IEP-3) — from ``selectors.findings``, one query per school with students in
-inclusion — and tutoring below the weekly minimum in the last term week (IEP-5), one query over the summary."""
+(IEP-2), reviews due or overdue (IEP-3) — the rules of ``selectors.findings`` over many schools in one query —
+and tutoring below the weekly minimum in the last term week (IEP-5), one query over the summary."""
 
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, FilteredRelation, Q, Value
+from django.db.models import F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suiban.core.registry import Check, FindingData, checks
 from suiban.iep import selectors
+from suiban.iep.models import Plan, Review
 from suiban.iep.services import today
 from suiban.iep.sessions import week_start
-from suiban.org.models import School, Term
+from suiban.org.models import SchoolYear, Term
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
 PLAN_WATCHES = ("students.student", "iep.plan", "iep.review", "policy.policyoverride")
 
 
-def _schools_with_inclusion(school_ids):
-    students = Student.objects.filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS)
+def _plan_findings(school_ids, part: str):
+    """The rows of ``selectors.findings`` (IEP-1, IEP-3) for many schools at once: ONE query over the students in
+    inclusion with their plan of the current school year and its last review; the review interval per school
+    from the policy (resolved per district). Yields (school id, school year name, item) for ``part``."""
+    from suiban.students.checks import school_values
+
+    on = today()
+    year = SchoolYear.objects.filter(start_date__lte=on, end_date__gte=on).first()
+    if year is None:
+        return
+    year_plans = Plan.objects.filter(student=OuterRef("pk"), school_year=year)
+    last_review = (Review.objects.filter(plan__student=OuterRef("pk"), plan__school_year=year)
+                   .order_by().values("plan__student").annotate(m=Max("review_date")).values("m"))
+    students = Student.objects.filter(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)
     if school_ids is not None:
         students = students.filter(school_id__in=school_ids)
-    return School.objects.filter(pk__in=students.order_by().values("school_id")).select_related("region")
-
-
-def _plan_findings(school_ids, part: str):
-    on = today()
-    for school in _schools_with_inclusion(school_ids):
-        result = selectors.findings(school, on=on)
-        year = result.school_year or ""
-        for item in getattr(result, part):
-            yield school, year, item
+    rows = list(students.annotate(plan_id=Subquery(year_plans.values("pk")[:1]),
+                                  plan_state=Subquery(year_plans.values("state")[:1]),
+                                  in_force_on=Subquery(year_plans.values("in_force_on")[:1]),
+                                  last_review_on=Subquery(last_review))
+                .order_by("school_id", "grade", "name", "pk")
+                .values("pk", "name", "school_id", "plan_id", "plan_state", "in_force_on", "last_review_on"))
+    interval = school_values({r["school_id"] for r in rows}, "iep_review_interval_weeks") if rows else {}
+    for r in rows:
+        item = {"student_id": r["pk"], "student_name": r["name"], "plan_id": r["plan_id"]}
+        if r["plan_id"] is None:
+            kind = "missing_plans"
+        elif r["plan_state"] in ("draft", "in_review"):
+            kind, item["state"] = "not_in_force", r["plan_state"]
+        elif r["plan_state"] == "in_force":
+            base = r["last_review_on"] or r["in_force_on"]
+            due = base + timedelta(weeks=interval[r["school_id"]]) if base else None
+            item.update(last_review_on=r["last_review_on"], due_on=due)
+            if due is None:
+                continue
+            if due < on:
+                kind = "reviews_overdue"
+            elif due <= on + timedelta(days=selectors.DUE_SOON_DAYS):
+                kind = "reviews_due"
+            else:
+                continue
+        else:
+            continue
+        if kind == part:
+            yield r["school_id"], year.name, item
 
 
 def plans_missing(school_ids):
-    for school, year, item in _plan_findings(school_ids, "missing_plans"):
+    for school_id, year, item in _plan_findings(school_ids, "missing_plans"):
         evidence = _("No individual education plan for the school year %(year)s.") % {"year": year}
-        yield FindingData("student", item["student_id"], item["student_name"], school.pk, evidence, key=year)
+        yield FindingData("student", item["student_id"], item["student_name"], school_id, evidence, key=year)
 
 
 def plans_not_in_force(school_ids):
     states = {"draft": _("in draft"), "in_review": _("in review")}
-    for school, year, item in _plan_findings(school_ids, "not_in_force"):
+    for school_id, year, item in _plan_findings(school_ids, "not_in_force"):
         evidence = _("The plan for %(year)s is still %(state)s, not in force.") % {
             "year": year, "state": states.get(item["state"], item["state"])}
-        yield FindingData("student", item["student_id"], item["student_name"], school.pk, evidence, key=year)
+        yield FindingData("student", item["student_id"], item["student_name"], school_id, evidence, key=year)
 
 
 def _review_evidence(item) -> str:
@@ -60,14 +92,14 @@ def _review_evidence(item) -> str:
 
 
 def reviews_overdue(school_ids):
-    for school, year, item in _plan_findings(school_ids, "reviews_overdue"):
-        yield FindingData("student", item["student_id"], item["student_name"], school.pk, _review_evidence(item),
+    for school_id, year, item in _plan_findings(school_ids, "reviews_overdue"):
+        yield FindingData("student", item["student_id"], item["student_name"], school_id, _review_evidence(item),
                           due_date=item["due_on"], key=year)
 
 
 def reviews_due(school_ids):
-    for school, year, item in _plan_findings(school_ids, "reviews_due"):
-        yield FindingData("student", item["student_id"], item["student_name"], school.pk, _review_evidence(item),
+    for school_id, year, item in _plan_findings(school_ids, "reviews_due"):
+        yield FindingData("student", item["student_id"], item["student_name"], school_id, _review_evidence(item),
                           due_date=item["due_on"], key=year)
 
 

@@ -34,10 +34,20 @@ def today() -> date:
 
 
 def school_values(school_ids, name: str) -> dict[int, object]:
-    """{school id: policy value of ``name``} for ``school_ids`` (None: every school) — resolved per school through
-    the cached region/school resolution of ``suiban.policy``."""
+    """{school id: policy value of ``name``} for ``school_ids`` (None: every school). Resolved once per district
+    (the value its schools inherit) and once per school with its own override — not once per school."""
+    from suiban.org.models import Region
+    from suiban.policy.models import PolicyOverride
+
     qs = School.objects.all() if school_ids is None else School.objects.filter(pk__in=school_ids)
-    return {s.pk: policy.value(s, name) for s in qs.select_related("region").only("id", "region_path", "region")}
+    rows = list(qs.values_list("pk", "region_id"))
+    own = set(PolicyOverride.objects.filter(name=name, school__isnull=False, school_id__in=[pk for pk, _r in rows])
+              .values_list("school_id", flat=True)) if rows else set()
+    by_region = {r.pk: policy.value(r, name) for r in Region.objects.filter(pk__in={rid for _pk, rid in rows})}
+    out = {pk: by_region[rid] for pk, rid in rows}
+    for school in School.objects.filter(pk__in=own).select_related("region"):
+        out[school.pk] = policy.value(school, name)
+    return out
 
 
 def _students(school_ids):
