@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -119,6 +120,7 @@ def students_area(user, scope: Scope) -> dict:
                  "url": _url(roster, {**base, field: code, **(extra or {})})} for code, label in choices]
 
     by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    by_sex = dict(active.order_by().values_list("gender").annotate(n=Count("id")))
     return {
         "total": active.count(),
         "inclusion": active.filter(placement__in=INCLUSION_PLACEMENTS).count(),
@@ -126,8 +128,7 @@ def students_area(user, scope: Scope) -> dict:
         "by_category": grouped("disability_category", CATEGORY_CHOICES),
         "by_placement": grouped("placement", PLACEMENT_CHOICES),
         "by_grade": grouped("grade", [(g, _("Grade %(n)s") % {"n": g}) for g in range(1, 10)]),
-        "by_sex": [{"code": c, "label": str(label), "count": n} for (c, label), n in
-                   ((ch, active.filter(gender=ch[0]).count()) for ch in GENDER_CHOICES)],
+        "by_sex": [{"code": c, "label": str(label), "count": by_sex.get(c, 0)} for c, label in GENDER_CHOICES],
         "by_status": [{"code": code, "label": str(label), "count": by_status.get(code, 0),
                        "url": _url(roster, {**scope.params(), "status": code})} for code, label in STATUS_CHOICES],
     }
@@ -246,14 +247,18 @@ def trends(user, scope: Scope) -> list[dict]:
     plans = dict(scope.filter(Plan.objects.visible_to(user, PERM)).order_by().values_list("school_year__start_year")
                  .annotate(n=Count("id")))
     students = _scoped(Student, user, scope)
+    weekly = (WeeklyHours.objects.filter(student__in=students).order_by().values_list("week_start")
+              .annotate(h=Sum("delivered_hours")))
+    opened = (scope.filter(Finding.objects.visible_to(user, PERM)).order_by()
+              .values_list(TruncDate("first_seen")).annotate(n=Count("id")))
+    weekly, opened = list(weekly), list(opened)
     out = []
     for y in years:
-        hours = (WeeklyHours.objects.filter(student__in=students, week_start__gte=y.start_date - timedelta(days=6),
-                                            week_start__lte=y.end_date).aggregate(h=Sum("delivered_hours"))["h"])
-        opened = scope.filter(Finding.objects.visible_to(user, PERM)).filter(
-            first_seen__date__gte=y.start_date, first_seen__date__lte=y.end_date).count()
+        first = y.start_date - timedelta(days=6)
+        hours = sum((Decimal(h or 0) for week, h in weekly if first <= week <= y.end_date), Decimal("0"))
+        n = sum(c for day, c in opened if day and y.start_date <= day <= y.end_date)
         out.append({"school_year": y.name, "plans": plans.get(y.start_year, 0),
-                    "tutoring_hours": f"{Decimal(hours or 0):.2f}", "findings_opened": opened})
+                    "tutoring_hours": f"{hours:.2f}", "findings_opened": n})
     return out
 
 
