@@ -515,6 +515,11 @@ def run_benchmarks(args, log):
     from bench.rooms import rooms_benchmarks
 
     rows += rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)
+    from bench.oversight import TARGETS as OVERSIGHT_TARGETS  # issue 13
+    from bench.oversight import oversight_benchmarks
+    TARGETS.update(OVERSIGHT_TARGETS)
+    rows += oversight_benchmarks(args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list,
+                                 measure=measure, summary=summary)
     for r in rows:
         r["result"] = verdict(r)
     return rows

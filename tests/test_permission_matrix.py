@@ -186,8 +186,19 @@ ROOMS_PERMS: dict[str, set[str]] = {
     "hc_s1_resource": _ROOMS_READ | {"rooms.edit", "assessment.self"},
 }
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_PERMS: dict[str, set[str]] = {}
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): findings and dashboards for everyone who answers for a school
+# or a region; the bureau also receives every violation of its region (supervise), keeps the census, decides
+# enrolment refusals and records governance; schools record their checklist, custodian, activities and refusals.
+_OV_BUREAU = {"oversight.view", "oversight.supervise", "oversight.census", "oversight.record", "oversight.govern"}
+OVERSIGHT_PERMS: dict[str, set[str]] = {
+    "admin": {"oversight.view"},
+    "fj_province": _OV_BUREAU, "hc_bureau": _OV_BUREAU, "gd_bureau": _OV_BUREAU,
+    "hc_center": {"oversight.view", "oversight.census"},
+    "hc_expert": {"oversight.view"},
+    "hc_s1_leader": {"oversight.view", "oversight.record"}, "hc_s2_leader": {"oversight.view", "oversight.record"},
+    "gd_s1_leader": {"oversight.view", "oversight.record"},
+    "hc_s1_resource": {"oversight.view", "oversight.record"},
+}
 
 # inbox, search and the guardian's pages: the guardian uses the family's own pages for the own child; the school
 # leader answers the guardians' correction requests (PIPL art. 46)
@@ -563,8 +574,58 @@ ROOMS_RESOLVERS: dict[str, Any] = {"room": _rooms_room, "assessment": _rooms_ass
                                    "round": _rooms_region_round, "empty_round": _rooms_empty_round}
 PLACEHOLDER_TARGET.update({"room": "school", "assessment": "school", "round": "region", "empty_round": "school"})
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_RESOLVERS: dict[str, Any] = {}
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): a finding about the target school (created directly: the
+# scope is what matters), seen with the school's scope.
+def _oversight_finding(o, t, current):
+    from django.utils import timezone as tz
+
+    from suiban.oversight.models import Finding
+
+    school = _models()["School"].objects.get(code=t["school"])
+    return Finding.objects.create(check_code="OV-5", rule="OV-5", severity="warning", subject_type="school",
+                                  subject_id=school.pk, subject_name=school.name, key="matrix", school=school,
+                                  region_path=school.region_path, evidence="矩阵", first_seen=tz.now())
+
+
+def _oversight_census_child(o, t, current):
+    from suiban.core.crypto import lookup_hash, mask_id
+    from suiban.core.idnumbers import make_id_number
+    from suiban.oversight.models import CensusChild
+
+    region = _models()["Region"].objects.get(code=t["centre"])
+    child = CensusChild.objects.filter(region=region).order_by("id").first()
+    if child is None:
+        idn = make_id_number(region.code, date(2017, 5, 1), 977, "male")
+        child = CensusChild.objects.create(region=region, region_path=region.path, name="矩阵儿童", gender="male",
+                                           birth_date=date(2017, 5, 1), id_number=idn, id_number_hash=lookup_hash(idn),
+                                           id_number_masked=mask_id(idn), source="dpf")
+    return child
+
+
+def _oversight_refusal(o, t, current):
+    from suiban.oversight.models import EnrolmentRefusal
+
+    school = _models()["School"].objects.get(code=t["school"])
+    return EnrolmentRefusal.objects.create(school=school, region_path=school.region_path, child_name="矩阵拒收",
+                                           refused_on=_today(), reason="矩阵理由")
+
+
+def _oversight_pack(o, t, current):
+    from django.core.files.base import ContentFile
+
+    from suiban.oversight.models import DocumentPack
+
+    region = _models()["Region"].objects.get(code=t["centre"])
+    pack = DocumentPack.objects.create(region=region, region_path=region.path, state="done", done=1, total=1,
+                                       term=_models()["Term"].objects.order_by("-start_date").first(),
+                                       requested_by=_user("admin"))
+    pack.file.save("matrix.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    return pack
+
+
+OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding, "census_child": _oversight_census_child,
+                                       "refusal": _oversight_refusal, "pack": _oversight_pack}
+PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school", "pack": "centre"})
 
 # inbox, search and the guardian's pages: ``correction`` is an open correction request about the account's
 # ``student`` (so with the student's scope)
@@ -1923,8 +1984,115 @@ PAGES += [ep for ep in _ROOMS_ROWS if not ep.api]
 API += [ep for ep in _ROOMS_ROWS if ep.api]
 ROOMS_ENDPOINTS: list[EP] = []
 
-# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4)
-OVERSIGHT_ENDPOINTS: list[EP] = []
+# oversight (OV-1..OV-6, PL-10, PL-14, PL-15, AR-4): findings (a finding is seen with its school's scope) and the
+# dashboard of a region or a school (a school's account sees its own district's dashboard, counted inside its
+# school); out of scope 404.
+def _ov_count(model):
+    def snap(o):
+        from django.apps import apps
+
+        return apps.get_model("oversight", model).objects.count()
+    return snap
+
+
+def _ov_census_file(o):
+    from openpyxl import Workbook
+
+    from suiban.core.idnumbers import make_id_number
+
+    n = next(_OV_SEQ)
+    wb = Workbook()
+    wb.active.append(["姓名", "身份证号"])
+    wb.active.append([f"矩阵普查{n}", make_id_number("350205", date(2016, 4, 1), 800 + n, "male")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return {"region": o["region"], "source": "dpf",
+            "file": SimpleUploadedFile("census.xlsx", buf.getvalue())}
+
+
+def _ov_refusal_decided(o):
+    obj = o["refusal_obj"]
+    obj.refresh_from_db()
+    return obj.decided_on
+
+
+_OV_SEQ = iter(range(1, 10_000))
+OVERSIGHT_ENDPOINTS: list[EP] = [
+    EP("oversight/findings/", "/oversight/findings/", perm="oversight.view"),
+    EP("oversight/findings/", "/oversight/findings/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/findings/", "/oversight/findings/?region_id={region}", perm="oversight.view", obj="region"),
+    EP("oversight/findings/<int:pk>/", "/oversight/findings/{finding}/", perm="oversight.view", obj="school"),
+    EP("oversight/dashboard/", "/oversight/dashboard/", perm="oversight.view"),
+    EP("oversight/dashboard/", "/oversight/dashboard/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/dashboard/", "/oversight/dashboard/?region_id={region}", perm="oversight.view", obj="region"),
+    EP("GET /api/v1/findings", "/api/v1/findings", api=True, perm="oversight.view"),
+    EP("GET /api/v1/findings", "/api/v1/findings?school_id={school}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/findings", "/api/v1/findings?region_id={region}", api=True, perm="oversight.view",
+       obj="region"),
+    EP("GET /api/v1/findings/{finding_id}", "/api/v1/findings/{finding}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard", api=True, perm="oversight.view"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard?school_id={school}", api=True, perm="oversight.view",
+       obj="school"),
+    EP("GET /api/v1/dashboard", "/api/v1/dashboard?region_id={region}", api=True, perm="oversight.view",
+       obj="region"),
+    EP("oversight/statistics.xlsx", "/oversight/statistics.xlsx", perm="oversight.view"),
+    EP("oversight/statistics.xlsx", "/oversight/statistics.xlsx?school_id={school}", perm="oversight.view",
+       obj="school"),
+    # census (PL-14): the district's children, a list imported, one child followed up
+    EP("oversight/census/", "/oversight/census/", perm="oversight.census"),
+    EP("oversight/census/", "/oversight/census/", "POST", perm="oversight.census", ok=302, uses=("region",),
+       data=_ov_census_file, state=_ov_count("CensusChild")),
+    EP("oversight/census/<int:pk>/", "/oversight/census/{census_child}/", perm="oversight.census", obj="centre"),
+    # refusals (PL-15): schools record, the bureau decides
+    EP("oversight/refusals/", "/oversight/refusals/", perm="oversight.view"),
+    EP("oversight/refusals/", "/oversight/refusals/", "POST", perm="oversight.view", change="oversight.record",
+       ok=302, uses=("school",), state=_ov_count("EnrolmentRefusal"),
+       data=lambda o: {"school": o["school"], "child_name": "矩阵儿童", "refused_on": _iso(_today()),
+                       "reason": "矩阵：班额已满"}),
+    EP("oversight/refusals/<int:pk>/decide/", "/oversight/refusals/{refusal}/decide/", "POST",
+       perm="oversight.view", obj="school", change="oversight.census", ok=302,
+       data=lambda o: {"decision": "矩阵：就近安排"}, state=_ov_refusal_decided),
+    # barrier-free checklist (OV-5), archive custody (AR-4)
+    EP("oversight/schools/<int:school_id>/accessibility/", "/oversight/schools/{school}/accessibility/",
+       perm="oversight.view", obj="school"),
+    EP("oversight/schools/<int:school_id>/accessibility/", "/oversight/schools/{school}/accessibility/", "POST",
+       perm="oversight.view", obj="school", change="oversight.record", ok=302, state=_ov_count("AccessibilityItem"),
+       data=lambda o: {"item": "tactile_paving", "present": "no", "checked_on": _iso(_today()),
+                       "rectify_by": _iso(_today() + timedelta(days=30))},
+       setup=lambda o: __import__("suiban.oversight.models", fromlist=["x"]).AccessibilityItem.objects.filter(
+           school_id=o["school"], item="tactile_paving").delete()),
+    EP("oversight/archives/", "/oversight/archives/", perm="oversight.view"),
+    EP("oversight/schools/<int:school_id>/custodian/", "/oversight/schools/{school}/custodian/",
+       perm="oversight.record", obj="school"),
+    EP("oversight/schools/<int:school_id>/custodian/", "/oversight/schools/{school}/custodian/", "POST",
+       perm="oversight.record", obj="school", ok=302, state=_ov_count("ArchiveCustodian"),
+       data=lambda o: {"name": "矩阵管理员", "appointed_on": _iso(_today())},
+       setup=lambda o: __import__("suiban.oversight.models", fromlist=["x"]).ArchiveCustodian.objects.filter(
+           school_id=o["school"]).delete()),
+    # governance (OV-6) and activities (OV-4)
+    EP("oversight/governance/", "/oversight/governance/", perm="oversight.view"),
+    EP("oversight/governance/", "/oversight/governance/", "POST", perm="oversight.view", change="oversight.govern",
+       ok=302, uses=("centre",), state=_ov_count("GovernanceRecord"),
+       data=lambda o: {"region": o["centre_obj"].region_id, "kind": "joint_meeting", "title": "矩阵联席会议",
+                       "held_on": _iso(_today()), "content": "矩阵议定事项"}),
+    # documents in one place and the district's term pack (OV-3)
+    EP("oversight/documents/", "/oversight/documents/", perm="oversight.view"),
+    EP("oversight/documents/", "/oversight/documents/?school_id={school}", perm="oversight.view", obj="school"),
+    EP("oversight/documents/", "/oversight/documents/", "POST", perm="oversight.view", change="oversight.govern",
+       ok=302, uses=("centre", "term"), state=_ov_count("DocumentPack"),
+       data=lambda o: {"region": o["centre_obj"].region_id, "term": o["term"]}),
+    EP("oversight/documents/packs/<int:pk>/", "/oversight/documents/packs/{pack}/", perm="oversight.view",
+       obj="centre", files=True),
+    EP("oversight/documents/packs/<int:pk>/download/", "/oversight/documents/packs/{pack}/download/",
+       perm="oversight.view", obj="centre", files=True),
+    EP("oversight/activities/", "/oversight/activities/", perm="oversight.view"),
+    EP("oversight/activities/", "/oversight/activities/", "POST", perm="oversight.view", change="oversight.record",
+       ok=302, uses=("school",), state=_ov_count("Activity"),
+       data=lambda o: {"school": o["school"], "kind": "inclusion", "title": "矩阵活动", "held_on": _iso(_today()),
+                       "participants": 3, "summary": "矩阵"}),
+]
 
 # inbox, search and the guardian's pages
 def _pages9_responses(o):

@@ -6,3 +6,8 @@ class OversightConfig(AppConfig):
     name = "suiban.oversight"
     label = "oversight"
     verbose_name = _("Oversight")
+
+    def ready(self):
+        from suiban.oversight import wiring
+
+        wiring.connect()

@@ -5,6 +5,7 @@ file; a bad profile stops start-up with the file, the key and the problem.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from suiban.policy.params import PARAMS, coerce
 
-PROFILE_KEYS = {"code", "name", "version", "source", "inherits", "description", "parameters"}
+PROFILE_KEYS = {"code", "name", "version", "source", "inherits", "description", "parameters",
+                "effective_from", "expires_on", "draft"}  # OV-6: validity and draft status
 RUBRIC_METHODS = {"查阅资料", "实地查看", "现场测量"}
 RUBRIC_KEYS = {
     "rubric": {"version", "name", "source", "areas"},
@@ -36,6 +38,9 @@ class Profile:
     rubric: dict | None
     path: Path
     description: str = ""
+    effective_from: date | None = None  # OV-6
+    expires_on: date | None = None
+    draft: bool = False
     flat: dict = field(default_factory=dict)  # parameters after inheritance
     effective_rubric: dict | None = None
 
@@ -178,6 +183,13 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
         for key in ("code", "name", "source", "inherits", "description"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise ProfileError(path, key, "expected text")
+        for key in ("effective_from", "expires_on"):
+            if data.get(key) is not None and not isinstance(data[key], date):
+                raise ProfileError(path, key, "expected a date (YYYY-MM-DD)")
+        if data.get("draft") is not None and not isinstance(data["draft"], bool):
+            raise ProfileError(path, "draft", "expected true or false")
+        if data.get("effective_from") and data.get("expires_on") and data["expires_on"] <= data["effective_from"]:
+            raise ProfileError(path, "expires_on", "must be after effective_from")
         params = data.get("parameters") or {}
         if not isinstance(params, dict):
             raise ProfileError(path, "parameters", "expected a mapping")
@@ -195,7 +207,8 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
         profiles[data["code"]] = Profile(
             code=data["code"], name=data["name"], version=data["version"], source=data["source"],
             inherits=data.get("inherits"), parameters=params, rubric=rubric, path=path,
-            description=data.get("description", ""),
+            description=data.get("description", ""), effective_from=data.get("effective_from"),
+            expires_on=data.get("expires_on"), draft=bool(data.get("draft", False)),
         )
     for prof in profiles.values():
         chain, cur = [], prof
