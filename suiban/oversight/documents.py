@@ -77,7 +77,7 @@ def build(pack_id: int) -> DocumentPack:
     from suiban.org.models import School
     from suiban.oversight import statistics
     from suiban.oversight.dashboard import Scope
-    from suiban.students.roster import build_export
+    from suiban.students.roster.exports import build_export
 
     pack = DocumentPack.objects.select_related("region", "term__school_year", "requested_by").get(pk=pack_id)
     actor = pack.requested_by

@@ -184,7 +184,7 @@ def accessibility(request, school_id):
 def archive_custody(request):
     """AR-4: every school's archive completeness (AR-1 students, AR-2 sections) and its custodian in one table."""
     from suiban.org.models import School, SchoolYear
-    from suiban.students import archives
+    from suiban.students.archives import services as archives
     from suiban.students.models import SCHOOL_ARCHIVE_SECTIONS
 
     schools = list(School.objects.visible_to(request.user, "oversight.view").order_by("code")[:500])

@@ -10,7 +10,6 @@ class StaffConfig(AppConfig):
     def ready(self):
         # The committee's opinions (PL-16) on the case page, through the panel list the cases module exposes.
         from suiban.staff.views import case_panel
-
         from suiban.students.cases.services import CASE_PANELS
 
         if case_panel not in CASE_PANELS:
