@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from suiban.core.errors import DomainError
+from suiban.core.text import control_message, has_control_chars
 from suiban.students import services
 
 MAX_BYTES = 10 * 1024 * 1024  # SEC-5: uploads are limited to 10 MB
@@ -139,6 +140,8 @@ def _parse_cell(col: Column, value):
     """Return the parsed value (None for an empty cell) or raise ValueError with a translated message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if has_control_chars(value, multiline=col.key == "committee_opinion"):  # SEC-5: they break every export
+        raise ValueError(control_message())
     if col.kind == "id":
         if isinstance(value, float) and abs(value) >= 1e15:
             raise ValueError(_("Excel stored this long number as a number and rounded it; format the column as "

@@ -234,8 +234,8 @@ class _Context:
         base = (Student.objects.select_for_update(of=("self",)).select_related("school", "school_class")
                 .prefetch_related("guardians").defer(*NOT_IMPORTED))
         self.by_number, self.by_hash = {}, {}
-        for chunk in _chunks(numbers):
-            for s in base.filter(student_number__in=chunk):
+        for chunk in _chunks({lookup_hash(n) for n in numbers}):  # SEC-4: found through the keyed hash
+            for s in base.filter(student_number_hash__in=chunk):
                 self.by_number[s.student_number] = s
                 if s.id_number_hash:
                     self.by_hash[s.id_number_hash] = s
@@ -350,7 +350,7 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         if s.school_id:
             services._derive(s)
         exclude = ["school", "school_class", "region_path", "id_number_hash", "id_number_masked",
-                   "certificate_masked", *errs]
+                   "student_number_hash", "student_number_masked", "certificate_masked", *errs]
         try:
             s.clean_fields(exclude=exclude)
         except ValidationError as exc:
@@ -509,7 +509,8 @@ def _audit_event(actor, action, obj, changes):
     region_path, school_id = audit.object_scope(obj)
     return AuditEvent(actor=actor, actor_username=actor.username, action=action,
                       object_type=obj._meta.model_name, object_id=str(obj.pk), object_repr=str(obj)[:200],
-                      result="success", client_address=client_address()[:64], changes=audit._plain(changes),
+                      result="success", client_address=client_address()[:64],
+                      changes=audit.redact(audit._plain(changes)),
                       region_path=region_path, school_id=school_id)
 
 
@@ -552,11 +553,13 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
     if issues:
         return issues
     today = timezone.localdate()
-    derived = ["region_path", "id_number_hash", "id_number_masked", "certificate_masked", "version", "updated_at"]
+    derived = ["region_path", "id_number_hash", "id_number_masked", "student_number_hash", "student_number_masked",
+               "certificate_masked", "version", "updated_at"]
     replace_guardians, guardians, placements, events, moved = [], [], [], [], []
     for p in changed:
         s = p.student
         before = audit.snapshot(s, services.AUDITED)
+        before_sensitive = {k: getattr(s, k) for k in services.SENSITIVE_CHANGED if k in p.fields}
         old_place = (s.placement, s.school_id, s.school_class_id)
         old_guardians = [{"name": g.name, "relation": g.relation} for g in s.guardians.all()]
         for k, val in p.fields.items():
@@ -566,6 +569,7 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
         # One UPDATE per record: on SQLite and PostgreSQL far faster than bulk_update's CASE per column.
         s.save(update_fields=[*p.fields, *derived])
         changes = audit.diff(before, audit.snapshot(s, services.AUDITED))
+        changes.update({k: [audit.CHANGED, audit.CHANGED] for k, v in before_sensitive.items() if getattr(s, k) != v})
         if p.guardians is not None:
             replace_guardians.append(s.pk)
             guardians += [Guardian(student=s, name=g["name"].strip(), relation=g["relation"].strip(),
@@ -617,10 +621,11 @@ def _bulk_create(actor, plans, result, schools) -> list[dict]:
                        "duplicate")]
     if any(s.pk is None for s in students):  # a database that cannot return ids from a bulk insert
         ids = {}
-        for chunk in _chunks([s.student_number for s in students]):
-            ids.update(Student.objects.filter(student_number__in=chunk).values_list("student_number", "pk"))
+        for chunk in _chunks([s.student_number_hash for s in students]):
+            ids.update(Student.objects.filter(student_number_hash__in=chunk)
+                       .values_list("student_number_hash", "pk"))
         for s in students:
-            s.pk = ids[s.student_number]
+            s.pk = ids[s.student_number_hash]
     today = timezone.localdate()
     initial = _("Initial placement recorded with the student record.")
     guardians, placements, events = [], [], []
@@ -630,8 +635,9 @@ def _bulk_create(actor, plans, result, schools) -> list[dict]:
         placements.append(PlacementRecord(student=s, placement=s.placement, school=s.school,
                                           school_class=s.school_class, effective_date=s.enrolled_on or today,
                                           committee_opinion=p.opinion or initial, recorded_by=actor))
-        events.append(_audit_event(actor, "students.student.created", s,
-                                   {k: [None, v] for k, v in audit.snapshot(s, services.AUDITED).items()}))
+        created = {k: [None, v] for k, v in audit.snapshot(s, services.AUDITED).items()}
+        created.update({k: [None, audit.CHANGED] for k in services.SENSITIVE_CHANGED if getattr(s, k)})
+        events.append(_audit_event(actor, "students.student.created", s, created))
         schools.append(s.school)
     Guardian.objects.bulk_create(guardians, batch_size=500)
     PlacementRecord.objects.bulk_create(placements, batch_size=500)
