@@ -393,7 +393,8 @@ def _export(client, query=""):
 
 def test_export_masks_identity_numbers_unless_the_role_may_see_them(api_client, monkeypatch):
     """SEC-4: a role that may export but not see identity numbers gets masked identity, G- and certificate
-    numbers; the school leader of the first school (students.view_identity) gets them in full.
+    numbers; the school leader of the first school (students.view_identity) gets them in full only when asking
+    for full numbers with a purpose (privacy by default).
 
     No shipped role has students.export without students.view_identity (resource-centre staff may do
     neither: 403), so the test lends centre_staff the export permission for its duration."""
@@ -407,12 +408,14 @@ def test_export_masks_identity_numbers_unless_the_role_may_see_them(api_client, 
     with_id = [r for r in rows if r["身份证号"]]
     assert with_id
     for r in with_id:
-        assert "********" in r["身份证号"] and len(r["身份证号"]) == 18
+        assert r["身份证号"].endswith("*" * 12) and len(r["身份证号"]) == 18
         if r["全国学籍号"].startswith("G"):
             assert r["全国学籍号"] == "G" + r["身份证号"]
         if r["残疾人证号"]:
             assert "*" in r["残疾人证号"]
-    _t, _h, full = _export(api_client("hc_s1_leader"))
+    _t, _h, masked = _export(api_client("hc_s1_leader"))
+    assert all(not r["身份证号"] or r["身份证号"].endswith("*" * 12) for r in masked)
+    _t, _h, full = _export(api_client("hc_s1_leader"), "?full_numbers=1&purpose=中考报名")
     by_number = {s.student_number: s for s in Student.objects.filter(school__code=HC_S1)}
     for r in full:
         s = by_number[r["全国学籍号"]]
@@ -427,7 +430,7 @@ def test_export_respects_scope_and_filters(api_client, world):
     assert title[0] == f"{s1.name} 随班就读学生花名册"
     assert any(str(v).startswith("导出日期") for v in title if v)
     assert rows and {r["学校"] for r in rows} == {s1.name}
-    assert len(rows) == Student.objects.filter(school=s1).count()
+    assert len(rows) == Student.objects.filter(school=s1, status="active").count()  # the title's students
     assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
 
     _t, _h, rows = _export(api_client("hc_bureau"), f"?school={s1.pk}&grade=3&status=active")
@@ -449,7 +452,7 @@ def test_export_needs_export_permission_and_is_audited(api_client):
     _t, _h, rows = _export(api_client("hc_s1_leader"), "?grade=3")
     ev = AuditEvent.objects.filter(action="students.roster.exported").first()
     assert ev.actor_username == "hc_s1_leader"
-    assert ev.changes == {"filters": {"grade": 3}, "count": len(rows)}
+    assert ev.changes == {"filters": {"grade": 3, "status": "active"}, "count": len(rows)}
 
 
 # --- page ---------------------------------------------------------------------------------------------

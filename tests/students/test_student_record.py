@@ -164,7 +164,7 @@ def test_create_with_valid_fields_answers_201_with_the_record_and_its_history(wo
     body = r.json()
     s = Student.objects.get(pk=body["id"])
     assert body["version"] == 1
-    assert body["id_number"] == p["id_number"]  # school staff may see identity numbers
+    assert body["id_number"] == p["id_number"][:6] + "*" * 12  # masked even for school staff (SEC-4)
     assert body["guardians"] == [{"name": "刘芳", "relation": "母亲", "phone": "138-0000-0000"}]
     assert s.placements.get().committee_opinion == "经专家委员会评估，建议随班就读。"
     assert AuditEvent.objects.filter(action="students.student.created", object_id=str(s.pk)).exists()

@@ -74,6 +74,7 @@ def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: s
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from suiban.students.api import identity_checker, student_out
     from suiban.students.services import check_purpose
@@ -94,7 +95,7 @@ def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: s
     ws.print_title_rows = "1:2"
     # A4 landscape, all columns on the page width, as many pages down as needed (documents rule).
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
