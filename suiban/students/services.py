@@ -195,7 +195,7 @@ def student_create(*, actor, guardians=None, committee_opinion: str = "", **fiel
             committee_opinion=committee_opinion or _("Initial placement recorded with the student record."),
             recorded_by=actor)
         changes = {k: [None, v] for k, v in audit.snapshot(s, AUDITED).items()}
-        changes.update({k: [None, audit.CHANGED] for k in SENSITIVE_CHANGED if getattr(s, k)})
+        changes.update({k: [None, audit.SET] for k in SENSITIVE_CHANGED if getattr(s, k)})
         audit.record(actor, "students.student.created", s, changes=changes)
         return s, warnings
 

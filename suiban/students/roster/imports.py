@@ -636,7 +636,7 @@ def _bulk_create(actor, plans, result, schools) -> list[dict]:
                                           school_class=s.school_class, effective_date=s.enrolled_on or today,
                                           committee_opinion=p.opinion or initial, recorded_by=actor))
         created = {k: [None, v] for k, v in audit.snapshot(s, services.AUDITED).items()}
-        created.update({k: [None, audit.CHANGED] for k in services.SENSITIVE_CHANGED if getattr(s, k)})
+        created.update({k: [None, audit.SET] for k in services.SENSITIVE_CHANGED if getattr(s, k)})
         events.append(_audit_event(actor, "students.student.created", s, created))
         schools.append(s.school)
     Guardian.objects.bulk_create(guardians, batch_size=500)
