@@ -121,8 +121,8 @@ def _render_detail(request, s, *, status=200, revealed=None, reveal_error=None):
     leaving = s.leaving_records.first()
     proposal = services.propose_leaving_outcome(s) if s.status == "active" else (None, "")
     return render(request, "students/student_detail.html", {
-        "s": s, "show_identity": show, "guardians": s.guardians.all(), "numbers": {f: (label, full, masked)
-                                                                                   for f, label, full, masked in numbers},
+        "s": s, "show_identity": show, "guardians": s.guardians.all(),
+        "numbers": {f: (label, full, masked) for f, label, full, masked in numbers},
         "reveal_error": reveal_error,
         "placements": s.placements.select_related("school", "school_class", "recorded_by"),
         "deferrals": s.deferrals.all(), "accommodations": s.exam_accommodations.all(),
