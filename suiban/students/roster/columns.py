@@ -11,7 +11,18 @@ from suiban.core.text import control_message, has_control_chars
 from suiban.students import services
 
 MAX_BYTES = 10 * 1024 * 1024  # SEC-5: uploads are limited to 10 MB
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # refuse zip bombs before openpyxl inflates them
+# Zip bombs (SEC-5) are refused from the archive's directory before anything is inflated: a 10,000-row
+# roster is a few MB of XML, compressed 5–20 times; a bomb is hundreds of MB compressed hundreds of times.
+# A 10,000-row roster sheet is under 10 MB of XML. openpyxl scans a whole sheet without a <dimension> element
+# once on opening (even read-only), so the size of one entry also bounds that time (≈ 3 MB/s worst case).
+MAX_UNZIPPED_BYTES = 40 * 1024 * 1024  # all entries together, as declared (zipfile never inflates beyond it)
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # any one entry (a sheet)
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024  # openpyxl keeps the shared strings in memory
+MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FROM bytes
+RATIO_FROM = 1024 * 1024
+MAX_ENTRIES = 200
+MAX_COLUMNS = 64  # cells read per row: a row cannot stretch to column XFD
+MAX_SECONDS = 30  # the whole reading of the workbook
 MAX_ROWS = 10_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lookups

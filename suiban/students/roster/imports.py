@@ -27,6 +27,7 @@ The column headers, the allowed value labels (男/女, 视力 …) and the expor
 """
 
 import io
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -55,9 +56,16 @@ from suiban.students.roster.columns import (
     GUARDIAN_KEYS,
     IMPORTED,
     MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_ENTRIES,
+    MAX_ENTRY_BYTES,
+    MAX_RATIO,
     MAX_ROWS,
+    MAX_SECONDS,
+    MAX_SHARED_STRINGS_BYTES,
     MAX_UNZIPPED_BYTES,
     NOT_IMPORTED,
+    RATIO_FROM,
     RECORD_KEYS,
     _column_for,
     _file_error,
@@ -88,13 +96,33 @@ def read_upload(upload) -> bytes:
     return data
 
 
+def check_archive(zf: zipfile.ZipFile) -> None:
+    """SEC-5: refuse a zip bomb from the archive's directory, before anything is inflated: the number of
+    entries, each entry's and the total declared size, the shared strings' size and the compression ratio.
+    The declared sizes bound what zipfile will ever inflate, so a lying directory gains nothing."""
+    infos = zf.infolist()
+    too_large = _file_error(_("The workbook is too large once unpacked; split it into several files."), "too_large")
+    if len(infos) > MAX_ENTRIES:
+        raise too_large
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_ENTRY_BYTES or total > MAX_UNZIPPED_BYTES:
+            raise too_large
+        if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise too_large
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _file_error(_("The workbook is packed in an unusual way (far too many empty or repeated cells); "
+                                "copy the rows into the import template and upload that."), "too_large")
+
+
 def _open_workbook(data: bytes):
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED_BYTES:
-                raise _file_error(_("The workbook is too large once unpacked."), "too_large")
+            check_archive(zf)
+        # read_only: the sheet is streamed row by row, never held in memory as a whole
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DomainError:
         raise
@@ -119,15 +147,26 @@ class ParsedRow:
     errors: dict = field(default_factory=dict)  # key → message
 
 
+def _too_many_rows() -> DomainError:
+    return _file_error(_("The file has more than %(n)d rows (empty rows count too); split it into several files.")
+                       % {"n": MAX_ROWS}, "too_many_rows")
+
+
 def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
-    """Rows with their parsed cells and per-cell errors, and the header errors (row 1)."""
+    """Rows with their parsed cells and per-cell errors, and the header errors (row 1).
+
+    SEC-5: every row the sheet holds counts toward MAX_ROWS, empty ones too (a sheet of millions of empty rows
+    stops at the cap); at most MAX_COLUMNS cells are read per row; the reading stops after MAX_SECONDS."""
+    deadline = time.monotonic() + MAX_SECONDS
     wb = _open_workbook(data)
     try:
         ws = _data_sheet(wb)
-        rows = ws.iter_rows(values_only=True)
+        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         header = next(rows, None)
         if header is None:
             raise _file_error(_("The workbook is empty; use the import template."), "empty")
+        while header and header[-1] is None:
+            header = header[:-1]
         columns, issues, seen = [], [], set()
         for value in header:
             text = _plain_text(value)
@@ -147,11 +186,13 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
                                      col.key, "missing_column"))
         parsed = []
         for number, cells in enumerate(rows, start=2):
+            if number > MAX_ROWS + 1:
+                raise _too_many_rows()
+            if number % 500 == 0 and time.monotonic() > deadline:
+                raise _file_error(_("Reading the workbook takes too long; split it into several files."),
+                                  "too_slow")
             if not any(v is not None and _plain_text(v) for v in cells):
                 continue
-            if len(parsed) >= MAX_ROWS:
-                raise _file_error(_("The file has more than %(n)d rows; split it into several files.")
-                                  % {"n": MAX_ROWS}, "too_many_rows")
             pr = ParsedRow(number, {})
             for col, value in zip(columns, cells, strict=False):
                 if col is None:
