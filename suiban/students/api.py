@@ -273,7 +273,9 @@ class RevealOut(Schema):
 def reveal_number(request, student_id: int, payload: RevealIn):
     """One full number of one student (privacy by default, ORG-5/SEC-4) for a role that may see it
     (``students.view_identity`` over the student; others 404), with the purpose stated (422 without one).
-    Audited as ``students.<field>.revealed`` with the purpose, never with the number."""
+    Audited as ``students.<field>.revealed`` with the purpose, never with the number. A role that cannot read
+    students at all gets 403 like on every student operation."""
+    require(request, "students.view")
     s = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id,
                            "students.view_identity")
     value = services.number_reveal(actor=request.user, student=s, field=payload.field, purpose=payload.purpose)

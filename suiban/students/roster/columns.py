@@ -94,6 +94,14 @@ COLUMNS = [
     Column("guardian_phone", "监护人电话", "id", width=16),
     Column("committee_opinion", "专家委员会意见", width=30),
 ]
+# The roster export's own columns (PL-13: an exported roster imports back unchanged): 序号 is ignored, the
+# school by name, the guardians "刘芳（母亲）；…" and their phones "138…；…" fill the guardian columns.
+EXPORT_COLUMNS = {
+    "序号": None,
+    "学校": Column("school_name", "学校"),
+    "监护人": Column("guardians_text", "监护人"),
+    "联系电话": Column("phones_text", "联系电话", "id"),
+}
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 RECORD_KEYS = [c.key for c in COLUMNS if c.key in services.EDITABLE]
@@ -154,6 +162,8 @@ def _parse_cell(col: Column, value):
     if has_control_chars(value, multiline=col.key == "committee_opinion"):  # SEC-5: they break every export
         raise ValueError(control_message())
     if col.kind == "id":
+        if isinstance(value, str) and "*" in value:  # a masked number of an export (SEC-4): not given
+            return None
         if isinstance(value, float) and abs(value) >= 1e15:
             raise ValueError(_("Excel stored this long number as a number and rounded it; format the column as "
                                "text and enter the number again."))

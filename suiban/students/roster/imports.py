@@ -53,6 +53,7 @@ from suiban.students.roster.columns import (
     _HEADERS,
     COLUMN_BY_KEY,
     COLUMNS,
+    EXPORT_COLUMNS,
     GUARDIAN_KEYS,
     IMPORTED,
     MAX_BYTES,
@@ -147,6 +148,21 @@ class ParsedRow:
     errors: dict = field(default_factory=dict)  # key → message
 
 
+def _from_export_columns(values: dict) -> None:
+    """The export's 监护人 "刘芳（母亲）；…" and 联系电话 "138…；…" → the first guardian's columns (PL-13)."""
+    text, phones = values.pop("guardians_text", ""), values.pop("phones_text", "")
+    people = [p for p in str(text).split("；") if p.strip()]
+    if people and "guardian_name" not in values:
+        first = people[0].strip()
+        name, _sep, relation = first.partition("（")
+        values["guardian_name"] = name.strip()
+        if relation.rstrip("）").strip():
+            values["guardian_relation"] = relation.rstrip("）").strip()
+    numbers = [p.strip() for p in str(phones).split("；") if p.strip()]
+    if numbers and "guardian_phone" not in values and (len(numbers) == len(people) or len(numbers) == 1):
+        values["guardian_phone"] = numbers[0]
+
+
 def _too_many_rows() -> DomainError:
     return _file_error(_("The file has more than %(n)d rows (empty rows count too); split it into several files.")
                        % {"n": MAX_ROWS}, "too_many_rows")
@@ -162,7 +178,10 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
     try:
         ws = _data_sheet(wb)
         rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        header = next(rows, None)
+        header, header_row = next(rows, None), 1
+        # The export (PL-13) has a title row above its header row: the header is the first row naming 姓名.
+        while header is not None and header_row < 3 and not any(_header_key(v) in ("姓名", "name") for v in header):
+            header, header_row = next(rows, None), header_row + 1
         if header is None:
             raise _file_error(_("The workbook is empty; use the import template."), "empty")
         while header and header[-1] is None:
@@ -170,7 +189,11 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
         columns, issues, seen = [], [], set()
         for value in header:
             text = _plain_text(value)
-            col = _HEADERS.get(_header_key(text)) if text else None
+            key = _header_key(text) if text else ""
+            col = _HEADERS.get(key) if text else None
+            if col is None and key in EXPORT_COLUMNS:
+                columns.append(EXPORT_COLUMNS[key])  # an export's own column (序号: ignored)
+                continue
             if text and col is None:
                 issues.append(_issue(1, text, _("Unknown column; use the headers of the import template."),
                                      code="unknown_column"))
@@ -180,13 +203,15 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
             if col is not None:
                 seen.add(col.key)
             columns.append(col)
+        if "school_name" in {c.key for c in columns if c is not None}:
+            seen.add("school")  # the export names the school instead of its code
         for col in COLUMNS:
             if col.required and col.key not in seen:
                 issues.append(_issue(1, col.header, _("This column is missing; use the import template."),
                                      col.key, "missing_column"))
         parsed = []
-        for number, cells in enumerate(rows, start=2):
-            if number > MAX_ROWS + 1:
+        for number, cells in enumerate(rows, start=header_row + 1):
+            if number > MAX_ROWS + header_row:
                 raise _too_many_rows()
             if number % 500 == 0 and time.monotonic() > deadline:
                 raise _file_error(_("Reading the workbook takes too long; split it into several files."),
@@ -204,6 +229,7 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
                 else:
                     if v is not None and v != "":
                         pr.values[col.key] = v
+            _from_export_columns(pr.values)
             parsed.append(pr)
         if not parsed and not issues:
             raise _file_error(_("The file has no student rows."), "empty")
@@ -254,6 +280,16 @@ class _Context:
     """Everything pass 1 reads, read in bulk: schools in scope, current classes, existing students, counts."""
 
     def __init__(self, actor, rows: list[ParsedRow]):
+        # An export names the school (学校) instead of its code: the school of that name inside the scope.
+        names = {r.values["school_name"] for r in rows if "school_name" in r.values and "school" not in r.values}
+        if names:
+            by_name = {}
+            for s in School.objects.visible_to(actor, "students.import").filter(name__in=names).only("name", "code"):
+                by_name.setdefault(s.name, []).append(s.code)
+            for r in rows:
+                codes_named = by_name.get(r.values.get("school_name"), [])
+                if "school" not in r.values and len(codes_named) == 1:
+                    r.values["school"] = codes_named[0]
         codes = {r.values["school"] for r in rows if "school" in r.values}
         self.schools = {s.code: s for s in School.objects.visible_to(actor, "students.import").filter(code__in=codes)}
         self.year = SchoolYear.current()
@@ -290,7 +326,18 @@ class _Context:
         for chunk in _chunks(hashes):
             for s in base.filter(id_number_hash__in=chunk):
                 self.by_hash[s.id_number_hash] = s
-        found = {s.pk for s in self.by_number.values()} | {s.pk for s in self.by_hash.values()}
+        # An export's masked numbers are not given: its rows are the students of that school, name and birth date.
+        unnumbered = [r for r in rows if "student_number" not in r.values and "id_number" not in r.values
+                      and "school" in r.values and "name" in r.values]
+        self.by_name = {}
+        if unnumbered:
+            same = {}
+            for chunk in _chunks({r.values["name"] for r in unnumbered}):
+                for s in base.filter(school__code__in={r.values["school"] for r in unnumbered}, name__in=chunk):
+                    same.setdefault((s.school.code, s.name, s.birth_date), []).append(s)
+            self.by_name = {k: v[0] for k, v in same.items() if len(v) == 1}
+        found = ({s.pk for s in self.by_number.values()} | {s.pk for s in self.by_hash.values()}
+                 | {s.pk for s in self.by_name.values()})
         self.visible = set()
         for chunk in _chunks(found):
             self.visible.update(Student.objects.visible_to(actor, "students.import").filter(pk__in=chunk)
@@ -325,6 +372,8 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         school = ctx.schools.get(v["school"]) if "school" in v else None
         if "school" in v and school is None:
             add("school", _("No school with this code inside your scope."))
+        elif "school_name" in v and "school" not in v:
+            add("school", _("No school with this name inside your scope."))
         school_class = None
         if "school_class" in v and school is not None:
             school_class = ctx.classes.get((school.pk, v["school_class"]))
@@ -334,7 +383,9 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         # existing record: by national student number, else by identity number
         by_number = ctx.by_number.get(v.get("student_number", ""))
         by_id = ctx.by_hash.get(lookup_hash(v["id_number"])) if "id_number" in v else None
-        existing = by_number or by_id
+        by_name = (ctx.by_name.get((v.get("school"), v.get("name"), v.get("birth_date")))
+                   if "student_number" not in v and "id_number" not in v else None)
+        existing = by_number or by_id or by_name
         if by_number and by_id and by_number.pk != by_id.pk:
             add("id_number", _("A student with this identity number exists already."))
             existing = None
