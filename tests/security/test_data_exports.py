@@ -136,3 +136,12 @@ def test_roster_import_refuses_control_characters_per_cell(world, api_client):
     errs = r.json()["errors"]
     for row in (2, 3):
         assert any(e["row"] == row and e["column"] == "姓名" and "控制字符" in e["message"] for e in errs), errs
+
+
+def test_a_username_with_control_characters_is_refused(world):
+    """SEC-5: a new account named with a control character is refused on the username field (core validate)."""
+    from suiban.accounts.services import user_create
+
+    with pytest.raises(DomainError) as refused:
+        user_create(actor=world.users["secadmin"], username="ad\x1bmin2", full_name="测试", password="Matrix-pass-2026")
+    assert refused.value.errors[0]["field"] == "username" and "控制字符" in refused.value.errors[0]["message"]
