@@ -40,7 +40,7 @@ def decrypt_numbers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("students", "0003_case_timing_and_transfer_response"),
+        ("students", "0004_correction_request"),
     ]
 
     operations = [
