@@ -8,16 +8,24 @@ from pathlib import Path
 
 import dj_database_url
 
-from suiban.env import env_bool, env_int, env_list, env_str
+from suiban.env import dev_key, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUIBAN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# A fixed development key keeps `make run` a one-command affair; production sets
-# DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) and `check --deploy` insists on it.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "django-insecure-suiban-development-key-change-me-in-production")
+# Keys (SEC-4). Production sets DJANGO_SECRET_KEY and SUIBAN_FIELD_KEY (or their *_FILE). `make run` and
+# `make test` set SUIBAN_DEV_KEYS=1: each installation then creates its own random keys in VAR_DIR on first
+# start. Without either, the development constant is used and, with DEBUG off, the system check
+# suiban.E001 refuses to start (suiban/core/security_checks.py; wsgi/asgi refuse too).
+DEVELOPMENT_SECRET_KEY = "django-insecure-suiban-development-key-change-me-in-production"
+SUIBAN_DEV_KEYS = env_bool("SUIBAN_DEV_KEYS", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or (
+    dev_key(VAR_DIR, "secret_key") if SUIBAN_DEV_KEYS else DEVELOPMENT_SECRET_KEY)
+# Field-encryption keys: the first encrypts, all decrypt (rotation: "new,old", then rotate_field_keys).
+SUIBAN_FIELD_KEYS = env_list("SUIBAN_FIELD_KEY") or (
+    [dev_key(VAR_DIR, "field_key", fernet=True)] if SUIBAN_DEV_KEYS else [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 

@@ -1049,6 +1049,10 @@ PAGES = [
        change="students.edit"),
     EP("students/<int:pk>/edit/", "/students/{student}/edit/", "POST", perm="students.view", obj="student",
        change="students.edit", ok=302, data=_student_form_edit, state=_fields("student", "name", "version")),
+    # privacy by default (ORG-5, SEC-4): the 显示 button; a role that may read but not see numbers: 404 (API.md)
+    EP("students/<int:pk>/reveal/", "/students/{student}/reveal/", "POST", perm="students.view", obj="student",
+       change="students.view_identity", no_change=404, post_all=True,
+       data=lambda o: {"field": "id_number", "purpose": "矩阵：核对学籍"}),
     EP("students/<int:pk>/place/", "/students/{student}/place/", perm="students.view", obj="student",
        change="students.edit"),
     EP("students/<int:pk>/place/", "/students/{student}/place/", "POST", perm="students.view", obj="student",
@@ -1290,6 +1294,9 @@ API = [
        state=_fields("student", "name", "version")),
     EP("GET /api/v1/students/export.xlsx", "/api/v1/students/export.xlsx?student_number={student_number}",
        api=True, perm="students.export", member="student"),
+    EP("POST /api/v1/students/{student_id}/reveal", "/api/v1/students/{student}/reveal", "POST", api=True,
+       perm="students.view", obj="student", change="students.view_identity", no_change=404,
+       data=lambda o: {"field": "certificate_number", "purpose": "矩阵：核对残疾人证"}),
     EP("GET /api/v1/students/import-template.xlsx", "/api/v1/students/import-template.xlsx", api=True,
        perm="students.import"),
     EP("POST /api/v1/students/import", "/api/v1/students/import", "POST", api=True, perm="students.import",
@@ -2317,7 +2324,7 @@ def find_student(key):
         qs = qs.filter(school_class__name=TEACHER_CLASS)
     elif tag == "other_class":
         qs = qs.exclude(school_class__name=TEACHER_CLASS)
-    return qs.order_by("student_number").first()
+    return min(qs, key=lambda s: s.student_number, default=None)  # the number is encrypted (SEC-4)
 
 
 def find_case(key):
@@ -2346,7 +2353,8 @@ def new_incoming_transfer():
     busy = m["Case"].objects.filter(state__in=m["Case"].OPEN_STATES).values("student_id")
     student = (m["Student"].objects.filter(school__code=INCOMING[0], status="active", placement="regular_class",
                                            school_class__isnull=False)
-               .exclude(school_class__name=TEACHER_CLASS).exclude(pk__in=busy).order_by("student_number").first())
+               .exclude(school_class__name=TEACHER_CLASS).exclude(pk__in=busy))
+    student = min(student, key=lambda s: s.student_number)  # the number is encrypted (SEC-4)
     return svc.case_submit(actor=_user("hc_s1_leader"), student=student, kind="transfer", applicant="矩阵家长",
                            reason="矩阵：申请转入新阳小学", direction="to_special",
                            target_school=m["School"].objects.get(code=INCOMING[3]))

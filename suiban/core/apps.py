@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from suiban.core import home_panels  # noqa: F401  (registers the audit panel)
+        from suiban.core import (
+            home_panels,  # noqa: F401  (registers the audit panel)
+            security_checks,  # noqa: F401  (suiban.E001: no development keys in production)
+        )
         from suiban.core.registry import autodiscover
 
         # Each app's permissions.py, inbox.py, checks.py and evidence.py fill the registries (core/registry.py).

@@ -23,6 +23,45 @@ def _plain(value):
     return value
 
 
+# SEC-3/SEC-4: the audit log records that a sensitive value changed, never the value. Whatever a service
+# passes, a key named here has its value replaced by a marker, at any depth of ``changes`` (filters too).
+CHANGED = "(changed)"
+SET = "(set)"
+SENSITIVE_KEYS = frozenset({
+    "id_number", "id_number_masked", "id_number_hash", "student_number", "student_number_masked",
+    "student_number_hash", "certificate_number", "certificate_masked", "medical_notes", "family_situation",
+    "disability_assessment", "family_education",
+})
+
+
+def _hidden(value):
+    if value in (None, "", [], {}):
+        return value
+    return value if value in (CHANGED, SET) else SET
+
+
+def redact(changes):
+    """The changes with every sensitive value replaced by a marker: [old, new] pairs keep whether each side
+    was empty; two different values become ["(changed)", "(changed)"]."""
+    if isinstance(changes, dict):
+        out = {}
+        for k, v in changes.items():
+            if k in SENSITIVE_KEYS:
+                if isinstance(v, list) and len(v) == 2:
+                    old, new = _hidden(v[0]), _hidden(v[1])
+                    if old == SET and new == SET:
+                        old = new = CHANGED
+                    out[k] = [old, new]
+                else:
+                    out[k] = _hidden(v)
+            else:
+                out[k] = redact(v)
+        return out
+    if isinstance(changes, list):
+        return [redact(v) for v in changes]
+    return changes
+
+
 def snapshot(obj, fields) -> dict:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
@@ -52,7 +91,7 @@ def record(actor, action: str, obj=None, *, changes=None, result="success",
         object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
         result=result,
         client_address=client_address()[:64],
-        changes=_plain(changes or {}),
+        changes=redact(_plain(changes or {})),
         region_path=region_path,
         school_id=school_id,
     )

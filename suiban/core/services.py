@@ -32,10 +32,19 @@ def raise_errors(errors: list[dict]) -> None:
 
 
 def validate(obj, exclude=None):
+    """full_clean, and no control characters in any text field (SEC-5: they break every export)."""
+    from suiban.core.text import control_char_errors
+
+    controls = control_char_errors(obj, exclude)
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
-        raise from_validation_error(exc) from exc
+        err = from_validation_error(exc)
+        if controls:
+            seen = {e["field"] for e in controls}
+            raise_errors(controls + [e for e in err.errors if e["field"] not in seen])
+        raise err from exc
+    raise_errors(controls)
 
 
 def create(model, *, actor, action: str, audit_fields=None, **fields):

@@ -153,8 +153,12 @@ def audit_list(request):
 
 @permission_required("audit.export")
 def audit_export(request):
-    """The audit administrator exports the filtered log as .xlsx; the export itself is audited (SEC-3)."""
+    """The audit administrator exports the filtered log as .xlsx; the export itself is audited (SEC-3). Every
+    cell goes through safe_cell: a username like ``=HYPERLINK(…)`` of a failed login stays text, control
+    characters of stored rows are dropped (SEC-5)."""
     from openpyxl import Workbook
+
+    from suiban.core.xlsx import safe_row
 
     qs = audit_queryset(request.user, request.GET)[:100000]
     wb = Workbook(write_only=True)
@@ -165,9 +169,10 @@ def audit_export(request):
     results = dict(AuditEvent.RESULT_CHOICES)
     for chunk in _chunks(qs.iterator(chunk_size=2000), 2000):
         for e in present(chunk):
-            ws.append([timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.action_label,
-                       str(_type_label(e.object_type)), e.object_id, e.object_repr, str(results.get(e.result, "")),
-                       e.client_address, "\n".join(f"{label}：{old} → {new}" for label, old, new in e.change_rows)])
+            ws.append(safe_row([
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.action_label,
+                str(_type_label(e.object_type)), e.object_id, e.object_repr, str(results.get(e.result, "")),
+                e.client_address, "\n".join(f"{label}：{old} → {new}" for label, old, new in e.change_rows)]))
             count += 1
     audit.record(request.user, "audit.log.exported", object_type="auditevent", object_id="",
                  object_repr=_("Audit log"), changes={"filters": {k: request.GET.get(k, "") for k in AUDIT_FILTERS},

@@ -24,10 +24,11 @@ GD_FIRST = "4401060101"
 def _pool(world: World, school_code: str, exclude=()):
     """Active students of a school's regular classes in a stable order (not the hard-maximum class, whose
     students the demo leaves alone)."""
-    return list(Student.objects.filter(school=world.schools[school_code], status="active",
-                                       placement="regular_class", school_class__isnull=False)
-                .exclude(pk__in=[s.pk for s in exclude if s is not None])
-                .exclude(school_class__name="三年级（1）班").order_by("student_number"))
+    # Ordered by the (encrypted, SEC-4) student number after decryption, as before it was encrypted.
+    return sorted(Student.objects.filter(school=world.schools[school_code], status="active",
+                                         placement="regular_class", school_class__isnull=False)
+                  .exclude(pk__in=[s.pk for s in exclude if s is not None])
+                  .exclude(school_class__name="三年级（1）班"), key=lambda s: s.student_number)
 
 
 def pick(pool: list, i: int):
@@ -68,8 +69,8 @@ def _walk(world: World, spec: dict):
 def cases(world: World):
     hc_child = world.students.get("hc_parent_child")
     hc = _pool(world, HC_FIRST, exclude=[hc_child])
-    hc_second = list(Student.objects.filter(school=world.schools[HC_SECOND], status="active", placement="remote")
-                     .order_by("student_number")[:1])
+    hc_second = sorted(Student.objects.filter(school=world.schools[HC_SECOND], status="active", placement="remote"),
+                       key=lambda s: s.student_number)[:1]
     gd = _pool(world, GD_FIRST)
     specs = [
         # --- 海沧区 -------------------------------------------------------------------------------------

@@ -283,8 +283,8 @@ def individual_education(world: World):
     for code, (drafter_name, leader_name) in SCHOOLS.items():
         school = world.schools[code]
         drafter, leader = world.users[drafter_name], world.users[leader_name]
-        students = list(Student.objects.filter(school=school, placement__in=INCLUSION_PLACEMENTS,
-                                               status__in=ACTIVE_STATUSES).order_by("student_number"))
+        students = sorted(Student.objects.filter(school=school, placement__in=INCLUSION_PLACEMENTS,
+                                                 status__in=ACTIVE_STATUSES), key=lambda s: s.student_number)
         # hc_parent's child first: a plan in force, never the draft or the missing one at the end
         child = world.students.get("hc_parent_child")
         students.sort(key=lambda s: child is None or s.pk != child.pk)

@@ -95,10 +95,11 @@ def term_weeks(sy: SchoolYear, on: date, weeks: int | None = None) -> list[tuple
 
 
 def students_in_scope():
-    return (Student.objects.filter(region_path__startswith=PATH, placement__in=INCLUSION_PLACEMENTS,
-                                   status__in=ACTIVE_STATUSES)
-            .order_by("student_number")
-            .values("pk", "student_number", "school_id", "region_path", "name", "disability_category"))
+    # The student number is encrypted (SEC-4): decrypted by values() and ordered here.
+    return sorted(Student.objects.filter(region_path__startswith=PATH, placement__in=INCLUSION_PLACEMENTS,
+                                         status__in=ACTIVE_STATUSES)
+                  .values("pk", "student_number", "school_id", "region_path", "name", "disability_category"),
+                  key=lambda r: r["student_number"])
 
 
 # --- plans and goals -----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from suiban import policy
 from suiban.accounts.models import RoleAssignment, User
-from suiban.core.crypto import lookup_hash, mask_id
+from suiban.core.crypto import lookup_hash, mask_id, mask_student_number
 from suiban.core.idnumbers import make_id_number
 from suiban.demo import world as demo_world  # before demo.students: the world module registers the steps in order
 from suiban.demo.students import (
@@ -348,6 +348,8 @@ def write(p: Plan, *, batch_size: int = 5000, log=print, province: Region | None
                 school_class_id=class_by_key[(sid, s["class_name"])] if s["class_name"] else None,
                 # the derived fields, exactly as students.services._derive computes them
                 id_number_hash=lookup_hash(f["id_number"]), id_number_masked=mask_id(f["id_number"]),
+                student_number_hash=lookup_hash(f["student_number"]),
+                student_number_masked=mask_student_number(f["student_number"]),
                 certificate_masked=mask_id(f["certificate_number"])))
         lap("students (build)")
         for chunk in _batches(objs, batch_size):
@@ -356,9 +358,9 @@ def write(p: Plan, *, batch_size: int = 5000, log=print, province: Region | None
         lap("students (encrypt+insert)")
         if objs and objs[0].pk is None:  # a backend that does not return primary keys from bulk inserts
             ids = dict(Student.objects.filter(region_path__startswith=province.path)
-                       .values_list("student_number", "id"))
+                       .values_list("student_number_hash", "id"))
             for o in objs:
-                o.pk = ids[o.student_number]
+                o.pk = ids[o.student_number_hash]
         guardians = [Guardian(student_id=o.pk, name=g["name"], relation=g["relation"], phone=g["phone"])
                      for o, s in zip(objs, p.students, strict=True) for g in s["guardians"]]
         for chunk in _batches(guardians, batch_size):

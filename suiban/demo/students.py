@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from suiban import policy
 from suiban.accounts import services as account_services
 from suiban.accounts.models import RoleAssignment
+from suiban.core.crypto import lookup_hash
 from suiban.core.idnumbers import CATEGORY_DIGITS, make_id_number
 from suiban.demo.world import World, class_name, current_start_year, step
 from suiban.students import services as student_services
@@ -236,8 +237,8 @@ def students(world: World):
         actor = world.users[actor_name]
         hard_max = policy.value(world.schools[first], "class_hard_max")
         plan = plan_district(district, start, hard_max)
-        existing = {s.student_number: s for s in
-                    Student.objects.filter(student_number__in=[p["fields"]["student_number"] for p in plan])}
+        existing = {s.student_number: s for s in Student.objects.filter(
+            student_number_hash__in=[lookup_hash(p["fields"]["student_number"]) for p in plan])}
         for p in plan:
             s = existing.get(p["fields"]["student_number"])
             if s is None:

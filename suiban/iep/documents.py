@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from suiban import policy
+from suiban.core.text import strip_control
 from suiban.iep import selectors
 from suiban.iep.models import (
     AID_KINDS,
@@ -263,6 +264,16 @@ def plan_contents(plan: Plan) -> dict:
     }
 
 
+def _without_control_chars(value):
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, dict):
+        return {k: _without_control_chars(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_control_chars(v) for v in value)
+    return value
+
+
 def plan_docx(plan: Plan) -> bytes:
     """The plan as a Word document: every section of ``plan_contents`` and the signature lines."""
     from docx import Document
@@ -270,7 +281,9 @@ def plan_docx(plan: Plan) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    c = plan_contents(plan)
+    # Control characters stored before they were refused (a goal, a name) would make python-docx refuse the
+    # whole document (SEC-5): the document is written without them.
+    c = _without_control_chars(plan_contents(plan))
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "SimSun"
@@ -280,7 +293,7 @@ def plan_docx(plan: Plan) -> bytes:
         section.left_margin = section.right_margin = Cm(2)
     head = doc.add_heading(c["title"], level=0)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    sub = doc.add_paragraph(f"{plan.student.name} · {plan.school.name} · {plan.school_year.name}")
+    sub = doc.add_paragraph(strip_control(f"{plan.student.name} · {plan.school.name} · {plan.school_year.name}"))
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heads = c["headings"]
 

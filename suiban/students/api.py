@@ -1,4 +1,5 @@
-"""Students API (API.md): list/create/get/patch; identity numbers masked unless the role may see them."""
+"""Students API (API.md): list/create/get/patch; identity, student and certificate numbers masked for every role
+(privacy by default, ORG-5/SEC-4); ``POST /students/{id}/reveal`` shows one number with a stated purpose."""
 
 from datetime import date
 from typing import Literal
@@ -151,15 +152,17 @@ def identity_checker(user):
 
 
 def student_out(s: Student, show_identity: bool, *, detail=False) -> dict:
+    """The record as the API shows it. The numbers are always the masks (privacy by default, SEC-4): a full
+    number is only ever answered by ``reveal`` or the full-number export, each with a purpose, audited.
+    ``show_identity`` decides only whether the family situation is shown on the detail (ORG-5)."""
     out = {
         "id": s.id, "version": s.version, "name": s.name, "gender": s.gender, "birth_date": s.birth_date,
-        "id_number": s.id_number if show_identity else s.id_number_masked,
-        "student_number": s.student_number if show_identity or not s.student_number.startswith("G")
-        else "G" + s.id_number_masked,
+        "id_number": s.id_number_masked,
+        "student_number": s.student_number_masked,
         "hukou_region_code": s.hukou_region_code, "school_id": s.school_id, "school_name": s.school.name,
         "class_id": s.school_class_id, "class_name": s.school_class.name if s.school_class_id else None,
         "grade": s.grade, "disability_category": s.disability_category, "disability_grade": s.disability_grade,
-        "certificate_number": s.certificate_number if show_identity else s.certificate_masked,
+        "certificate_number": s.certificate_masked,
         "certificate_issued_on": s.certificate_issued_on, "certified_by": s.certified_by,
         "placement": s.placement, "status": s.status, "enrolled_on": s.enrolled_on,
         "guardians": [{"name": g.name, "relation": g.relation, "phone": g.phone} for g in s.guardians.all()],
@@ -173,7 +176,8 @@ def _related(qs):
     return qs.select_related("school", "school_class").prefetch_related("guardians")
 
 
-LIST_DEFERRED = ("family_situation", "medical_notes")  # not shown in lists: not read, not decrypted
+# Not shown in lists (the masks are): not read, not decrypted.
+LIST_DEFERRED = ("family_situation", "medical_notes", *Student.NUMBER_FIELDS)
 
 
 def _fields_from(payload: dict) -> dict:
@@ -254,3 +258,25 @@ def patch_student(request, student_id: int, payload: StudentPatch):
     return {**student_out(s, services.identity_visible(request.user, s), detail=True), "warnings": warnings}
 
 
+
+
+class RevealIn(Schema):
+    field: Literal["id_number", "certificate_number", "student_number"]
+    purpose: str = Field(..., max_length=200)
+
+
+class RevealOut(Schema):
+    value: str
+
+
+@router.post("/students/{student_id}/reveal", response=RevealOut)
+def reveal_number(request, student_id: int, payload: RevealIn):
+    """One full number of one student (privacy by default, ORG-5/SEC-4) for a role that may see it
+    (``students.view_identity`` over the student; others 404), with the purpose stated (422 without one).
+    Audited as ``students.<field>.revealed`` with the purpose, never with the number. A role that cannot read
+    students at all gets 403 like on every student operation."""
+    require(request, "students.view")
+    s = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id,
+                           "students.view_identity")
+    value = services.number_reveal(actor=request.user, student=s, field=payload.field, purpose=payload.purpose)
+    return {"value": value}

@@ -48,7 +48,11 @@ class Student(VersionedModel):
     id_number = EncryptedTextField(_("identity number"), blank=True)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_number_masked = models.CharField(max_length=18, blank=True, editable=False)
-    student_number = models.CharField(_("national student number"), max_length=19, unique=True)
+    # The national student number is G + identity number (or J/L + region + birth date): as sensitive as
+    # the identity number (SEC-4) — encrypted, found through its keyed hash (unique), shown masked.
+    student_number = EncryptedTextField(_("national student number"))
+    student_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    student_number_masked = models.CharField(max_length=19, blank=True, editable=False)
     hukou_region_code = models.CharField(_("household registration region"), max_length=6, blank=True)
     school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="students",
                                verbose_name=_("school"))
@@ -73,6 +77,10 @@ class Student(VersionedModel):
     objects = ScopedManager()
     VIEW_PERMISSION = "students.view"
     SCOPE_LOOKUPS = {"region": "region_path", "school": "school_id", "class": "school_class_id", "student": "id"}
+    # Keyed-hash columns recomputed by ``manage.py rotate_field_keys`` (hash column: clear field).
+    LOOKUP_HASHES = {"id_number_hash": "id_number", "student_number_hash": "student_number"}
+    # Read only where a number is revealed, edited or exported in full (lists show the masks).
+    NUMBER_FIELDS = ("id_number", "student_number", "certificate_number")
 
     class Meta:
         ordering = ["school_id", "grade", "name", "id"]

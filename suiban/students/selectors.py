@@ -4,6 +4,7 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Collate
 
+from suiban.core.crypto import lookup_hashes
 from suiban.org.models import Region, SchoolClass
 from suiban.students.models import INCLUSION_PLACEMENTS, Student
 
@@ -41,7 +42,7 @@ def roster(user, filters: dict, *, perm: str = "students.view"):
     if "name" in f:
         qs = qs.filter(name__contains=str(f["name"]).strip())
     if "student_number" in f:
-        qs = qs.filter(student_number=str(f["student_number"]).strip().upper())
+        qs = qs.filter(student_number_hash__in=lookup_hashes(str(f["student_number"])))  # SEC-4: keyed hash
     if "hukou_region_code" in f:
         qs = qs.filter(hukou_region_code=f["hukou_region_code"])
     if "region" in f:

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from suiban import policy
 from suiban.core import audit
-from suiban.core.crypto import lookup_hash, mask_id
+from suiban.core.crypto import lookup_hash, lookup_hashes, mask_id, mask_student_number
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.idnumbers import parse_id_number, validate_certificate_number, validate_student_number
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors, validate
 from suiban.core.services import field_error as _err
+from suiban.core.text import check_text, control_message, has_control_chars
 from suiban.org.models import SchoolClass
 from suiban.students.models import (
     ACTIVE_STATUSES,
@@ -32,11 +33,12 @@ EDITABLE = ["name", "gender", "birth_date", "id_number", "student_number", "huko
             "school_class", "grade", "disability_category", "disability_grade", "certificate_number",
             "certificate_issued_on", "certified_by", "placement", "status", "enrolled_on", "family_situation",
             "medical_notes"]
-# What the audit row records of a change: never the clear identity/certificate numbers or notes.
-AUDITED = ["name", "gender", "birth_date", "id_number_masked", "student_number", "hukou_region_code", "school",
-           "school_class", "grade", "disability_category", "disability_grade", "certificate_masked",
+# What the audit row records of a change. The numbers and notes are recorded only as changed
+# (audit.SENSITIVE_KEYS hides their values, SEC-3/SEC-4): the keyed hashes tell whether a number changed.
+AUDITED = ["name", "gender", "birth_date", "hukou_region_code", "school",
+           "school_class", "grade", "disability_category", "disability_grade",
            "certificate_issued_on", "certified_by", "placement", "status", "enrolled_on"]
-SENSITIVE_CHANGED = ["family_situation", "medical_notes"]
+SENSITIVE_CHANGED = ["id_number", "student_number", "certificate_number", "family_situation", "medical_notes"]
 
 
 def check_record(s: Student) -> list[dict]:
@@ -97,14 +99,16 @@ def _derive(s: Student):
     s.region_path = s.school.region_path
     s.id_number_hash = lookup_hash(s.id_number)
     s.id_number_masked = mask_id(s.id_number)
+    s.student_number_hash = lookup_hash(s.student_number)
+    s.student_number_masked = mask_student_number(s.student_number)
     s.certificate_masked = mask_id(s.certificate_number)
 
 
 def _check_duplicates(s: Student) -> list[dict]:
     errors = []
-    if s.id_number and Student.objects.filter(id_number_hash=lookup_hash(s.id_number)).exclude(pk=s.pk).exists():
+    if s.id_number and Student.objects.filter(id_number_hash__in=lookup_hashes(s.id_number)).exclude(pk=s.pk).exists():
         errors.append(_err("id_number", _("A student with this identity number exists already."), "duplicate"))
-    if Student.objects.filter(student_number=s.student_number).exclude(pk=s.pk).exists():
+    if Student.objects.filter(student_number_hash__in=lookup_hashes(s.student_number)).exclude(pk=s.pk).exists():
         errors.append(_err("student_number", _("A student with this national student number exists already."),
                            "duplicate"))
     return errors
@@ -150,6 +154,9 @@ def _set_guardians(student, guardians, actor):
         return None
     errors = []
     for i, g in enumerate(guardians):
+        for key in ("name", "relation", "phone"):
+            if has_control_chars(g.get(key) or ""):
+                errors.append(_err(f"guardians[{i}].{key}", control_message(), "control_characters"))
         if not (g.get("name") or "").strip():
             errors.append(_err(f"guardians[{i}].name", _("Enter the guardian's name.")))
         if not (g.get("relation") or "").strip():
@@ -175,6 +182,7 @@ def student_create(*, actor, guardians=None, committee_opinion: str = "", **fiel
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+    check_text(committee_opinion, "committee_opinion", multiline=True)
     with transaction.atomic():
         s = Student(**fields)
         _check_and_derive(s)
@@ -186,8 +194,9 @@ def student_create(*, actor, guardians=None, committee_opinion: str = "", **fiel
             effective_date=s.enrolled_on or timezone.localdate(),
             committee_opinion=committee_opinion or _("Initial placement recorded with the student record."),
             recorded_by=actor)
-        audit.record(actor, "students.student.created", s,
-                     changes={k: [None, v] for k, v in audit.snapshot(s, AUDITED).items()})
+        changes = {k: [None, v] for k, v in audit.snapshot(s, AUDITED).items()}
+        changes.update({k: [None, audit.SET] for k in SENSITIVE_CHANGED if getattr(s, k)})
+        audit.record(actor, "students.student.created", s, changes=changes)
         return s, warnings
 
 
@@ -201,6 +210,7 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
     if "school" in fields and fields["school"] != student.school:
         _require_in_scope(actor, "students.edit", fields["school"], "school_id")
+    check_text(committee_opinion, "committee_opinion", multiline=True)
     with transaction.atomic():
         s = Student.objects.select_for_update().get(pk=student.pk)
         if version is None:
@@ -237,9 +247,9 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
                 committee_opinion=committee_opinion.strip() or _("Class change within the same placement."),
                 case=case, recorded_by=actor)
         changes = audit.diff(before, audit.snapshot(s, AUDITED))
-        for k in SENSITIVE_CHANGED:
+        for k in SENSITIVE_CHANGED:  # recorded as changed, never with the values (SEC-3, SEC-4)
             if getattr(s, k) != before_sensitive[k]:
-                changes[k] = ["***", "***"]
+                changes[k] = [audit.CHANGED, audit.CHANGED]
         if guardian_change:
             changes["guardians"] = guardian_change
         audit.record(actor, "students.student.updated", s, changes=changes)
@@ -292,6 +302,33 @@ def view_recorded(*, actor, student: Student, what: str = "viewed") -> None:
 
 def identity_visible(actor, student: Student) -> bool:
     return can(actor, "students.view_identity", student)
+
+
+REVEALABLE = ("id_number", "certificate_number", "student_number")
+
+
+def check_purpose(purpose) -> str:
+    """A full number is shown only with a stated purpose (SEC-4): 422 on the purpose field otherwise."""
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise DomainError(_("State the purpose for which the full number is needed."), field="purpose")
+    if len(purpose) > 200:
+        raise DomainError(_("Ensure this value has at most %(max)d characters.") % {"max": 200}, field="purpose")
+    check_text(purpose, "purpose")
+    return purpose
+
+
+def number_reveal(*, actor, student: Student, field: str, purpose: str) -> str:
+    """Privacy by default (ORG-5, SEC-4): one full number of one student, for a role that may see it, with
+    the purpose; audited as students.<field>.revealed (the purpose, never the number)."""
+    if field not in REVEALABLE:
+        raise DomainError(_("Unknown field."), field="field")
+    if not can(actor, "students.view_identity", student):
+        raise PermissionDenied()
+    purpose = check_purpose(purpose)
+    value = getattr(student, field)
+    audit.record(actor, f"students.{field}.revealed", student, changes={"field": field, "purpose": purpose})
+    return value
 
 
 # --- deferral, leaving, accommodations ---------------------------------------------------------
@@ -380,14 +417,14 @@ def accommodation_record(*, actor, student: Student, exam: str, exam_year: int, 
 
 def find_by_id_number(user, id_number: str):
     """Lookup by identity number through the keyed hash (SEC-4), within the user's scope."""
-    return Student.objects.visible_to(user).filter(id_number_hash=lookup_hash(id_number))
+    return Student.objects.visible_to(user).filter(id_number_hash__in=lookup_hashes(id_number))
 
 
 def search_q(term: str) -> Q:
     term = term.strip()
-    q = Q(name__contains=term) | Q(student_number=term.upper())
+    q = Q(name__contains=term) | Q(student_number_hash__in=lookup_hashes(term))
     if len(term) == 18:
-        q |= Q(id_number_hash=lookup_hash(term))
+        q |= Q(id_number_hash__in=lookup_hashes(term))
     return q
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new-school-year/", views.rollover, name="rollover"),
     path("<int:pk>/", views.student_detail, name="detail"),
     path("<int:pk>/edit/", views.student_edit, name="edit"),
+    path("<int:pk>/reveal/", views.student_reveal, name="reveal"),
     path("<int:pk>/place/", views.student_place, name="place"),
     path("<int:pk>/placement/", views.student_placement, name="placement"),
     path("<int:pk>/deferral/", views.student_deferral, name="deferral"),

@@ -12,7 +12,6 @@ from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import Region, School, SchoolClass
 from suiban.students import selectors, services
-from suiban.students.api import identity_checker
 from suiban.students.forms import (
     AccommodationForm,
     DeferralForm,
@@ -55,11 +54,11 @@ def student_list(request):
     filters = {k: request.GET.get(k, "") for k in selectors.ROSTER_FILTERS}
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "class_id", "grade", "disability_grade",
                                                                    "region") or v.isdigit())}
+    # Masks only (privacy by default, SEC-4): the numbers themselves are not read, not decrypted.
     qs = selectors.roster(request.user, clean).select_related("school", "school_class").defer(
-        "family_situation", "medical_notes")
+        "family_situation", "medical_notes", *Student.NUMBER_FIELDS)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ok = identity_checker(request.user)
-    rows = [(s, ok(s)) for s in page]
+    rows = [(s, False) for s in page]
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="", object_repr="roster",
                  changes={"filters": clean, "count": len(rows)})
     # A drop-down of schools for a school or district; a province picks a district (and may type a school code).
@@ -82,11 +81,40 @@ def student_list(request):
     })
 
 
+REVEAL_LABELS = {"id_number": gettext_lazy("identity number"),
+                 "student_number": gettext_lazy("national student number"),
+                 "certificate_number": gettext_lazy("disability certificate number")}
+
+
 @permission_required("students.view")
 def student_detail(request, pk):
     s = _student(request, pk)
     services.view_recorded(actor=request.user, student=s)
+    return _render_detail(request, s)
+
+
+@require_POST
+@permission_required("students.view")
+def student_reveal(request, pk):
+    """The 显示 button (privacy by default, ORG-5/SEC-4): one number of one student, with the purpose asked
+    for; roles that may not see full numbers get 404; audited like the API's reveal."""
+    s = _student(request, pk, "students.view_identity")
+    field = request.POST.get("field", "")
+    if field not in services.REVEALABLE:
+        return _render_detail(request, s, status=422, reveal_error=(field, _("Unknown field.")))
+    try:
+        value = services.number_reveal(actor=request.user, student=s, field=field,
+                                       purpose=request.POST.get("purpose", ""))
+    except DomainError as exc:
+        return _render_detail(request, s, status=422, reveal_error=(field, exc.message))
+    return _render_detail(request, s, revealed={field: value})
+
+
+def _render_detail(request, s, *, status=200, revealed=None, reveal_error=None):
     show = services.identity_visible(request.user, s)
+    numbers = [(f, REVEAL_LABELS[f], (revealed or {}).get(f), getattr(s, m)) for f, m in
+               (("id_number", "id_number_masked"), ("student_number", "student_number_masked"),
+                ("certificate_number", "certificate_masked"))]
     files = list(s.archive_files.all()) if has_perm(request.user, "archives.view") else []
     present = {f.item for f in files if f.item}
     can_edit = can(request.user, "students.edit", s)
@@ -94,6 +122,8 @@ def student_detail(request, pk):
     proposal = services.propose_leaving_outcome(s) if s.status == "active" else (None, "")
     return render(request, "students/student_detail.html", {
         "s": s, "show_identity": show, "guardians": s.guardians.all(),
+        "numbers": {f: (label, full, masked) for f, label, full, masked in numbers},
+        "reveal_error": reveal_error,
         "placements": s.placements.select_related("school", "school_class", "recorded_by"),
         "deferrals": s.deferrals.all(), "accommodations": s.exam_accommodations.all(),
         "leaving": leaving, "proposal": proposal, "expiry": services.certificate_expiry(s),
@@ -105,7 +135,7 @@ def student_detail(request, pk):
         "can_submit_case": can(request.user, "cases.submit", s),
         "deferral_form": DeferralForm(), "accommodation_form": AccommodationForm(),
         "leaving_form": LeavingConfirmForm(initial={"outcome": leaving.proposed_outcome if leaving else None}),
-    })
+    }, status=status)
 
 
 def _initial(s: Student):

@@ -19,6 +19,7 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from suiban import policy
+from suiban.core.crypto import lookup_hash, mask_id, mask_student_number
 from suiban.core.idnumbers import make_id_number
 from suiban.students.models import Case, Student
 
@@ -55,7 +56,7 @@ SCHOOL_KINDS = {"primary", "junior", "nine_year", "special"}  # ORG-1
 SCOPE_TYPES = {"region", "school", "class", "student"}
 DEMO_USERS = ["admin", "secadmin", "auditor", "fj_province", "hc_bureau", "hc_center", "hc_expert", "hc_s1_leader",
               "hc_s1_resource", "hc_s1_class", "hc_s2_leader", "hc_parent", "gd_bureau", "gd_s1_leader"]
-MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
+MASKED_ID = re.compile(r"^\d{6}\*{12}$")  # the region prefix only (SEC-4: nothing the record shows completes it)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 INCLUSION = ("regular_class", "special_class")
@@ -467,7 +468,7 @@ def test_validation_error_lists_each_bad_field(api_client, world):
     p = assert_problem(r, 422, "validation_error")
     assert_error_items(p)
     assert {"gender", "disability_category", "certified_by", "placement", "status"} <= error_fields(p)
-    assert not Student.objects.filter(student_number=payload["student_number"]).exists()
+    assert not Student.objects.filter(student_number_hash=lookup_hash(payload["student_number"])).exists()
 
 
 def test_nested_field_of_a_schema_error_is_named_like_the_services_do(api_client, world):
@@ -871,8 +872,8 @@ def test_student_list_and_detail_have_the_contract_fields(api_client, world):
 
 @pytest.mark.parametrize("username", ["hc_center", "hc_s1_class", "hc_parent"])
 def test_identity_number_is_masked_for_roles_that_may_not_see_it(api_client, world, username):
-    """API.md Endpoints: id_number masked unless the role may see it (ORG-5: 350205********1234, SEC-4); the full
-    number appears nowhere in the response (not in student_number or certificate_number either)."""
+    """API.md Endpoints: id_number masked (ORG-5: 350205************, SEC-4); the full number appears nowhere in
+    the response (not in student_number or certificate_number either)."""
     c = api_client(username)
     items = ok(c.get(f"{API}/students?page_size=500"))["items"]
     assert items
@@ -883,17 +884,21 @@ def test_identity_number_is_masked_for_roles_that_may_not_see_it(api_client, wor
         for s in (item, one):
             if full:
                 assert MASKED_ID.match(s["id_number"]), s["id_number"]
-                assert s["id_number"][:6] == full[:6] and s["id_number"][-4:] == full[-4:]
+                assert s["id_number"][:6] == full[:6]
         if full:
             assert full not in detail.content.decode(), f"full identity number leaked to {username}"
 
 
 @pytest.mark.parametrize("username", ["hc_bureau", "hc_s1_leader", "hc_s1_resource", "hc_expert"])
-def test_identity_number_is_shown_to_roles_that_need_it(api_client, world, username):
-    """API.md Endpoints: id_number unmasked for roles that may see it (ORG-5 "except to roles that need them")."""
+def test_identity_number_is_revealed_to_roles_that_need_it(api_client, world, username):
+    """API.md Privacy by default (ORG-5 "except to roles that need them", SEC-4): masked in the record for these
+    roles too; POST /students/{id}/reveal with a purpose answers the full number."""
     st = s1_student(world)
     assert len(st.id_number) == 18
-    assert ok(api_client(username).get(f"{API}/students/{st.pk}"))["id_number"] == st.id_number
+    c = api_client(username)
+    assert ok(c.get(f"{API}/students/{st.pk}"))["id_number"] == st.id_number_masked
+    r = c.post(f"{API}/students/{st.pk}/reveal", {"field": "id_number", "purpose": "契约测试"})
+    assert ok(r) == {"value": st.id_number}
 
 
 def test_post_student_creates_and_get_returns_it(api_client, world):
@@ -907,8 +912,11 @@ def test_post_student_creates_and_get_returns_it(api_client, world):
     assert_student_contract(created)
     assert isinstance(created["id"], int) and isinstance(created["version"], int)
     got = ok(c.get(f"{API}/students/{created['id']}"))
-    for k in STUDENT_FIELDS - {"id", "version"}:
+    numbers = {"id_number", "student_number", "certificate_number"}
+    for k in STUDENT_FIELDS - {"id", "version"} - numbers:
         assert got[k] == payload[k], k
+    for k in numbers:  # privacy by default (SEC-4): the masks; the full numbers through reveal
+        assert got[k] == mask_student_number(payload[k]) if k == "student_number" else mask_id(payload[k]), k
     assert got["version"] == created["version"]
 
 
@@ -939,7 +947,7 @@ def test_post_student_into_a_full_class_is_class_full_and_writes_nothing(api_cli
     payload = new_student_payload(world, 905, class_name=FULL_CLASS)
     p = assert_problem(api_client("hc_s1_leader").post(f"{API}/students", payload), 422, "class_full")
     assert "class_id" in error_fields(p)
-    assert not Student.objects.filter(student_number=payload["student_number"]).exists()
+    assert not Student.objects.filter(student_number_hash=lookup_hash(payload["student_number"])).exists()
     assert inclusion_count(klass(world, FULL_CLASS)) == 3
 
 
@@ -1057,12 +1065,12 @@ def test_import_creates_then_updates(api_client, world):
     data = ok(post_import(c, workbook(headers, rows)))
     assert {"created", "updated"} <= set(data)
     assert (data["created"], data["updated"]) == (2, 0)
-    assert Student.objects.filter(student_number__in=[r["全国学籍号"] for r in rows]).count() == 2
+    assert Student.objects.filter(student_number_hash__in=[lookup_hash(r["全国学籍号"]) for r in rows]).count() == 2
     rows[0]["户籍所在地代码"] = "350206"
     data = ok(post_import(c, workbook(headers, rows)))
     # the app counts every matched row as updated (and reports the ones with no change as "unchanged" too)
     assert data["created"] == 0 and data["updated"] in (1, 2), data
-    assert Student.objects.get(student_number=rows[0]["全国学籍号"]).hukou_region_code == "350206"
+    assert Student.objects.get(student_number_hash=lookup_hash(rows[0]["全国学籍号"])).hukou_region_code == "350206"
 
 
 def test_import_with_bad_rows_is_422_with_row_column_message_and_writes_nothing(api_client, world):
@@ -1079,7 +1087,7 @@ def test_import_with_bad_rows_is_422_with_row_column_message_and_writes_nothing(
         assert {"row", "column", "message"} <= set(e), e
     assert {"row": 3, "column": "性别"} in [{"row": e["row"], "column": e["column"]} for e in p["errors"]]
     assert Student.objects.count() == before
-    assert not Student.objects.filter(student_number=good["全国学籍号"]).exists()
+    assert not Student.objects.filter(student_number_hash=lookup_hash(good["全国学籍号"])).exists()
 
 
 def test_import_of_a_non_xlsx_file_is_refused(api_client):
@@ -1102,7 +1110,8 @@ def test_export_takes_the_same_filters_as_the_list(api_client, world, query):
     named = {"full": klass(world, FULL_CLASS).pk, "s1": school(world, HC_S1).pk}
     q = {k: named.get(v, v) for k, v in query.items()}
     c = api_client("hc_bureau")
-    listed = ok(c.get(qs(f"{API}/students", {**q, "page_size": 500})))
+    # the export holds the students in school (its title) unless a status is asked (PL-13)
+    listed = ok(c.get(qs(f"{API}/students", {"status": "active", **q, "page_size": 500})))
     r = c.get(qs(f"{API}/students/export.xlsx", q))
     assert r.status_code == 200 and media_type(r) == XLSX
     assert sorted(export_names(r.content)) == sorted(s["name"] for s in listed["items"])

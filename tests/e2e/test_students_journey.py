@@ -20,6 +20,8 @@ from datetime import date
 import pytest
 from django.utils import timezone, translation
 
+from suiban.core.crypto import lookup_hash
+
 pytestmark = pytest.mark.e2e
 
 SCHOOL = "3502050101"  # 海沧区沧江小学
@@ -68,14 +70,13 @@ def birth_for(grade: int, day: int = 15) -> date:
 
 def fresh_id_number(birth: date, gender: str, seq: int = 901) -> str:
     """A valid identity number of 海沧区 that no student has yet (nor as a G student number)."""
-    from suiban.core.crypto import lookup_hash
     from suiban.core.idnumbers import make_id_number
     from suiban.students.models import Student
 
     for s in range(seq, seq + 200, 2):
         number = make_id_number(REGION, birth, s, gender)
         if not Student.objects.filter(id_number_hash=lookup_hash(number)).exists() and \
-                not Student.objects.filter(student_number="G" + number).exists():
+                not Student.objects.filter(student_number_hash=lookup_hash("G" + number)).exists():
             return number
     raise AssertionError("no free identity number")
 
@@ -441,7 +442,7 @@ def test_roster_import_reports_bad_rows_then_imports(page, server, e2e_world, ui
         ["4", "身份证号", zh("The check digit of the identity number is wrong.")]]
     ui.shot(page, "students-import-errors")
     assert Student.objects.count() == count_before, "a refused import wrote students"
-    assert not Student.objects.filter(student_number__in=["G" + n for n in numbers]).exists()
+    assert not Student.objects.filter(student_number_hash__in=[lookup_hash("G" + n) for n in numbers]).exists()
 
     # the good file (the bad row left out): imported, counts shown, the pupils exist in the class
     response = upload(page, workbook(tmp_path / "学生名单.xlsx", rows[:2]))
@@ -454,7 +455,7 @@ def test_roster_import_reports_bad_rows_then_imports(page, server, e2e_world, ui
     ui.shot(page, "students-import-success")
     assert Student.objects.count() == count_before + 2
     for (name, gender, _day), number in zip(people[:2], numbers[:2], strict=True):
-        s = Student.objects.get(student_number="G" + number)
+        s = Student.objects.get(student_number_hash=lookup_hash("G" + number))
         assert (s.name, s.gender, s.school.code, s.school_class_id, s.grade, s.placement, s.status) == (
             name, gender, SCHOOL, target.pk, 2, "regular_class", "active")
         assert s.guardians.count() == 1

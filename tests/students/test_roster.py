@@ -136,7 +136,7 @@ def test_bad_row_is_reported_with_row_column_message_and_nothing_is_written(api_
     assert set(rows) == {3}, body["errors"]  # header = row 1, good1 = row 2, bad = row 3
     assert any(e["column"] == "身份证号" and e["message"] for e in rows[3])
     assert (Student.objects.count(), Guardian.objects.count()) == before
-    assert not Student.objects.filter(student_number="G" + good1["身份证号"]).exists()
+    assert not Student.objects.filter(student_number_hash=lookup_hash("G" + good1["身份证号"])).exists()
 
 
 def test_every_bad_row_and_column_is_reported(api_client):
@@ -226,7 +226,7 @@ def test_same_file_twice_creates_then_updates_without_duplicates(api_client, wri
     assert resp.status_code == 200, resp.content
     assert resp.json() | {"warnings": []} == {"created": 3, "updated": 0, "unchanged": 0, "rows": 3, "warnings": []}
     assert Student.objects.count() == before + 3
-    s = Student.objects.get(student_number="G" + rows[0]["身份证号"])
+    s = Student.objects.get(student_number_hash=lookup_hash("G" + rows[0]["身份证号"]))
     assert (s.school.code, s.school_class.name, s.disability_category, s.disability_grade, s.certified_by) == \
         (HC_S1, "一年级（2）班", "intellectual", 3, "dpf")
     assert s.id_number == rows[0]["身份证号"] and s.id_number_hash == lookup_hash(rows[0]["身份证号"])
@@ -255,7 +255,7 @@ def test_same_file_twice_creates_then_updates_without_duplicates(api_client, wri
 def test_existing_student_matched_by_identity_number(api_client, world):
     """PL-13: a row whose national student number is new but whose identity number is known updates that
     student rather than creating a second record with the same identity number."""
-    s = Student.objects.filter(school__code=HC_S1, student_number__startswith="G", status="active",
+    s = Student.objects.filter(school__code=HC_S1, student_number_masked__startswith="G", status="active",
                                school_class__isnull=False).first()
     row = {"姓名": s.name, "性别": "男" if s.gender == "male" else "女", "出生日期": s.birth_date,
            "身份证号": s.id_number, "全国学籍号": "J" + "3" * 18, "学校标识码": HC_S1, "年级": s.grade,
@@ -277,8 +277,8 @@ def test_import_is_audited(api_client, world, write_path):
     assert ev.actor_username == "hc_s1_leader"
     assert (ev.changes["created"], ev.changes["updated"]) == (2, 0)
     assert ev.school_id == School.objects.get(code=HC_S1).pk  # visible to the school and its bureau
-    created = Student.objects.filter(student_number__in=["G" + student_row(61)["身份证号"],
-                                                         "G" + student_row(63)["身份证号"]])
+    created = Student.objects.filter(student_number_hash__in=[lookup_hash("G" + student_row(61)["身份证号"]),
+                                                              lookup_hash("G" + student_row(63)["身份证号"])])
     assert AuditEvent.objects.filter(action="students.student.created",
                                      object_id__in=[str(s.pk) for s in created]).count() == 2
     resp = upload(client, b"not a workbook")
@@ -318,7 +318,7 @@ def test_placement_change_needs_committee_opinion_and_grade_cannot_go_down(api_c
     client = api_client("hc_s1_leader")
     row = student_row(79, birth=date(2016, 3, 4), grade=3, klass="三年级（2）班")
     assert upload(client, workbook_bytes([row])).status_code == 200
-    s = Student.objects.get(student_number=row["全国学籍号"])
+    s = Student.objects.get(student_number_hash=lookup_hash(row["全国学籍号"]))
     resp = upload(client, workbook_bytes([dict(row, 安置方式="送教上门", 班级=None)]))
     assert resp.status_code == 422
     assert [(e["row"], e["column"]) for e in resp.json()["errors"]] == [(2, "安置方式")]
@@ -346,7 +346,7 @@ def test_bulk_path_writes_what_the_services_write(api_client, monkeypatch):
         assert upload(client, workbook_bytes([row])).status_code == 200
     got = {}
     for path, row in rows.items():
-        s = Student.objects.get(student_number=row["全国学籍号"])
+        s = Student.objects.get(student_number_hash=lookup_hash(row["全国学籍号"]))
         created = AuditEvent.objects.get(action="students.student.created", object_id=str(s.pk))
         got[path] = {
             "record": {k: getattr(s, k) for k in ("school_id", "school_class_id", "grade", "disability_category",
@@ -369,7 +369,7 @@ def test_bulk_path_writes_what_the_services_write(api_client, monkeypatch):
         monkeypatch.setattr(roster_imports, "BULK_MIN_ROWS", 1 if path == "bulk" else 10**9)
         resp = upload(client, workbook_bytes([dict(row, 班级="一年级（1）班", 监护人电话="139-0000-1111")]))
         assert resp.status_code == 200 and resp.json()["updated"] == 1, resp.content
-        s = Student.objects.get(student_number=row["全国学籍号"])
+        s = Student.objects.get(student_number_hash=lookup_hash(row["全国学籍号"]))
         assert s.version == 2 and s.school_class.name == "一年级（1）班"
         assert [g.phone for g in s.guardians.all()] == ["139-0000-1111"]
         assert s.placements.first().committee_opinion  # class change: a new placement decision is kept (PL-2)
@@ -393,7 +393,8 @@ def _export(client, query=""):
 
 def test_export_masks_identity_numbers_unless_the_role_may_see_them(api_client, monkeypatch):
     """SEC-4: a role that may export but not see identity numbers gets masked identity, G- and certificate
-    numbers; the school leader of the first school (students.view_identity) gets them in full.
+    numbers; the school leader of the first school (students.view_identity) gets them in full only when asking
+    for full numbers with a purpose (privacy by default).
 
     No shipped role has students.export without students.view_identity (resource-centre staff may do
     neither: 403), so the test lends centre_staff the export permission for its duration."""
@@ -407,12 +408,14 @@ def test_export_masks_identity_numbers_unless_the_role_may_see_them(api_client, 
     with_id = [r for r in rows if r["身份证号"]]
     assert with_id
     for r in with_id:
-        assert "********" in r["身份证号"] and len(r["身份证号"]) == 18
+        assert r["身份证号"].endswith("*" * 12) and len(r["身份证号"]) == 18
         if r["全国学籍号"].startswith("G"):
             assert r["全国学籍号"] == "G" + r["身份证号"]
         if r["残疾人证号"]:
             assert "*" in r["残疾人证号"]
-    _t, _h, full = _export(api_client("hc_s1_leader"))
+    _t, _h, masked = _export(api_client("hc_s1_leader"))
+    assert all(not r["身份证号"] or r["身份证号"].endswith("*" * 12) for r in masked)
+    _t, _h, full = _export(api_client("hc_s1_leader"), "?full_numbers=1&purpose=中考报名")
     by_number = {s.student_number: s for s in Student.objects.filter(school__code=HC_S1)}
     for r in full:
         s = by_number[r["全国学籍号"]]
@@ -427,7 +430,7 @@ def test_export_respects_scope_and_filters(api_client, world):
     assert title[0] == f"{s1.name} 随班就读学生花名册"
     assert any(str(v).startswith("导出日期") for v in title if v)
     assert rows and {r["学校"] for r in rows} == {s1.name}
-    assert len(rows) == Student.objects.filter(school=s1).count()
+    assert len(rows) == Student.objects.filter(school=s1, status="active").count()  # the title's students
     assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
 
     _t, _h, rows = _export(api_client("hc_bureau"), f"?school={s1.pk}&grade=3&status=active")
@@ -449,7 +452,7 @@ def test_export_needs_export_permission_and_is_audited(api_client):
     _t, _h, rows = _export(api_client("hc_s1_leader"), "?grade=3")
     ev = AuditEvent.objects.filter(action="students.roster.exported").first()
     assert ev.actor_username == "hc_s1_leader"
-    assert ev.changes == {"filters": {"grade": 3}, "count": len(rows)}
+    assert ev.changes == {"filters": {"grade": 3, "status": "active"}, "count": len(rows)}
 
 
 # --- page ---------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from suiban.students.models import (
 
 HC_S1, HC_S2, HC_JUNIOR, GD_S1 = "3502050101", "3502050102", "3502050201", "4401060101"
 TEST_REGION = "350206"  # 湖里区: no demo identity number starts with it, so test numbers never collide
-MASKED = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
+MASKED = re.compile(r"^\d{6}\*{12}$")
 _seq = itertools.count(101)
 
 
@@ -163,7 +163,7 @@ def test_create_with_valid_fields_answers_201_with_the_record_and_its_history(wo
     body = r.json()
     s = Student.objects.get(pk=body["id"])
     assert body["version"] == 1
-    assert body["id_number"] == p["id_number"]  # school staff may see identity numbers
+    assert body["id_number"] == p["id_number"][:6] + "*" * 12  # masked even for school staff (SEC-4)
     assert body["guardians"] == [{"name": "刘芳", "relation": "母亲", "phone": "138-0000-0000"}]
     assert s.placements.get().committee_opinion == "经专家委员会评估，建议随班就读。"
     assert AuditEvent.objects.filter(action="students.student.created", object_id=str(s.pk)).exists()
@@ -247,12 +247,12 @@ def test_lookup_by_identity_number_works_through_the_keyed_hash_within_scope(wor
 
 
 def test_identity_numbers_are_masked_for_roles_without_view_identity(world, api_client):
-    """ORG-5 / SEC-4: centre staff (no students.view_identity) see 350205********1234-style numbers in the list
+    """ORG-5 / SEC-4: centre staff (no students.view_identity) see 350205************-style numbers in the list
     and the record; certificate and G-student numbers are masked the same way; family notes are withheld."""
     s = first_school_student_with_identity(world)
     client = api_client("hc_center")
     detail = client.get(f"/api/v1/students/{s.pk}").json()
-    assert detail["id_number"] == s.id_number[:6] + "********" + s.id_number[-4:]
+    assert detail["id_number"] == s.id_number[:6] + "*" * 12
     assert MASKED.match(detail["id_number"])
     assert detail["certificate_number"] == mask_id(s.certificate_number) != s.certificate_number
     assert s.id_number not in detail["student_number"]
@@ -263,13 +263,14 @@ def test_identity_numbers_are_masked_for_roles_without_view_identity(world, api_
         assert not re.search(r"\d{10}", item["certificate_number"])
 
 
-def test_identity_numbers_are_shown_in_full_to_the_school_leader(world, api_client):
-    """ORG-5: a role that needs them (school leader, students.view_identity) sees the full numbers."""
+def test_identity_numbers_are_masked_even_for_the_school_leader(world, api_client):
+    """ORG-5 / SEC-4 (privacy by default): even a role with students.view_identity gets the masks in the
+    record; the full numbers only through reveal (tests/security/test_data_privacy.py)."""
     s = first_school_student_with_identity(world)
     detail = api_client("hc_s1_leader").get(f"/api/v1/students/{s.pk}").json()
-    assert detail["id_number"] == s.id_number
-    assert detail["certificate_number"] == s.certificate_number
-    assert detail["student_number"] == s.student_number
+    assert detail["id_number"] == s.id_number_masked != s.id_number
+    assert detail["certificate_number"] == s.certificate_masked != s.certificate_number
+    assert detail["student_number"] == s.student_number_masked != s.student_number
 
 
 def test_viewing_a_record_writes_an_audit_event_ending_in_viewed(world, api_client):

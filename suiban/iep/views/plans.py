@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
@@ -75,7 +76,7 @@ def plan_create(request):
         if year is not None:
             students = students.exclude(iep_plans__school_year=year)
         if q:
-            students = students.filter(Q(name__contains=q) | Q(student_number=q.upper()))
+            students = students.filter(Q(name__contains=q) | Q(student_number_hash__in=lookup_hashes(q)))
         return render(request, "iep/plan_pick.html", {"q": q, "year": year,
                                                       "students": students.order_by("grade", "name", "id")[:50]})
     student = get_visible_or_404(Student.objects.select_related("school", "school_class"), request.user, int(sid),

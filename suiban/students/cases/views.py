@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, apply_to_form
 from suiban.core.scoping import get_visible_or_404, has_perm
 from suiban.core.views import permission_required
@@ -100,7 +101,7 @@ def case_create(request):
         students = Student.objects.none()
         if q:
             students = (Student.objects.visible_to(request.user, "cases.submit")
-                        .filter(Q(name__contains=q) | Q(student_number=q.upper()))
+                        .filter(Q(name__contains=q) | Q(student_number_hash__in=lookup_hashes(q)))
                         .select_related("school").order_by("name", "id")[:20])
         else:
             students = (Student.objects.visible_to(request.user, "cases.submit").select_related("school")

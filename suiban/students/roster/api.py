@@ -60,10 +60,17 @@ def import_students(request, file: File[UploadedFile]):
     return import_roster(actor=request.user, upload=file).as_dict()
 
 
+class ExportOptions(Schema):
+    full_numbers: bool = False
+    purpose: str = ""
+
+
 @router.get("/students/export.xlsx", openapi_extra=_XLSX_RESPONSE)
-def export_roster(request, filters: Query[StudentFilter]):
-    """The roster (花名册) as .xlsx with the same filters as the list; identity numbers masked unless the role
-    may see them (SEC-4); the export is audited (SEC-3)."""
+def export_roster(request, filters: Query[StudentFilter], options: Query[ExportOptions]):
+    """The roster (花名册) as .xlsx with the same filters as the list; in-school students unless `status` is
+    given. Numbers masked for every role (privacy by default, SEC-4); `full_numbers=1&purpose=…` is the only
+    full-number export (roles that may see full numbers; 422 without a purpose); audited (SEC-3)."""
     require(request, "students.export")
-    data, _count = build_export(request.user, filters.to_filters())
+    data, _count = build_export(request.user, filters.to_filters(), full_numbers=options.full_numbers,
+                                purpose=options.purpose)
     return _xlsx(data, f"随班就读学生花名册-{timezone.localdate():%Y%m%d}.xlsx")

@@ -7,10 +7,22 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from suiban.core.errors import DomainError
+from suiban.core.text import control_message, has_control_chars
 from suiban.students import services
 
 MAX_BYTES = 10 * 1024 * 1024  # SEC-5: uploads are limited to 10 MB
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # refuse zip bombs before openpyxl inflates them
+# Zip bombs (SEC-5) are refused from the archive's directory before anything is inflated: a 10,000-row
+# roster is a few MB of XML, compressed 5–20 times; a bomb is hundreds of MB compressed hundreds of times.
+# A 10,000-row roster sheet is under 10 MB of XML. openpyxl scans a whole sheet without a <dimension> element
+# once on opening (even read-only), so the size of one entry also bounds that time (≈ 3 MB/s worst case).
+MAX_UNZIPPED_BYTES = 40 * 1024 * 1024  # all entries together, as declared (zipfile never inflates beyond it)
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # any one entry (a sheet)
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024  # openpyxl keeps the shared strings in memory
+MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FROM bytes
+RATIO_FROM = 1024 * 1024
+MAX_ENTRIES = 200
+MAX_COLUMNS = 64  # cells read per row: a row cannot stretch to column XFD
+MAX_SECONDS = 30  # the whole reading of the workbook
 MAX_ROWS = 10_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lookups
@@ -82,6 +94,14 @@ COLUMNS = [
     Column("guardian_phone", "监护人电话", "id", width=16),
     Column("committee_opinion", "专家委员会意见", width=30),
 ]
+# The roster export's own columns (PL-13: an exported roster imports back unchanged): 序号 is ignored, the
+# school by name, the guardians "刘芳（母亲）；…" and their phones "138…；…" fill the guardian columns.
+EXPORT_COLUMNS = {
+    "序号": None,
+    "学校": Column("school_name", "学校"),
+    "监护人": Column("guardians_text", "监护人"),
+    "联系电话": Column("phones_text", "联系电话", "id"),
+}
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 RECORD_KEYS = [c.key for c in COLUMNS if c.key in services.EDITABLE]
@@ -139,7 +159,11 @@ def _parse_cell(col: Column, value):
     """Return the parsed value (None for an empty cell) or raise ValueError with a translated message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if has_control_chars(value, multiline=col.key == "committee_opinion"):  # SEC-5: they break every export
+        raise ValueError(control_message())
     if col.kind == "id":
+        if isinstance(value, str) and "*" in value:  # a masked number of an export (SEC-4): not given
+            return None
         if isinstance(value, float) and abs(value) >= 1e15:
             raise ValueError(_("Excel stored this long number as a number and rounded it; format the column as "
                                "text and enter the number again."))

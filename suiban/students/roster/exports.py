@@ -1,4 +1,7 @@
-"""The roster export (花名册, PL-13): the official layout with masked numbers (SEC-4)."""
+"""The roster export (花名册, PL-13): the official layout with masked numbers (privacy by default, SEC-4); the
+full numbers only with a stated purpose, audited. Every text cell goes through ``core.xlsx.safe_cell`` (no
+formula injection, no control characters: SEC-5). A4 landscape, fitted to the page width, header rows
+repeated on every printed page."""
 
 import io
 
@@ -6,7 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from suiban.core import audit
-from suiban.core.scoping import grants_for
+from suiban.core.errors import PermissionDenied
+from suiban.core.scoping import grants_for, has_perm
+from suiban.core.xlsx import safe_cell
 from suiban.org.models import Region, School
 from suiban.students import selectors
 from suiban.students.roster.columns import (
@@ -51,32 +56,50 @@ def _scope_name(actor, filters: dict) -> tuple[str, _AuditScope]:
     return "、".join(n for n in names if n), _AuditScope("", None)
 
 
-def export_queryset(actor, filters: dict):
+def export_queryset(actor, filters: dict, *, full_numbers: bool = False):
     qs = selectors.roster(actor, filters, perm="students.export")
-    return (qs.select_related("school", "school_class").prefetch_related("guardians")
+    deferred = ("family_situation", "medical_notes") + (() if full_numbers else qs.model.NUMBER_FIELDS)
+    return (qs.select_related("school", "school_class").prefetch_related("guardians").defer(*deferred)
             .order_by("school__code", "grade", F("school_class__name").asc(nulls_last=True),
                       selectors.pinyin("name"), "id"))
 
 
-def build_export(actor, filters: dict) -> tuple[bytes, int]:
-    """The 花名册 (PL-13): title row, header row, one row per student; identity, G-number and certificate
-    number masked unless the role may see them (SEC-4). Audited with the filters and the row count (SEC-3)."""
+def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: str = "") -> tuple[bytes, int]:
+    """The 花名册 (PL-13): title row, header row, one row per student. Only in-school students unless a status
+    is asked (the title says which). Identity, student and certificate numbers masked for every role; with
+    ``full_numbers`` (a purpose required, 422 without; roles with students.view_identity, 403 otherwise) the
+    full numbers of the students the role may see in full. Audited with the filters, the row count and the
+    purpose (SEC-3)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from suiban.students.api import identity_checker, student_out
+    from suiban.students.services import check_purpose
 
     filters = {k: v for k, v in filters.items() if v not in (None, "")}
+    filters.setdefault("status", "active")  # the title promises the students in school
+    if full_numbers:
+        purpose = check_purpose(purpose)
+        if not has_perm(actor, "students.view_identity"):
+            raise PermissionDenied()
     scope_name, scope = _scope_name(actor, filters)
-    ok = identity_checker(actor)
+    ok = identity_checker(actor) if full_numbers else (lambda s: False)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("花名册")
     for i, (_h, width) in enumerate(EXPORT_HEADERS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
+    ws.print_title_rows = "1:2"
+    # A4 landscape, all columns on the page width, as many pages down as needed (documents rule).
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
     ncols = len(EXPORT_HEADERS)
     ws.merged_cells.add(f"A1:{get_column_letter(ncols - 3)}1")
     ws.merged_cells.add(f"{get_column_letter(ncols - 2)}1:{get_column_letter(ncols)}1")
@@ -95,17 +118,22 @@ def build_export(actor, filters: dict) -> tuple[bytes, int]:
         wb.add_named_style(ns)
 
     def cell(value, style="roster_body"):
-        c = WriteOnlyCell(ws, value=value)
+        c = WriteOnlyCell(ws, value=safe_cell(value))
         c.style = style
         return c
 
+    status = filters["status"]
     title = f"{scope_name} 随班就读学生花名册".strip()
+    if status != "active":
+        title += f"（{STATUS_LABELS.get(status, status)}）"
     ws.append([cell(title, "roster_title")] + [None] * (ncols - 4)
               + [cell(f"导出日期：{timezone.localdate():%Y-%m-%d}", "roster_note")])
     ws.append([cell(h, "roster_head") for h, _w in EXPORT_HEADERS])
     count = 0
-    for s in export_queryset(actor, filters).iterator(chunk_size=1000):
-        o = student_out(s, ok(s))
+    for s in export_queryset(actor, filters, full_numbers=full_numbers).iterator(chunk_size=1000):
+        o = student_out(s, False)
+        if full_numbers and ok(s):
+            o.update(id_number=s.id_number, student_number=s.student_number, certificate_number=s.certificate_number)
         guardians = list(s.guardians.all())
         count += 1
         ws.append([cell(v) if i != 3 else cell(v, "roster_date") for i, v in enumerate((
@@ -116,8 +144,11 @@ def build_export(actor, filters: dict) -> tuple[bytes, int]:
             PLACEMENT_LABELS.get(s.placement, s.placement), STATUS_LABELS.get(s.status, s.status),
             "；".join(f"{g.name}（{g.relation}）" for g in guardians),
             "；".join(g.phone for g in guardians if g.phone)))])
-    audit.record(actor, "students.roster.exported", scope, object_type="student", object_id="",
-                 object_repr="roster export", changes={"filters": filters, "count": count})
+    changes = {"filters": filters, "count": count}
+    if full_numbers:
+        changes.update(full_numbers=True, purpose=purpose)
+    audit.record(actor, "students.roster_numbers.revealed" if full_numbers else "students.roster.exported", scope,
+                 object_type="student", object_id="", object_repr="roster export", changes=changes)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), count

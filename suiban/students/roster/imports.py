@@ -27,6 +27,7 @@ The column headers, the allowed value labels (男/女, 视力 …) and the expor
 """
 
 import io
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -52,12 +53,20 @@ from suiban.students.roster.columns import (
     _HEADERS,
     COLUMN_BY_KEY,
     COLUMNS,
+    EXPORT_COLUMNS,
     GUARDIAN_KEYS,
     IMPORTED,
     MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_ENTRIES,
+    MAX_ENTRY_BYTES,
+    MAX_RATIO,
     MAX_ROWS,
+    MAX_SECONDS,
+    MAX_SHARED_STRINGS_BYTES,
     MAX_UNZIPPED_BYTES,
     NOT_IMPORTED,
+    RATIO_FROM,
     RECORD_KEYS,
     _column_for,
     _file_error,
@@ -88,13 +97,33 @@ def read_upload(upload) -> bytes:
     return data
 
 
+def check_archive(zf: zipfile.ZipFile) -> None:
+    """SEC-5: refuse a zip bomb from the archive's directory, before anything is inflated: the number of
+    entries, each entry's and the total declared size, the shared strings' size and the compression ratio.
+    The declared sizes bound what zipfile will ever inflate, so a lying directory gains nothing."""
+    infos = zf.infolist()
+    too_large = _file_error(_("The workbook is too large once unpacked; split it into several files."), "too_large")
+    if len(infos) > MAX_ENTRIES:
+        raise too_large
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_ENTRY_BYTES or total > MAX_UNZIPPED_BYTES:
+            raise too_large
+        if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise too_large
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _file_error(_("The workbook is packed in an unusual way (far too many empty or repeated cells); "
+                                "copy the rows into the import template and upload that."), "too_large")
+
+
 def _open_workbook(data: bytes):
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED_BYTES:
-                raise _file_error(_("The workbook is too large once unpacked."), "too_large")
+            check_archive(zf)
+        # read_only: the sheet is streamed row by row, never held in memory as a whole
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DomainError:
         raise
@@ -119,19 +148,52 @@ class ParsedRow:
     errors: dict = field(default_factory=dict)  # key → message
 
 
+def _from_export_columns(values: dict) -> None:
+    """The export's 监护人 "刘芳（母亲）；…" and 联系电话 "138…；…" → the first guardian's columns (PL-13)."""
+    text, phones = values.pop("guardians_text", ""), values.pop("phones_text", "")
+    people = [p for p in str(text).split("；") if p.strip()]
+    if people and "guardian_name" not in values:
+        first = people[0].strip()
+        name, _sep, relation = first.partition("（")
+        values["guardian_name"] = name.strip()
+        if relation.rstrip("）").strip():
+            values["guardian_relation"] = relation.rstrip("）").strip()
+    numbers = [p.strip() for p in str(phones).split("；") if p.strip()]
+    if numbers and "guardian_phone" not in values and (len(numbers) == len(people) or len(numbers) == 1):
+        values["guardian_phone"] = numbers[0]
+
+
+def _too_many_rows() -> DomainError:
+    return _file_error(_("The file has more than %(n)d rows (empty rows count too); split it into several files.")
+                       % {"n": MAX_ROWS}, "too_many_rows")
+
+
 def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
-    """Rows with their parsed cells and per-cell errors, and the header errors (row 1)."""
+    """Rows with their parsed cells and per-cell errors, and the header errors (row 1).
+
+    SEC-5: every row the sheet holds counts toward MAX_ROWS, empty ones too (a sheet of millions of empty rows
+    stops at the cap); at most MAX_COLUMNS cells are read per row; the reading stops after MAX_SECONDS."""
+    deadline = time.monotonic() + MAX_SECONDS
     wb = _open_workbook(data)
     try:
         ws = _data_sheet(wb)
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
+        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        header, header_row = next(rows, None), 1
+        # The export (PL-13) has a title row above its header row: the header is the first row naming 姓名.
+        while header is not None and header_row < 3 and not any(_header_key(v) in ("姓名", "name") for v in header):
+            header, header_row = next(rows, None), header_row + 1
         if header is None:
             raise _file_error(_("The workbook is empty; use the import template."), "empty")
+        while header and header[-1] is None:
+            header = header[:-1]
         columns, issues, seen = [], [], set()
         for value in header:
             text = _plain_text(value)
-            col = _HEADERS.get(_header_key(text)) if text else None
+            key = _header_key(text) if text else ""
+            col = _HEADERS.get(key) if text else None
+            if col is None and key in EXPORT_COLUMNS:
+                columns.append(EXPORT_COLUMNS[key])  # an export's own column (序号: ignored)
+                continue
             if text and col is None:
                 issues.append(_issue(1, text, _("Unknown column; use the headers of the import template."),
                                      code="unknown_column"))
@@ -141,17 +203,21 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
             if col is not None:
                 seen.add(col.key)
             columns.append(col)
+        if "school_name" in {c.key for c in columns if c is not None}:
+            seen.add("school")  # the export names the school instead of its code
         for col in COLUMNS:
             if col.required and col.key not in seen:
                 issues.append(_issue(1, col.header, _("This column is missing; use the import template."),
                                      col.key, "missing_column"))
         parsed = []
-        for number, cells in enumerate(rows, start=2):
+        for number, cells in enumerate(rows, start=header_row + 1):
+            if number > MAX_ROWS + header_row:
+                raise _too_many_rows()
+            if number % 500 == 0 and time.monotonic() > deadline:
+                raise _file_error(_("Reading the workbook takes too long; split it into several files."),
+                                  "too_slow")
             if not any(v is not None and _plain_text(v) for v in cells):
                 continue
-            if len(parsed) >= MAX_ROWS:
-                raise _file_error(_("The file has more than %(n)d rows; split it into several files.")
-                                  % {"n": MAX_ROWS}, "too_many_rows")
             pr = ParsedRow(number, {})
             for col, value in zip(columns, cells, strict=False):
                 if col is None:
@@ -163,6 +229,7 @@ def parse_sheet(data: bytes) -> tuple[list[ParsedRow], list[dict]]:
                 else:
                     if v is not None and v != "":
                         pr.values[col.key] = v
+            _from_export_columns(pr.values)
             parsed.append(pr)
         if not parsed and not issues:
             raise _file_error(_("The file has no student rows."), "empty")
@@ -213,6 +280,16 @@ class _Context:
     """Everything pass 1 reads, read in bulk: schools in scope, current classes, existing students, counts."""
 
     def __init__(self, actor, rows: list[ParsedRow]):
+        # An export names the school (学校) instead of its code: the school of that name inside the scope.
+        names = {r.values["school_name"] for r in rows if "school_name" in r.values and "school" not in r.values}
+        if names:
+            by_name = {}
+            for s in School.objects.visible_to(actor, "students.import").filter(name__in=names).only("name", "code"):
+                by_name.setdefault(s.name, []).append(s.code)
+            for r in rows:
+                codes_named = by_name.get(r.values.get("school_name"), [])
+                if "school" not in r.values and len(codes_named) == 1:
+                    r.values["school"] = codes_named[0]
         codes = {r.values["school"] for r in rows if "school" in r.values}
         self.schools = {s.code: s for s in School.objects.visible_to(actor, "students.import").filter(code__in=codes)}
         self.year = SchoolYear.current()
@@ -234,8 +311,8 @@ class _Context:
         base = (Student.objects.select_for_update(of=("self",)).select_related("school", "school_class")
                 .prefetch_related("guardians").defer(*NOT_IMPORTED))
         self.by_number, self.by_hash = {}, {}
-        for chunk in _chunks(numbers):
-            for s in base.filter(student_number__in=chunk):
+        for chunk in _chunks({lookup_hash(n) for n in numbers}):  # SEC-4: found through the keyed hash
+            for s in base.filter(student_number_hash__in=chunk):
                 self.by_number[s.student_number] = s
                 if s.id_number_hash:
                     self.by_hash[s.id_number_hash] = s
@@ -249,7 +326,18 @@ class _Context:
         for chunk in _chunks(hashes):
             for s in base.filter(id_number_hash__in=chunk):
                 self.by_hash[s.id_number_hash] = s
-        found = {s.pk for s in self.by_number.values()} | {s.pk for s in self.by_hash.values()}
+        # An export's masked numbers are not given: its rows are the students of that school, name and birth date.
+        unnumbered = [r for r in rows if "student_number" not in r.values and "id_number" not in r.values
+                      and "school" in r.values and "name" in r.values]
+        self.by_name = {}
+        if unnumbered:
+            same = {}
+            for chunk in _chunks({r.values["name"] for r in unnumbered}):
+                for s in base.filter(school__code__in={r.values["school"] for r in unnumbered}, name__in=chunk):
+                    same.setdefault((s.school.code, s.name, s.birth_date), []).append(s)
+            self.by_name = {k: v[0] for k, v in same.items() if len(v) == 1}
+        found = ({s.pk for s in self.by_number.values()} | {s.pk for s in self.by_hash.values()}
+                 | {s.pk for s in self.by_name.values()})
         self.visible = set()
         for chunk in _chunks(found):
             self.visible.update(Student.objects.visible_to(actor, "students.import").filter(pk__in=chunk)
@@ -284,6 +372,8 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         school = ctx.schools.get(v["school"]) if "school" in v else None
         if "school" in v and school is None:
             add("school", _("No school with this code inside your scope."))
+        elif "school_name" in v and "school" not in v:
+            add("school", _("No school with this name inside your scope."))
         school_class = None
         if "school_class" in v and school is not None:
             school_class = ctx.classes.get((school.pk, v["school_class"]))
@@ -293,7 +383,9 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         # existing record: by national student number, else by identity number
         by_number = ctx.by_number.get(v.get("student_number", ""))
         by_id = ctx.by_hash.get(lookup_hash(v["id_number"])) if "id_number" in v else None
-        existing = by_number or by_id
+        by_name = (ctx.by_name.get((v.get("school"), v.get("name"), v.get("birth_date")))
+                   if "student_number" not in v and "id_number" not in v else None)
+        existing = by_number or by_id or by_name
         if by_number and by_id and by_number.pk != by_id.pk:
             add("id_number", _("A student with this identity number exists already."))
             existing = None
@@ -350,7 +442,7 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
         if s.school_id:
             services._derive(s)
         exclude = ["school", "school_class", "region_path", "id_number_hash", "id_number_masked",
-                   "certificate_masked", *errs]
+                   "student_number_hash", "student_number_masked", "certificate_masked", *errs]
         try:
             s.clean_fields(exclude=exclude)
         except ValidationError as exc:
@@ -509,7 +601,8 @@ def _audit_event(actor, action, obj, changes):
     region_path, school_id = audit.object_scope(obj)
     return AuditEvent(actor=actor, actor_username=actor.username, action=action,
                       object_type=obj._meta.model_name, object_id=str(obj.pk), object_repr=str(obj)[:200],
-                      result="success", client_address=client_address()[:64], changes=audit._plain(changes),
+                      result="success", client_address=client_address()[:64],
+                      changes=audit.redact(audit._plain(changes)),
                       region_path=region_path, school_id=school_id)
 
 
@@ -552,11 +645,13 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
     if issues:
         return issues
     today = timezone.localdate()
-    derived = ["region_path", "id_number_hash", "id_number_masked", "certificate_masked", "version", "updated_at"]
+    derived = ["region_path", "id_number_hash", "id_number_masked", "student_number_hash", "student_number_masked",
+               "certificate_masked", "version", "updated_at"]
     replace_guardians, guardians, placements, events, moved = [], [], [], [], []
     for p in changed:
         s = p.student
         before = audit.snapshot(s, services.AUDITED)
+        before_sensitive = {k: getattr(s, k) for k in services.SENSITIVE_CHANGED if k in p.fields}
         old_place = (s.placement, s.school_id, s.school_class_id)
         old_guardians = [{"name": g.name, "relation": g.relation} for g in s.guardians.all()]
         for k, val in p.fields.items():
@@ -566,6 +661,7 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
         # One UPDATE per record: on SQLite and PostgreSQL far faster than bulk_update's CASE per column.
         s.save(update_fields=[*p.fields, *derived])
         changes = audit.diff(before, audit.snapshot(s, services.AUDITED))
+        changes.update({k: [audit.CHANGED, audit.CHANGED] for k, v in before_sensitive.items() if getattr(s, k) != v})
         if p.guardians is not None:
             replace_guardians.append(s.pk)
             guardians += [Guardian(student=s, name=g["name"].strip(), relation=g["relation"].strip(),
@@ -617,10 +713,11 @@ def _bulk_create(actor, plans, result, schools) -> list[dict]:
                        "duplicate")]
     if any(s.pk is None for s in students):  # a database that cannot return ids from a bulk insert
         ids = {}
-        for chunk in _chunks([s.student_number for s in students]):
-            ids.update(Student.objects.filter(student_number__in=chunk).values_list("student_number", "pk"))
+        for chunk in _chunks([s.student_number_hash for s in students]):
+            ids.update(Student.objects.filter(student_number_hash__in=chunk)
+                       .values_list("student_number_hash", "pk"))
         for s in students:
-            s.pk = ids[s.student_number]
+            s.pk = ids[s.student_number_hash]
     today = timezone.localdate()
     initial = _("Initial placement recorded with the student record.")
     guardians, placements, events = [], [], []
@@ -630,8 +727,9 @@ def _bulk_create(actor, plans, result, schools) -> list[dict]:
         placements.append(PlacementRecord(student=s, placement=s.placement, school=s.school,
                                           school_class=s.school_class, effective_date=s.enrolled_on or today,
                                           committee_opinion=p.opinion or initial, recorded_by=actor))
-        events.append(_audit_event(actor, "students.student.created", s,
-                                   {k: [None, v] for k, v in audit.snapshot(s, services.AUDITED).items()}))
+        created = {k: [None, v] for k, v in audit.snapshot(s, services.AUDITED).items()}
+        created.update({k: [None, audit.SET] for k in services.SENSITIVE_CHANGED if getattr(s, k)})
+        events.append(_audit_event(actor, "students.student.created", s, created))
         schools.append(s.school)
     Guardian.objects.bulk_create(guardians, batch_size=500)
     PlacementRecord.objects.bulk_create(placements, batch_size=500)

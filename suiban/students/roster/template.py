@@ -46,6 +46,8 @@ def build_template(actor) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from suiban.core.xlsx import safe_row
+
     notes = _notes()
     wb = Workbook()
     ws = wb.active
@@ -114,7 +116,8 @@ def build_template(actor) -> bytes:
             classes.setdefault(sc.school_id, []).append(sc)
     for s in schools:
         for sc in classes.get(s.pk, []) or [None]:
-            ref.append([s.code, s.name, sc.name if sc else "", sc.grade if sc else "", year.name if year else ""])
+            ref.append(safe_row([s.code, s.name, sc.name if sc else "", sc.grade if sc else "",
+                                 year.name if year else ""]))
     for letter, width in zip("ABCDE", (14, 30, 16, 8, 12), strict=True):
         ref.column_dimensions[letter].width = width
     ref.freeze_panes = "A2"
