@@ -15,13 +15,21 @@ from suiban.core.errors import DomainError
 
 
 class BearerAuth(HttpBearer):
+    def __call__(self, request):
+        value = request.headers.get(self.header)
+        if value and value.split(" ")[0].lower() != self.openapi_scheme:
+            raise AuthenticationError()  # an Authorization header of another kind is a bad credential too
+        return super().__call__(request)
+
     def authenticate(self, request, token):
-        from suiban.accounts.services import token_user
+        from suiban.accounts.services import api_user_check, token_user
 
         user = token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        if user is None:
+            # A bearer token was sent but is not valid: 401, whatever the method (never the session's CSRF check).
+            raise AuthenticationError()
+        request.user = user
+        return api_user_check(user)
 
 
 class SessionAuth(APIKeyCookie):
@@ -36,9 +44,11 @@ class SessionAuth(APIKeyCookie):
         super().__init__(csrf=True)
 
     def authenticate(self, request, key):
+        from suiban.accounts.services import api_user_check
+
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            return user
+            return api_user_check(user)
         return None
 
 
