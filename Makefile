@@ -56,7 +56,7 @@ setup: system-deps $(VENV)/.stamp static_build/.stamp $(MO_FILES) ## install eve
 
 run: setup ## set up, migrate, load the demo world and serve http://127.0.0.1:8000 (SQLite)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup ## set up and run the whole suite (PostgreSQL when DATABASE_URL is set)

@@ -1,6 +1,8 @@
 """The API at /api/v1/ (API.md): token or session auth, problem+json errors, page/page_size lists."""
 
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyCookie, HttpBearer
 
 from suiban.core.api_tools import PageIn, paginate, problem, require  # noqa: F401  (re-exported)
@@ -52,6 +55,19 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class LocalSwagger(Swagger):
+    """Swagger UI from the installation's own static files (npm swagger-ui-dist), never from a CDN (SEC-5)."""
+
+    def render_page(self, request, api, **kwargs):
+        import json
+
+        from django.shortcuts import render
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, "api/swagger.html", {"swagger_settings": json.dumps(self.settings), "api": api,
+                                                    "add_csrf": True})
+
+
 api = NinjaAPI(
     title="Suiban API",
     version="1",
@@ -59,6 +75,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
     docs_url="/docs",
+    docs=LocalSwagger(),
     openapi_url="/openapi.json",
 )
 
@@ -132,6 +149,13 @@ def _http_error(request, exc: HttpError):
         return problem(403, "permission_denied", detail=_("The CSRF check failed: reload the page and try again."))
     code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}.get(exc.status_code, "error")
     return problem(exc.status_code, code, detail=str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (SEC-5): 413, not a crash."""
+    return problem(413, "payload_too_large", detail=_("The request is too large: send at most %(mb)s MB of text.")
+                   % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)})
 
 
 @api.exception_handler(DataError)

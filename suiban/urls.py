@@ -19,3 +19,5 @@ urlpatterns = [
     path("oversight/", include("suiban.oversight.urls")),
     path("", include("suiban.core.urls")),
 ]
+
+handler400 = "suiban.core.views.bad_request"
