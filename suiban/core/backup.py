@@ -53,6 +53,8 @@ def _pg_env_and_args(settings_dict) -> tuple[dict, list[str]]:
 
 def _dump_database(dest_dir: Path) -> Path:
     connection.ensure_connection()
+    if connection.in_atomic_block:
+        raise BackupError("a backup is taken outside any transaction (it would wait on its own write lock)")
     if connection.vendor == "sqlite":
         out = dest_dir / "db.sqlite3"
         target = sqlite3.connect(out)
