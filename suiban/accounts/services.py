@@ -46,8 +46,6 @@ def login_attempt(*, username: str, password: str, request=None) -> User:
     account's row is locked (SELECT … FOR UPDATE), so parallel guesses are counted one after the other and no
     more than ``lockout_attempts`` wrong passwords are ever tried before the lock.
     """
-    attempts = policy.value(None, "lockout_attempts")
-    minutes = policy.value(None, "lockout_minutes")
     if not User.objects.filter(username=username).exists():
         # Always run the hasher, so the response time does not reveal whether the username exists.
         authenticate(request, username=username, password=password)
@@ -64,23 +62,68 @@ def login_attempt(*, username: str, password: str, request=None) -> User:
         else:
             authed = authenticate(request, username=username, password=password)
             if authed is not None:
-                User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-                authed.failed_login_count, authed.locked_until = 0, None
+                from suiban.accounts import otp
+
+                # With a second factor the failure count is cleared only once the code is right too.
+                if not otp.has_device(authed):
+                    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+                    authed.failed_login_count, authed.locked_until = 0, None
                 audit.record(authed, "accounts.login.succeeded", authed)
                 return authed
-            count = 1 if (user.locked_until and user.locked_until <= now) else user.failed_login_count + 1
-            locked_until = now + timedelta(minutes=minutes) if count >= attempts else None
-            User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=locked_until)
-            user.failed_login_count, user.locked_until = count, locked_until
-            if locked_until:
-                audit.record(None, "accounts.account.locked", user, result="failure", username=username,
-                             changes={"failed_login_count": count})
-                _revoke_tokens(user)  # a locked account keeps no API access (SEC-1)
-            audit.record(None, "accounts.login.failed", user, result="failure", username=username,
-                         object_type="user", object_id=user.pk, object_repr=username)
+            locked_until = _count_failure(user, now, "accounts.login.failed")
             outcome = (AccountLocked(_locked_message(user)) if locked_until
                        else InvalidCredentials(_("The username or password is incorrect.")))
     raise outcome
+
+
+def _count_failure(user: User, now, action: str):
+    """One more failure on the locked row ``user``; locks the account at the ⚙ count. Returns the lock's end."""
+    attempts = policy.value(None, "lockout_attempts")
+    minutes = policy.value(None, "lockout_minutes")
+    count = 1 if (user.locked_until and user.locked_until <= now) else user.failed_login_count + 1
+    locked_until = now + timedelta(minutes=minutes) if count >= attempts else None
+    User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=locked_until)
+    user.failed_login_count, user.locked_until = count, locked_until
+    if locked_until:
+        audit.record(None, "accounts.account.locked", user, result="failure", username=user.username,
+                     changes={"failed_login_count": count})
+        _revoke_tokens(user)  # a locked account keeps no API access (SEC-1)
+    audit.record(None, action, user, result="failure", username=user.username, object_type="user",
+                 object_id=user.pk, object_repr=user.username)
+    return locked_until
+
+
+class SecondFactorRequired(DomainError):
+    status = 401
+    default_code = "otp_required"
+
+
+def second_factor_check(*, user: User, token: str | None):
+    """SEC-1: the authenticator (or recovery) code after a correct password. A wrong code counts as a failed
+    login (the same lockout); returns the device that accepted the code, None when the account has none."""
+    from suiban.accounts import otp
+
+    if not otp.has_device(user):
+        if otp.required_for(user):
+            raise DomainError(_("Your role requires a second factor: set up the authenticator on the page "
+                                "first."), code="otp_required", status=403, field="otp")
+        return None
+    device = otp.verify(user, token or "")
+    if device is not None:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        audit.record(user, "accounts.otp.verified", user)
+        return device
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_locked():
+            raise AccountLocked(_locked_message(locked))
+        until = _count_failure(locked, timezone.now(), "accounts.login.otp_failed")
+    if until:
+        raise AccountLocked(_locked_message(locked))
+    if token:
+        raise SecondFactorRequired(_("The verification code is not correct."), field="otp")
+    raise SecondFactorRequired(_("Enter the 6-digit code from your authenticator app (or a recovery code)."),
+                               field="otp")
 
 
 def token_issue(*, user: User) -> tuple[str, ApiToken]:
