@@ -158,6 +158,7 @@ def _too_big(request, exc):
                    % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)})
 
 
+@api.exception_handler(OverflowError)
 @api.exception_handler(DataError)
 def _data_error(request, exc):
     """A value the database cannot hold (e.g. an identifier beyond its integer range) is bad input, not a crash."""

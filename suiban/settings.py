@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "suiban.core.middleware.RequestContextMiddleware",
     "suiban.core.middleware.ApiProblemMiddleware",
+    "suiban.core.middleware.OutOfRangeMiddleware",
     "suiban.accounts.middleware.IdleTimeoutMiddleware",
     "suiban.accounts.middleware.PasswordExpiryMiddleware",
 ]
