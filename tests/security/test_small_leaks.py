@@ -70,3 +70,28 @@ def test_out_of_scope_class_answers_exactly_like_a_missing_one(world, api_client
     assert missing.status_code == foreign.status_code
     strip = lambda b: {k: v for k, v in b.items()}  # noqa: E731
     assert strip(missing.json()) == strip(foreign.json())
+
+
+def _zip(parts: dict) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_case_attachments_refuse_a_macro_docx_like_archives_do():
+    """SEC-5: a .docx carrying macros (word/vbaProject.bin) is refused as a case attachment, as in the archives;
+    a plain .docx still passes."""
+    import io
+
+    from suiban.students import cases
+
+    docm = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>",
+                 "word/vbaProject.bin": "macro"})
+    docx = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
+    assert cases.sniff(docm[:16], io.BytesIO(docm)) is None
+    assert cases.sniff(docx[:16], io.BytesIO(docx)) == "docx"
