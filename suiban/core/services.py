@@ -31,11 +31,34 @@ def raise_errors(errors: list[dict]) -> None:
         raise DomainError(errors[0]["message"], errors=errors)
 
 
+# Free text without its own max_length (notes, reasons, contents) is bounded too (SEC-5): long enough for any
+# real note, short enough that nobody can store megabytes in a text box.
+TEXT_MAX_CHARS = 10_000
+
+
+def _text_too_long(obj, exclude) -> list[dict]:
+    from django.db import models
+
+    errors = []
+    for f in obj._meta.concrete_fields:
+        if not isinstance(f, models.TextField) or f.max_length or (exclude and f.name in exclude):
+            continue
+        value = getattr(obj, f.attname, None)
+        if isinstance(value, str) and len(value) > TEXT_MAX_CHARS:
+            errors.append(field_error(f.name, _("The text is too long: at most %(n)d characters (it has %(len)d).")
+                                      % {"n": TEXT_MAX_CHARS, "len": len(value)}, "max_length"))
+    return errors
+
+
 def validate(obj, exclude=None):
+    too_long = _text_too_long(obj, exclude)
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
-        raise from_validation_error(exc) from exc
+        err = from_validation_error(exc)
+        err.errors += too_long
+        raise err from exc
+    raise_errors(too_long)
 
 
 def create(model, *, actor, action: str, audit_fields=None, **fields):

@@ -95,3 +95,18 @@ def test_case_attachments_refuse_a_macro_docx_like_archives_do():
     docx = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
     assert cases.sniff(docm[:16], io.BytesIO(docm)) is None
     assert cases.sniff(docx[:16], io.BytesIO(docx)) == "docx"
+
+
+def test_free_text_has_a_length_limit_with_a_chinese_message(world, api_client):
+    """SEC-5: a 20,000-character family situation is refused with 422 naming the field, in Chinese; nothing is
+    stored."""
+    from suiban.students.models import Student
+
+    student = next(s for s in world.students.values() if s.school.code == "3502050101")
+    before = Student.objects.get(pk=student.pk).family_situation
+    resp = api_client("hc_s1_resource").patch(f"/api/v1/students/{student.pk}",
+                                              {"family_situation": "家" * 20_000, "version": student.version})
+    assert resp.status_code == 422, resp.content[:300]
+    err = next(e for e in resp.json()["errors"] if e["field"] == "family_situation")
+    assert "过长" in err["message"]
+    assert Student.objects.get(pk=student.pk).family_situation == before
