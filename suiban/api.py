@@ -68,7 +68,56 @@ class LocalSwagger(Swagger):
                                                     "add_csrf": True})
 
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "Problem",
+    "description": "application/problem+json (API.md Conventions)",
+    "required": ["status", "code", "title", "detail", "errors"],
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "code", "message"],
+            "properties": {"field": {"type": ["string", "null"]}, "code": {"type": "string"},
+                           "message": {"type": "string"}}}},
+    },
+}
+PROBLEM_ANSWERS = {
+    "401": "Not logged in, a bad or expired token, or a wrong second-factor code",
+    "403": "The roles do not allow this, or the password must be changed first",
+    "404": "The object does not exist or is outside the caller's scope",
+    "409": "Someone else changed the record (version conflict)",
+    "413": "The request body is too large",
+    "422": "The input is not valid (one entry per field in errors)",
+    "423": "The account is locked after too many failed logins",
+}
+
+
+class SuibanAPI(NinjaAPI):
+    """The OpenAPI document also lists the error answers every operation may give, as problem+json."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                codes = ["401", "403", "404", "422"]
+                if method in ("post", "put", "patch"):
+                    codes += ["409", "413"]
+                if operation.get("operationId", "").endswith("_token"):
+                    codes.append("423")
+                for code in codes:
+                    operation.setdefault("responses", {}).setdefault(
+                        code, {"description": PROBLEM_ANSWERS[code], "content": ref})
+        return schema
+
+
+api = SuibanAPI(
     title="Suiban API",
     version="1",
     description="随班就读管理平台 API — see API.md",
