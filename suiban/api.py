@@ -1,6 +1,8 @@
 """The API at /api/v1/ (API.md): token or session auth, problem+json errors, page/page_size lists."""
 
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyCookie, HttpBearer
 
 from suiban.core.api_tools import PageIn, paginate, problem, require  # noqa: F401  (re-exported)
@@ -15,13 +18,21 @@ from suiban.core.errors import DomainError
 
 
 class BearerAuth(HttpBearer):
+    def __call__(self, request):
+        value = request.headers.get(self.header)
+        if value and value.split(" ")[0].lower() != self.openapi_scheme:
+            raise AuthenticationError()  # an Authorization header of another kind is a bad credential too
+        return super().__call__(request)
+
     def authenticate(self, request, token):
-        from suiban.accounts.services import token_user
+        from suiban.accounts.services import api_user_check, token_user
 
         user = token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        if user is None:
+            # A bearer token was sent but is not valid: 401, whatever the method (never the session's CSRF check).
+            raise AuthenticationError()
+        request.user = user
+        return api_user_check(user)
 
 
 class SessionAuth(APIKeyCookie):
@@ -36,19 +47,84 @@ class SessionAuth(APIKeyCookie):
         super().__init__(csrf=True)
 
     def authenticate(self, request, key):
+        from suiban.accounts.services import api_user_check
+
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            return user
+            return api_user_check(user)
         return None
 
 
-api = NinjaAPI(
+class LocalSwagger(Swagger):
+    """Swagger UI from the installation's own static files (npm swagger-ui-dist), never from a CDN (SEC-5)."""
+
+    def render_page(self, request, api, **kwargs):
+        import json
+
+        from django.shortcuts import render
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, "api/swagger.html", {"swagger_settings": json.dumps(self.settings), "api": api,
+                                                    "add_csrf": True})
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "Problem",
+    "description": "application/problem+json (API.md Conventions)",
+    "required": ["status", "code", "title", "detail", "errors"],
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "code", "message"],
+            "properties": {"field": {"type": ["string", "null"]}, "code": {"type": "string"},
+                           "message": {"type": "string"}}}},
+    },
+}
+PROBLEM_ANSWERS = {
+    "401": "Not logged in, a bad or expired token, or a wrong second-factor code",
+    "403": "The roles do not allow this, or the password must be changed first",
+    "404": "The object does not exist or is outside the caller's scope",
+    "409": "Someone else changed the record (version conflict)",
+    "413": "The request body is too large",
+    "422": "The input is not valid (one entry per field in errors)",
+    "423": "The account is locked after too many failed logins",
+}
+
+
+class SuibanAPI(NinjaAPI):
+    """The OpenAPI document also lists the error answers every operation may give, as problem+json."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                codes = ["401", "403", "404", "422"]
+                if method in ("post", "put", "patch"):
+                    codes += ["409", "413"]
+                if operation.get("operationId", "").endswith("_token"):
+                    codes.append("423")
+                for code in codes:
+                    operation.setdefault("responses", {}).setdefault(
+                        code, {"description": PROBLEM_ANSWERS[code], "content": ref})
+        return schema
+
+
+api = SuibanAPI(
     title="Suiban API",
     version="1",
     description="随班就读管理平台 API — see API.md",
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
     docs_url="/docs",
+    docs=LocalSwagger(),
     openapi_url="/openapi.json",
 )
 
@@ -124,6 +200,14 @@ def _http_error(request, exc: HttpError):
     return problem(exc.status_code, code, detail=str(exc))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (SEC-5): 413, not a crash."""
+    return problem(413, "payload_too_large", detail=_("The request is too large: send at most %(mb)s MB of text.")
+                   % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)})
+
+
+@api.exception_handler(OverflowError)
 @api.exception_handler(DataError)
 def _data_error(request, exc):
     """A value the database cannot hold (e.g. an identifier beyond its integer range) is bad input, not a crash."""

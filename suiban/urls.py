@@ -23,3 +23,5 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("", include("suiban.core.urls")),
 ]
+
+handler400 = "suiban.core.views.bad_request"

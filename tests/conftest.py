@@ -112,14 +112,16 @@ def api_client(world):
 
 
 def _audit_triggers(create: bool) -> None:
-    """Drop or (re)create the append-only triggers of the audit table (migration core 0002)."""
+    """Drop or (re)create the append-only triggers of the audit table (migrations core 0002 and 0003)."""
     from django.db import connection
 
-    migration = importlib.import_module("suiban.core.migrations.0002_audit_append_only_triggers")
+    names = ["0002_audit_append_only_triggers", "0003_audit_replace_guard_and_archive_path"]
+    migrations = [importlib.import_module(f"suiban.core.migrations.{n}") for n in names]
     vendor = {"postgresql": "POSTGRES", "sqlite": "SQLITE"}.get(connection.vendor, "")
-    for sql in getattr(migration, vendor if create else f"{vendor}_REVERSE", []):
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    for migration in (migrations if create else reversed(migrations)):
+        for sql in getattr(migration, vendor if create else f"{vendor}_REVERSE", []):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -699,6 +699,14 @@ class EP:
         return f"{self.method} {self.url}" + (f" [{self.label}]" if self.label else "")
 
 
+def _otp_devices(placeholder):
+    def snap(o):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return TOTPDevice.objects.filter(user=o[placeholder + "_obj"]).count()
+    return snap
+
+
 def _fields(placeholder, *names):
     def snap(o):
         obj = o[placeholder + "_obj"]
@@ -944,6 +952,12 @@ PAGES = [
     EP("accounts/users/<int:pk>/roles/<int:assignment_id>/revoke/",
        "/accounts/users/{user}/roles/{assignment}/revoke/", "POST", perm="accounts.manage", obj="user",
        ok=302, post_all=True, state=_fields("assignment", "revoked_at")),
+    # second factor (SEC-1): the code step of the login (without a pending login it sends back to the login page),
+    # one's own authenticator page, and the security administrator's removal for a lost phone
+    EP("accounts/login/otp/", "/accounts/login/otp/", public=True, anon=302, ok=302),
+    EP("accounts/otp/", "/accounts/otp/"),
+    EP("accounts/users/<int:pk>/otp-reset/", "/accounts/users/{user}/otp-reset/", "POST",
+       perm="accounts.manage", obj="user", ok=302, post_all=True, state=_otp_devices("user")),
     # --- core ---------------------------------------------------------------------------------
     EP("", "/"),
     EP("audit/", "/audit/", perm="audit.view"),

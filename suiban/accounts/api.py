@@ -1,14 +1,16 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from suiban.accounts import services
 from suiban.core.permissions import SCOPE_ALL
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=256)
+    otp: str | None = Field(None, max_length=32, description="authenticator or recovery code, when the account has "
+                                                              "a second factor")
 
 
 class TokenOut(Schema):
@@ -39,8 +41,10 @@ router = Router(tags=["auth"])
 
 @router.post("/auth/token", response=TokenOut, auth=None)
 def token(request, payload: TokenIn):
-    """Exchange username and password for a bearer token. 401 bad credentials, 423 locked (SEC-1)."""
+    """Exchange username and password (and the authenticator code ``otp`` when the account has a second factor)
+    for a bearer token. 401 bad credentials or code (``otp_required``), 423 locked (SEC-1)."""
     user = services.login_attempt(username=payload.username, password=payload.password, request=request)
+    services.second_factor_check(user=user, token=payload.otp)
     key, tok = services.token_issue(user=user)
     return {"token": key, "expires_at": tok.expires_at}
 

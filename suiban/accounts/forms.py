@@ -12,6 +12,14 @@ class LoginForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class OtpForm(forms.Form):
+    token = forms.CharField(label=_("Verification code"), max_length=32, strip=True,
+                            help_text=_("The 6-digit code shown by the authenticator app, or one of your recovery "
+                                        "codes."),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
     new_password1 = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)

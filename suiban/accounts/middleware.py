@@ -60,4 +60,8 @@ class PasswordExpiryMiddleware:
                 messages.warning(request, _("Your password has expired or was set by an administrator: "
                                             "please choose a new one."))
                 return redirect("accounts:password_change")
+            if request.session.get("suiban_otp_enrol") and not request.path.startswith("/accounts/otp/"):
+                messages.warning(request, _("Your role requires a second factor: set up the authenticator app "
+                                            "before you continue."))
+                return redirect("accounts:otp")
         return self.get_response(request)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,7 @@ from suiban import policy
 from suiban.accounts.models import ApiToken, RoleAssignment, User
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied
-from suiban.core.permissions import ROLES
+from suiban.core.permissions import ADMIN_ROLES, ROLES
 from suiban.core.services import validate
 
 TOKEN_HOURS = 12
@@ -43,37 +42,88 @@ def login_attempt(*, username: str, password: str, request=None) -> User:
     """Check credentials with the lockout rule (SEC-1) and audit the attempt (SEC-3).
 
     After ``lockout_attempts`` consecutive failures the account is locked for
-    ``lockout_minutes``; while locked even the right password is refused.
+    ``lockout_minutes``; while locked even the right password is refused. The password is checked while the
+    account's row is locked (SELECT … FOR UPDATE), so parallel guesses are counted one after the other and no
+    more than ``lockout_attempts`` wrong passwords are ever tried before the lock.
     """
+    if not User.objects.filter(username=username).exists():
+        # Always run the hasher, so the response time does not reveal whether the username exists.
+        authenticate(request, username=username, password=password)
+        audit.record(None, "accounts.login.failed", None, result="failure", username=username,
+                     object_type="user", object_id="", object_repr=username)
+        raise InvalidCredentials(_("The username or password is incorrect."))
+    outcome = None
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(username=username)
+        now = timezone.now()
+        if user.is_locked(now):
+            audit.record(None, "accounts.login.refused_locked", user, result="denied", username=username)
+            outcome = AccountLocked(_locked_message(user))
+        else:
+            authed = authenticate(request, username=username, password=password)
+            if authed is not None:
+                from suiban.accounts import otp
+
+                # With a second factor the failure count is cleared only once the code is right too.
+                if not otp.has_device(authed):
+                    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+                    authed.failed_login_count, authed.locked_until = 0, None
+                audit.record(authed, "accounts.login.succeeded", authed)
+                return authed
+            locked_until = _count_failure(user, now, "accounts.login.failed")
+            outcome = (AccountLocked(_locked_message(user)) if locked_until
+                       else InvalidCredentials(_("The username or password is incorrect.")))
+    raise outcome
+
+
+def _count_failure(user: User, now, action: str):
+    """One more failure on the locked row ``user``; locks the account at the ⚙ count. Returns the lock's end."""
     attempts = policy.value(None, "lockout_attempts")
     minutes = policy.value(None, "lockout_minutes")
-    user = User.objects.filter(username=username).first()
-    now = timezone.now()
-    if user is not None and user.is_locked(now):
-        audit.record(None, "accounts.login.refused_locked", user, result="denied", username=username)
-        raise AccountLocked(_locked_message(user))
-    # Always run the hasher, so the response time does not reveal whether the username exists.
-    authed = authenticate(request, username=username, password=password)
-    if authed is None:
-        if user is not None:
-            with transaction.atomic():
-                if user.locked_until and user.locked_until <= now:
-                    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-                User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-                user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-                if user.failed_login_count >= attempts:
-                    User.objects.filter(pk=user.pk).update(locked_until=now + timedelta(minutes=minutes))
-                    user.refresh_from_db(fields=["locked_until"])
-                    audit.record(None, "accounts.account.locked", user, result="failure", username=username,
-                                 changes={"failed_login_count": user.failed_login_count})
-        audit.record(None, "accounts.login.failed", user, result="failure", username=username,
-                     object_type="user", object_id=user.pk if user else "", object_repr=username)
-        if user is not None and user.is_locked():
-            raise AccountLocked(_locked_message(user))
-        raise InvalidCredentials(_("The username or password is incorrect."))
-    User.objects.filter(pk=authed.pk).update(failed_login_count=0, locked_until=None)
-    audit.record(authed, "accounts.login.succeeded", authed)
-    return authed
+    count = 1 if (user.locked_until and user.locked_until <= now) else user.failed_login_count + 1
+    locked_until = now + timedelta(minutes=minutes) if count >= attempts else None
+    User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=locked_until)
+    user.failed_login_count, user.locked_until = count, locked_until
+    if locked_until:
+        audit.record(None, "accounts.account.locked", user, result="failure", username=user.username,
+                     changes={"failed_login_count": count})
+        _revoke_tokens(user)  # a locked account keeps no API access (SEC-1)
+    audit.record(None, action, user, result="failure", username=user.username, object_type="user",
+                 object_id=user.pk, object_repr=user.username)
+    return locked_until
+
+
+class SecondFactorRequired(DomainError):
+    status = 401
+    default_code = "otp_required"
+
+
+def second_factor_check(*, user: User, token: str | None):
+    """SEC-1: the authenticator (or recovery) code after a correct password. A wrong code counts as a failed
+    login (the same lockout); returns the device that accepted the code, None when the account has none."""
+    from suiban.accounts import otp
+
+    if not otp.has_device(user):
+        if otp.required_for(user):
+            raise DomainError(_("Your role requires a second factor: set up the authenticator on the page "
+                                "first."), code="otp_required", status=403, field="otp")
+        return None
+    device = otp.verify(user, token or "")
+    if device is not None:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        audit.record(user, "accounts.otp.verified", user)
+        return device
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_locked():
+            raise AccountLocked(_locked_message(locked))
+        until = _count_failure(locked, timezone.now(), "accounts.login.otp_failed")
+    if until:
+        raise AccountLocked(_locked_message(locked))
+    if token:
+        raise SecondFactorRequired(_("The verification code is not correct."), field="otp")
+    raise SecondFactorRequired(_("Enter the 6-digit code from your authenticator app (or a recovery code)."),
+                               field="otp")
 
 
 def token_issue(*, user: User) -> tuple[str, ApiToken]:
@@ -92,12 +142,31 @@ def token_user(key: str) -> User | None:
     return tok.user
 
 
+def _revoke_tokens(user: User) -> None:
+    """SEC-1: a password change, a reset, a disabled or locked account ends every API token of the account."""
+    ApiToken.objects.filter(user=user).delete()
+
+
+class PasswordChangeRequired(DomainError):
+    status = 403
+    default_code = "password_change_required"
+
+
 def password_needs_change(user: User) -> bool:
-    max_age = policy.value(None, "password_max_age_days")
-    if not max_age:
-        return False
+    """A temporary password (set at creation or by a reset) or one older than the ⚙ interval must be changed."""
     changed = user.password_changed_at
-    return changed is None or changed < timezone.now() - timedelta(days=max_age)
+    if changed is None:
+        return True
+    max_age = policy.value(None, "password_max_age_days")
+    return bool(max_age) and changed < timezone.now() - timedelta(days=max_age)
+
+
+def api_user_check(user: User) -> User:
+    """SEC-1 on the API: until a temporary or expired password is changed, no API call is answered."""
+    if password_needs_change(user):
+        raise PasswordChangeRequired(_("Your password has expired or was set by an administrator: change it on "
+                                       "the password page before using the API."))
+    return user
 
 
 def password_change(*, actor: User, user: User, old_password: str | None, new_password: str) -> None:
@@ -117,6 +186,7 @@ def password_change(*, actor: User, user: User, old_password: str | None, new_pa
         user.set_password(new_password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
+        _revoke_tokens(user)
         audit.record(actor, "accounts.password.changed", user)
 
 
@@ -171,7 +241,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
         user.disabled_at = None if active else timezone.now()
         user.save(update_fields=["is_active", "disabled_at"])
         if not active:
-            ApiToken.objects.filter(user=user).delete()
+            _revoke_tokens(user)
         audit.record(actor, "accounts.user.enabled" if active else "accounts.user.disabled", user,
                      changes={"is_active": [not active, active]})
         return user
@@ -197,6 +267,7 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
         user.set_password(password)
         user.password_changed_at = None  # must be changed at next login
         user.save(update_fields=["password", "password_changed_at"])
+        _revoke_tokens(user)
         audit.record(actor, "accounts.password.reset", user)
         return user
 
@@ -214,7 +285,10 @@ def role_assign(*, actor, user: User, role: str, region=None, school=None, schoo
     _require_manager(actor)
     if role not in ROLES:
         raise DomainError(_("Unknown role."), field="role")
+    _check_separation(actor, user, role)
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one role change per account at a time
+        _check_separation(actor, user, role)
         ra = RoleAssignment(user=user, role=role, region=region, school=school, school_class=school_class,
                             created_by=actor if actor and actor.is_authenticated else None, **extra)
         validate(ra, exclude=["user", "created_by", "revoked_by"])
@@ -230,8 +304,28 @@ def role_assign(*, actor, user: User, role: str, region=None, school=None, schoo
         return ra
 
 
+def _check_separation(actor, user: User, role: str) -> None:
+    """SEC-2 separated duties: nobody changes their own roles; the system, security and audit administrators
+    hold no data role, and a data role is never given to an administrator's account."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise DomainError(_("You cannot change your own roles: another security administrator must do it."),
+                          field="role", code="separation_of_duties", status=403)
+    held = set(RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True))
+    if role in ADMIN_ROLES and held - ADMIN_ROLES:
+        raise DomainError(_("An administrator account cannot hold roles that see student data: this account "
+                            "already has such a role. Use a separate account for the administrator."),
+                          field="role", code="separation_of_duties", status=403)
+    if role not in ADMIN_ROLES and held & ADMIN_ROLES:
+        raise DomainError(_("This is an administrator account: roles that see student data cannot be given to "
+                            "it. Use the person's separate working account."),
+                          field="role", code="separation_of_duties", status=403)
+
+
 def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     _require_manager(actor)
+    if actor is not None and getattr(actor, "pk", None) == assignment.user_id:
+        raise DomainError(_("You cannot change your own roles: another security administrator must do it."),
+                          field="role", code="separation_of_duties", status=403)
     if assignment.revoked_at is not None:
         raise DomainError(_("This role was already revoked."), field="role")
     with transaction.atomic():

@@ -10,9 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from suiban.accounts import services
+from suiban.accounts import otp, services
 from suiban.accounts.forms import (
     LoginForm,
+    OtpForm,
     PasswordChangeForm,
     PasswordResetForm,
     RoleAssignForm,
@@ -25,11 +26,36 @@ from suiban.core.errors import DomainError, apply_to_form
 from suiban.core.scoping import get_visible_or_404
 from suiban.core.views import permission_required
 
+OTP_PENDING = "suiban_otp_pending"
+OTP_ENROL = "suiban_otp_enrol"
+OTP_PENDING_SECONDS = 300
 
-def login_view(request):
+
+def _complete_login(request, user, next_url, device=None):
+    import time
+
+    if device is not None:
+        user.otp_device = device  # django-otp marks the session as verified by this device
+    login(request, user)
+    request.session[SESSION_KEY] = time.time()
+    if services.password_needs_change(user):
+        request.session["suiban_password_expired"] = True
+        return redirect("accounts:password_change")
+    if device is None and otp.required_for(user):
+        request.session[OTP_ENROL] = True  # SEC-1: the role requires a second factor; set it up first
+        return redirect("accounts:otp")
+    return redirect(next_url or "core:home")
+
+
+def _safe_next(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
+    return next_url
+
+
+def login_view(request):
+    next_url = _safe_next(request)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -38,15 +64,89 @@ def login_view(request):
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            login(request, user)
-            import time
+            if otp.has_device(user):
+                import time
 
-            request.session[SESSION_KEY] = time.time()
-            if services.password_needs_change(user):
-                request.session["suiban_password_expired"] = True
-                return redirect("accounts:password_change")
-            return redirect(next_url or "core:home")
+                request.session[OTP_PENDING] = {"user": user.pk, "at": time.time(), "next": next_url}
+                return redirect("accounts:login_otp")
+            return _complete_login(request, user, next_url)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def login_otp_view(request):
+    """Second step of the login for an account with a second factor (SEC-1)."""
+    import time
+
+    pending = request.session.get(OTP_PENDING)
+    if not pending or time.time() - pending["at"] > OTP_PENDING_SECONDS:
+        request.session.pop(OTP_PENDING, None)
+        return redirect("accounts:login")
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(OTP_PENDING, None)
+        return redirect("accounts:login")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.second_factor_check(user=user, token=form.cleaned_data["token"])
+        except services.AccountLocked as exc:
+            request.session.pop(OTP_PENDING, None)
+            messages.error(request, exc.message)
+            return redirect("accounts:login")
+        except DomainError as exc:
+            form.add_error("token", str(exc.message))
+        else:
+            request.session.pop(OTP_PENDING, None)
+            return _complete_login(request, user, pending.get("next") or "", device=device)
+    return render(request, "accounts/login_otp.html", {"form": form})
+
+
+@login_required
+def otp_view(request):
+    """The person's own second factor: set up with a QR code, recovery codes, switch off (SEC-1)."""
+    user = request.user
+    context = {"enrolled": otp.has_device(user), "required": otp.required_for(user), "form": OtpForm()}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "start":
+                context["device"] = device = otp.enrol_start(actor=user)
+                context["qr"], context["secret"] = otp.qr_svg(device), otp.secret_text(device)
+            elif action == "confirm":
+                form = OtpForm(request.POST)
+                context["form"] = form
+                if form.is_valid():
+                    context["codes"] = otp.enrol_confirm(actor=user, token=form.cleaned_data["token"])
+                    context["enrolled"] = True
+                    request.session.pop(OTP_ENROL, None)
+                    user.otp_device = otp.TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                    from django_otp import login as otp_login
+
+                    otp_login(request, user.otp_device)
+                    messages.success(request, _("The second factor is set up."))
+                else:
+                    device = otp.TOTPDevice.objects.filter(user=user, confirmed=False).first()
+                    if device is not None:
+                        context["device"] = device
+                        context["qr"], context["secret"] = otp.qr_svg(device), otp.secret_text(device)
+            elif action == "renew":
+                context["codes"] = otp.recovery_codes_renew(actor=user)
+            elif action == "remove":
+                otp.remove(actor=user, user=user)
+                messages.success(request, _("The second factor is switched off."))
+                return redirect("accounts:otp")
+        except DomainError as exc:
+            if action == "confirm":
+                context["form"].add_error("token", str(exc.message))
+                device = otp.TOTPDevice.objects.filter(user=user, confirmed=False).first()
+                if device is not None:
+                    context["device"] = device
+                    context["qr"], context["secret"] = otp.qr_svg(device), otp.secret_text(device)
+            else:
+                messages.error(request, exc.message)
+    if context["enrolled"]:
+        context["codes_left"] = otp.StaticToken.objects.filter(device__user=user).count()
+    return render(request, "accounts/otp.html", context)
 
 
 @require_POST
@@ -161,7 +261,7 @@ def _assignments(user):
 def user_detail(request, pk):
     user = get_visible_or_404(User, request.user, pk)
     return render(request, "accounts/user_detail.html", {
-        "subject": user, "assignments": _assignments(user),
+        "subject": user, "assignments": _assignments(user), "subject_has_otp": otp.has_device(user),
         "role_form": RoleAssignForm(actor=request.user), "edit_form": UserEditForm(initial={
             "full_name": user.full_name, "phone": user.phone}),
         "reset_form": PasswordResetForm(),
@@ -247,4 +347,14 @@ def role_revoke(request, pk, assignment_id):
             raise DomainError(_("Not found"), code="not_found")
         services.role_revoke(actor=request.user, assignment=ra)
         messages.success(request, _("Role revoked."))
+    return _manage_post(request, pk, act)
+
+
+@require_POST
+@permission_required("accounts.manage")
+def user_otp_reset(request, pk):
+    """The security administrator removes the second factor of someone who lost their phone (SEC-1)."""
+    def act(user):
+        otp.remove(actor=request.user, user=user)
+        messages.success(request, _("Second factor removed; the person sets it up again at next login."))
     return _manage_post(request, pk, act)

@@ -17,6 +17,9 @@ TITLES = {
     "not_authenticated": _("Authentication required"),
     "invalid_transition": _("This step is not allowed"),
     "class_full": _("The class is full"),
+    "password_change_required": _("Password change required"),
+    "payload_too_large": _("The request is too large"),
+    "otp_required": _("Verification code required"),
 }
 
 

@@ -60,3 +60,23 @@ class ApiProblemMiddleware:
                 new["Allow"] = response["Allow"]
             return new
         return response
+
+
+class OutOfRangeMiddleware:
+    """A page filter or id beyond the database's integer range (``?school=99999999999999999999``) is a missing
+    object (404), not a server error (SEC-5). The API answers such values itself (422)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DataError
+
+        if isinstance(exception, OverflowError | DataError) and not request.path.startswith("/api/"):
+            from django.shortcuts import render
+
+            return render(request, "404.html", status=404)
+        return None

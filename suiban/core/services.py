@@ -31,20 +31,40 @@ def raise_errors(errors: list[dict]) -> None:
         raise DomainError(errors[0]["message"], errors=errors)
 
 
+# Free text without its own max_length (notes, reasons, contents) is bounded too (SEC-5): long enough for any
+# real note, short enough that nobody can store megabytes in a text box.
+TEXT_MAX_CHARS = 10_000
+
+
+def _text_too_long(obj, exclude) -> list[dict]:
+    from django.db import models
+
+    errors = []
+    for f in obj._meta.concrete_fields:
+        if not isinstance(f, models.TextField) or f.max_length or (exclude and f.name in exclude):
+            continue
+        value = getattr(obj, f.attname, None)
+        if isinstance(value, str) and len(value) > TEXT_MAX_CHARS:
+            errors.append(field_error(f.name, _("The text is too long: at most %(n)d characters (it has %(len)d).")
+                                      % {"n": TEXT_MAX_CHARS, "len": len(value)}, "max_length"))
+    return errors
+
+
 def validate(obj, exclude=None):
-    """full_clean, and no control characters in any text field (SEC-5: they break every export)."""
+    """full_clean, no control characters in any text field (SEC-5: they break every export) and no text beyond
+    ``TEXT_MAX_CHARS`` where the field sets no limit of its own; every field error at once."""
     from suiban.core.text import control_char_errors
 
-    controls = control_char_errors(obj, exclude)
+    own = control_char_errors(obj, exclude) + _text_too_long(obj, exclude)
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
         err = from_validation_error(exc)
-        if controls:
-            seen = {e["field"] for e in controls}
-            raise_errors(controls + [e for e in err.errors if e["field"] not in seen])
+        if own:
+            seen = {e["field"] for e in own}
+            raise_errors(own + [e for e in err.errors if e["field"] not in seen])
         raise err from exc
-    raise_errors(controls)
+    raise_errors(own)
 
 
 def create(model, *, actor, action: str, audit_fields=None, **fields):

@@ -181,3 +181,21 @@ def audit_export(request):
     resp["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y%m%d}.xlsx"'
     wb.save(resp)
     return resp
+
+
+def bad_request(request, exception=None):
+    """handler400: a request body over the size limit answers 413 (problem+json on the API, a page elsewhere);
+    any other bad request keeps Django's 400."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request as default_bad_request
+
+    if isinstance(exception, RequestDataTooBig):
+        mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        if request.path.startswith("/api/"):
+            from suiban.core.api_tools import problem
+
+            return problem(413, "payload_too_large",
+                           detail=_("The request is too large: send at most %(mb)s MB of text.") % {"mb": mb})
+        return render(request, "413.html", {"mb": mb}, status=413)
+    return default_bad_request(request, exception)

@@ -190,14 +190,15 @@ def accounts(world: World):
                 school_code, _, cname = key.partition(":")
                 sc = world.classes[(school_code, cname)]
                 kwargs = {"school_class": sc}
-                if sc.class_teacher_id != user.pk:
-                    org_services.class_update(actor=world.admin, school_class=sc, version=sc.version,
-                                              grade=sc.grade, name=sc.name, class_teacher=user)
             else:
                 world.pending_roles.append((user, role, key))
                 continue
         if not RoleAssignment.objects.filter(user=user, role=role, revoked_at__isnull=True, **kwargs).exists():
             account_services.role_assign(actor=secadmin, user=user, role=role, **kwargs)
+        sc = kwargs.get("school_class")
+        if sc is not None and sc.class_teacher_id != user.pk:  # a class teacher is one of the school's staff
+            org_services.class_update(actor=world.admin, school_class=sc, version=sc.version,
+                                      grade=sc.grade, name=sc.name, class_teacher=user)
 
 
 def load(stdout=None) -> World:

@@ -199,11 +199,15 @@ def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
     require(request, "iep.records")
     qs = Session.objects.visible_to(request.user)
     f = field_named(filters.dict(exclude_none=True))
+    # A filter names a child (or class) only through the children the user may see: a class teacher filtering by
+    # a child of another class learns nothing about that child's group sessions (SEC-2).
+    seen = Student.objects.visible_to(request.user, "iep.records")
     if "student_id" in f:
-        qs = qs.filter(pk__in=Session.objects.filter(attendances__student_id=f["student_id"]).values("pk"))
+        qs = qs.filter(pk__in=Session.objects.filter(attendances__student_id=f["student_id"],
+                                                     attendances__student__in=seen).values("pk"))
     if "class_id" in f:
-        qs = qs.filter(pk__in=Session.objects.filter(attendances__student__school_class_id=f["class_id"])
-                       .values("pk"))
+        qs = qs.filter(pk__in=Session.objects.filter(attendances__student__school_class_id=f["class_id"],
+                                                     attendances__student__in=seen).values("pk"))
     if "school" in f:
         qs = qs.filter(school_id=f["school"])
     if "kind" in f:

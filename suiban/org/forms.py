@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from suiban.accounts.models import User
 from suiban.org.models import Region, ResourceCentre, School, SchoolClass, Term
 
 
@@ -76,7 +75,10 @@ class SchoolClassForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = School.objects.visible_to(actor, "org.manage_classes")
-        self.fields["class_teacher"].queryset = User.objects.filter(is_active=True).order_by("username")
+        from suiban.org.services import class_teacher_choices
+
+        schools = [self.instance.school_id] if self.instance.pk else self.fields["school"].queryset.values("pk")
+        self.fields["class_teacher"].queryset = class_teacher_choices(schools)
         self.fields["class_teacher"].label_from_instance = lambda u: f"{u.display_name} ({u.username})"
         if self.instance.pk:
             for f in ("school", "school_year"):

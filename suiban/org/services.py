@@ -15,7 +15,8 @@ from suiban.org.models import Region, ResourceCentre, School, SchoolClass, Schoo
 def _in_scope(actor, perm, obj, field):
     """The target (or parent) must be inside the actor's scope for ``perm``; otherwise a field error."""
     if obj is None or not can(actor, perm, obj):
-        raise DomainError(_("Choose a value inside your scope."), field=field)
+        # the same answer as for an id that does not exist: nothing tells an out-of-scope object apart (SEC-2)
+        raise DomainError(_("The object does not exist or is outside your scope."), field=field)
 
 
 def _require(actor, perm):
@@ -103,9 +104,32 @@ def term_update(*, actor, term, start_date, end_date) -> Term:
                            fields={"start_date": start_date, "end_date": end_date})
 
 
+STAFF_ROLES = ("school_leader", "resource_teacher", "class_teacher")
+
+
+def class_teacher_choices(school_ids):
+    """Active accounts holding a school staff role at one of ``school_ids`` (or at one of their classes): the only
+    accounts a class teacher is chosen from — never a parent, an administrator or someone of another school."""
+    from django.db.models import Q
+
+    from suiban.accounts.models import User
+
+    return (User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                                role_assignments__role__in=STAFF_ROLES)
+            .filter(Q(role_assignments__school_id__in=school_ids)
+                    | Q(role_assignments__school_class__school_id__in=school_ids))
+            .distinct().order_by("username"))
+
+
+def _check_class_teacher(school, teacher):
+    if teacher is not None and not class_teacher_choices([school.pk]).filter(pk=teacher.pk).exists():
+        raise DomainError(_("Choose a teacher of this school as class teacher."), field="class_teacher")
+
+
 def class_create(*, actor, school, school_year, grade, name, class_teacher=None):
     _require(actor, "org.manage_classes")
     _in_scope(actor, "org.manage_classes", school, "school")
+    _check_class_teacher(school, class_teacher)
     if SchoolClass.objects.filter(school=school, school_year=school_year, name=name).exists():
         raise DomainError(_("A class with this name exists in this school year."), field="name")
     return services.create(SchoolClass, actor=actor, action="org.class.created", school=school,
@@ -115,5 +139,7 @@ def class_create(*, actor, school, school_year, grade, name, class_teacher=None)
 def class_update(*, actor, school_class, version, **fields):
     _require(actor, "org.manage_classes")
     _in_scope(actor, "org.manage_classes", school_class, "school")
+    if fields.get("class_teacher") is not None and fields["class_teacher"] != school_class.class_teacher:
+        _check_class_teacher(school_class.school, fields["class_teacher"])
     return services.update(school_class, actor=actor, action="org.class.updated", version=version, fields=fields)
 

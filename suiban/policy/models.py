@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from suiban.core.models import VersionedModel
 from suiban.core.scoping import ScopedManager
-from suiban.policy.params import PARAMS, coerce
+from suiban.policy.params import INSTALLATION_WIDE, PARAMS, coerce
 
 
 class PolicyOverride(VersionedModel):
@@ -46,6 +46,9 @@ class PolicyOverride(VersionedModel):
     def clean(self):
         if self.name not in PARAMS:
             raise ValidationError({"name": _("Unknown parameter.")})
+        if self.name in INSTALLATION_WIDE and (self.region_id or self.school_id):
+            raise ValidationError({"name": _("This security parameter applies to the whole installation; it "
+                                             "cannot be changed for one region or school.")})
         try:
             self.value = coerce(PARAMS[self.name], self.value)
         except ValueError as exc:

@@ -131,6 +131,13 @@ _p("session_idle_minutes", INT, 30, "SEC-1", "GB/T 22239-2019", _("Idle session 
    minimum=2, maximum=720)
 _p("audit_retention_days", INT, 1095, "SEC-3", "网络安全法 §21; PIPL §56", _("Audit log retention (days)"),
    minimum=183)
+_p("otp_required_for_admins", BOOL, False, "SEC-1", "GB/T 22239-2019 8.1.4.1",
+   _("Second factor (authenticator code) required for administrators and bureau officers"))
+
+# Security parameters apply to the whole installation (accounts belong to no region): they are set system-wide
+# or in the profile, never overridden for one region or school (an override there could not be enforced).
+INSTALLATION_WIDE = frozenset({"password_max_age_days", "lockout_attempts", "lockout_minutes",
+                               "session_idle_minutes", "audit_retention_days", "otp_required_for_admins"})
 
 
 def coerce(param: Param, value):

@@ -250,8 +250,10 @@ def patch_student(request, student_id: int, payload: StudentPatch):
     guardians = data.pop("guardians", None)
     opinion = data.pop("committee_opinion", "")
     fields = _fields_from({k: v for k, v in data.items()})
-    if "school_class" in fields and fields["school_class"] is not None:
-        get_visible_or_404(SchoolClass, request.user, fields["school_class"].pk, "students.edit")
+    if "school_class" in fields and fields["school_class"] is not None and not SchoolClass.objects.visible_to(
+            request.user, "students.edit").filter(pk=fields["school_class"].pk).exists():
+        # answered exactly like a class id that does not exist (SEC-2: no hint that it exists elsewhere)
+        raise DomainError(field="class_id", message=str(_not_found_msg()))
     s, warnings = services.student_update(actor=request.user, student=s, version=version, guardians=guardians,
                                           committee_opinion=opinion, **fields)
     s = _related(Student.objects).get(pk=s.pk)

@@ -146,7 +146,8 @@ def _counts_in_class(s: Student) -> bool:
 
 def _require_in_scope(actor, perm, obj, field):
     if obj is None or not can(actor, perm, obj):
-        raise DomainError(_("Choose a value inside your scope."), field=field)
+        # the same answer as for an id that does not exist: nothing tells an out-of-scope object apart (SEC-2)
+        raise DomainError(_("The object does not exist or is outside your scope."), field=field)
 
 
 def _set_guardians(student, guardians, actor):

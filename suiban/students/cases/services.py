@@ -49,7 +49,6 @@ When the system applies a due case (``actor=None``), the student's record is cha
 bureau officer who decided it (their authority; the case's own event and audit row say "system").
 """
 
-import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -549,18 +548,10 @@ def sniff(head: bytes, fileobj) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head.startswith(b"PK\x03\x04"):
-        try:
-            fileobj.seek(0)
-            with zipfile.ZipFile(fileobj) as z:
-                names = set(z.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        finally:
-            fileobj.seek(0)
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
+        # the archives' check (SEC-5): an OOXML package without macros (vbaProject.bin), nothing decompressed
+        from suiban.students.archives.services import _ooxml_kind
+
+        return _ooxml_kind(fileobj)
     return None
 
 

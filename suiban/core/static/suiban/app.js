@@ -1,6 +1,26 @@
 /* Suiban page behaviour: idle-session warning (SEC-1) and keeping typed forms across a re-login. */
 (function () {
   "use strict";
+  // Pages carry no inline event handlers (the Content-Security-Policy forbids them): small behaviours are
+  // declared with data attributes and wired here.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (!el.matches || !el.matches("[data-sb-submit]") || !el.form) return;
+    var clear = el.getAttribute("data-sb-clear");
+    if (clear && el.form.elements[clear]) el.form.elements[clear].value = "";
+    el.form.submit();
+  });
+  // data-sb-go: a select whose value is a query string ("school_id=3") opens that view of the same page.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("select[data-sb-go]") && el.value) window.location = "?" + el.value;
+  });
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest ? ev.target.closest("[data-sb-print], [data-sb-back]") : null;
+    if (!el) return;
+    ev.preventDefault();
+    if (el.hasAttribute("data-sb-print")) window.print(); else history.back();
+  });
   var script = document.currentScript;
   var DRAFT_PREFIX = "suiban-draft:";
 
