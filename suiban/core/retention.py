@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from suiban import policy
 from suiban.core import audit
 from suiban.core.models import AuditEvent
 
@@ -84,10 +83,11 @@ def _delete_archived(ids: list[int]) -> int:
     return removed
 
 
-def archive_expired(*, now=None, directory: Path | None = None) -> ArchiveResult | None:
-    """Archive and then remove the audit rows older than the retention period; None when there are none."""
+def archive_expired(*, days: int, now=None, directory: Path | None = None) -> ArchiveResult | None:
+    """Archive and then remove the audit rows older than ``days`` (the policy's audit_retention_days, which the
+    caller reads: core imports no domain app); None when there are none."""
     now = now or timezone.now()
-    days = int(policy.value(None, "audit_retention_days"))
+    days = int(days)
     cutoff = now - timedelta(days=days)
     qs = AuditEvent.objects.filter(at__lt=cutoff).order_by("id")
     if not qs.exists():

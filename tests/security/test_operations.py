@@ -65,13 +65,19 @@ def test_retention_follows_the_policy_parameter(world, tmp_path):
     from suiban.policy.resolve import invalidate
 
     ev = _old_event(300)
-    result = retention.archive_expired(directory=tmp_path)
+    result = retention.archive_expired(days=_retention_days(), directory=tmp_path)
     assert result is None or ev.pk not in _ids(result.path)
     PolicyOverride.objects.create(name="audit_retention_days", value=200, region=None, school=None)
     invalidate()
-    result = retention.archive_expired(directory=tmp_path)
+    result = retention.archive_expired(days=_retention_days(), directory=tmp_path)
     assert ev.pk in _ids(result.path)
     assert not AuditEvent.objects.filter(pk=ev.pk).exists()
+
+
+def _retention_days():
+    from suiban import policy
+
+    return policy.value(None, "audit_retention_days")
 
 
 def _ids(path):
@@ -82,7 +88,7 @@ def _ids(path):
 def test_the_archive_flag_does_not_outlive_its_transaction(world, tmp_path):
     """SEC-3: after an archive run the database refuses ordinary deletes again."""
     _old_event(1200)
-    retention.archive_expired(directory=tmp_path)
+    retention.archive_expired(days=_retention_days(), directory=tmp_path)
     ev = AuditEvent.objects.create(action="test.after")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("DELETE FROM core_auditevent WHERE id = %s", [ev.pk])

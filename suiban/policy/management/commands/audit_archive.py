@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from suiban import policy
 from suiban.core import retention
 
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         from pathlib import Path
 
         try:
-            result = retention.archive_expired(directory=Path(options["dir"]) if options["dir"] else None)
+            result = retention.archive_expired(days=policy.value(None, "audit_retention_days"),
+                                               directory=Path(options["dir"]) if options["dir"] else None)
         except retention.ArchiveError as exc:
             raise CommandError(f"{exc} — no audit row was removed.") from exc
         if result is None:
