@@ -70,7 +70,8 @@ class User(AbstractUser):
         if cached is None:
             from django.core.cache import cache
 
-            key = f"suiban:grants:{self.pk}:{self.roles_version}"
+            # The role table is part of the key too (a role's permissions are data that a deployment may change).
+            key = f"suiban:grants:{self.pk}:{self.roles_version}:{hash(tuple(map(id, ROLES.values())))}"
             cached = cache.get(key)
             if cached is None:
                 cached = [a.as_grant() for a in self.active_assignments()]

@@ -1,7 +1,8 @@
 """Start-up refusal on development keys (SEC-4): with DEBUG off, a missing DJANGO_SECRET_KEY or
 SUIBAN_FIELD_KEY is an error unless the installation asked for its own development keys
-(SUIBAN_DEV_KEYS=1). Registered as the system check suiban.E001 (runserver, migrate, load_demo … stop) and
-called by the WSGI/ASGI entry points, which run no system checks."""
+(SUIBAN_DEV_KEYS=1). The WSGI/ASGI entry points (gunicorn, runserver, any server) refuse to load, and the
+deployment check ``manage.py check --deploy`` reports it as suiban.E001; other management commands (migrations,
+catalogs, the demo loader, which refuses production on its own) still run, so tooling needs no keys."""
 
 from django.conf import settings
 from django.core import checks
@@ -26,7 +27,7 @@ HINT = ("Set DJANGO_SECRET_KEY and SUIBAN_FIELD_KEY (or DJANGO_SECRET_KEY_FILE /
         "DJANGO_DEBUG=1.")
 
 
-@checks.register(checks.Tags.security)
+@checks.register(checks.Tags.security, deploy=True)
 def development_keys_check(app_configs=None, **kwargs):
     return [checks.Error(p, hint=HINT, id="suiban.E001") for p in key_problems()]
 

@@ -153,7 +153,7 @@ def tutoring(plan: Plan) -> dict:
     met, so_far = sum(t["met_count"] for t in terms), sum(t["weeks_so_far"] for t in terms)
     total = sum((h for h, _n in got.values()), Decimal("0"))
     return {
-        "rule": _("At least %(m)s class hours of individual tutoring and training a week (GD §28); only delivered "
+        "rule": _("At least %(m)s class hours of individual tutoring and training a week; only delivered "
                   "sessions count; a week the term only partly covers is held to its share of school days.")
                 % {"m": _h(policy.value(plan.school, selectors.MINIMUM))},
         "terms": terms, "weeks_met": met, "weeks_so_far": so_far,

@@ -180,7 +180,7 @@ def _check_goal(goal: Goal, plan: Plan, parent: Goal | None, kinds: list[str], p
     if goal.kind == Goal.SHORT:
         for name in MEASURABLE:
             if name != "target_behaviour" and not str(getattr(goal, name) or "").strip():
-                errors.append(_err(f(name), _("A short-term goal is measurable: this field is required (IEP-3)."),
+                errors.append(_err(f(name), _("A short-term goal is measurable: this field is required."),
                                    "required"))
     if not goal.start_date or not goal.end_date:
         errors.append(_err(f("start_date" if not goal.start_date else "end_date"), _("This field is required.")))
@@ -238,7 +238,7 @@ def plan_create(*, actor, student: Student, school_year: SchoolYear | None = Non
     if not (student.in_inclusion or (student.placement == "homebound" and student.status == "active")):
         raise DomainError(_("Only a student in inclusion (in school, placed in a regular or special class) has "
                             "a plan here."), field="student_id")
-    duplicate = DomainError(_("%(name)s already has a plan for %(year)s (IEP-1: one plan per student per school "
+    duplicate = DomainError(_("%(name)s already has a plan for %(year)s (one plan per student per school "
                               "year).") % {"name": student.name, "year": school_year.name},
                             code="duplicate_plan", field="student_id")
     if Plan.objects.filter(student=student, school_year=school_year).exists():
@@ -493,9 +493,9 @@ def missing_for_review(plan: Plan) -> list[dict]:
     errors = []
     for f in BASELINE_FIELDS:
         if not (getattr(plan, f) or "").strip():
-            errors.append(_err(f, _("Collect the baseline before submitting (IEP-2 (1))."), "required"))
+            errors.append(_err(f, _("Collect the baseline before submitting."), "required"))
     if not plan.meeting_date:
-        errors.append(_err("meeting_date", _("Record the team meeting before submitting (IEP-2 (2))."),
+        errors.append(_err("meeting_date", _("Record the team meeting before submitting."),
                            "required"))
     if not plan.meeting_participants:
         errors.append(_err("meeting_participants", _("Record who took part in the team meeting."), "required"))

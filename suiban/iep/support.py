@@ -80,7 +80,7 @@ def evaluation_record(*, actor, student: Student, term: Term, evaluated_on: date
         rows.append(EvaluationScore(dimension=dim or "", level=level or "", comment=comment))
     missing = [code for code in names if code not in seen]
     if missing:
-        errors.append(_err("dimensions", _("The evaluation covers all seven dimensions of GD §29; missing: "
+        errors.append(_err("dimensions", _("The evaluation covers all seven dimensions; missing: "
                                            "%(missing)s.") % {"missing": "、".join(str(names[m]) for m in missing)},
                            "required"))
     plan = Plan.objects.filter(student=student, school_year_id=term.school_year_id,

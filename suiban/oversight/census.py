@@ -17,7 +17,7 @@ from suiban.core.scoping import can
 from suiban.oversight.models import CENSUS_SOURCES, CensusChild
 from suiban.students.models import Student
 from suiban.students.roster.columns import MAX_ROWS, _header_key
-from suiban.students.roster.imports import _data_sheet, _open_workbook, read_upload
+from suiban.students.roster.upload import _data_sheet, _open_workbook, read_upload
 
 COLUMNS = {"姓名": "name", "身份证号": "id_number", "公民身份号码": "id_number", "性别": "gender",
            "出生日期": "birth_date", "残疾类别": "disability_category", "家庭住址": "address", "住址": "address"}

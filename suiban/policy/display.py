@@ -53,14 +53,23 @@ def source_in_words(source: str) -> str:
     if not source:
         return ""
     parts = []
-    for ref in re.split(r"\s*[,，;；、]\s*", source.strip()):
+    for ref in re.split(r"\s*[,，;；、/]\s*", source.strip()):
+        m = re.fullmatch(r"HC ?§(\d+)\.(\d+)[–-](?:\1\.)?(\d+)", ref)
+        if m:  # a range of items of one section: "HC §3.3–3.4"
+            parts.append(f"{HC_TITLE}第{chinese_number(int(m.group(1)))}部分第（{chinese_number(int(m.group(2)))}）"
+                         f"至（{chinese_number(int(m.group(3)))}）项")
+            continue
+        m = re.fullmatch(r"附件 ?(\d+)", ref)
+        if m and parts and HC_TITLE in parts[-1]:  # "HC §5 / 附件3": an attachment of the same notice
+            parts.append(f"附件{chinese_number(int(m.group(1)))}")
+            continue
         # A reference may carry a note: "HC §2.3 (厦教发〔2021〕108号)" → the clause in words, then the note.
         words, note = _gd(ref) or _hc(ref), ""
         m = None if words else re.fullmatch(r"(.+?)\s*[（(](.+)[)）]", ref)
         if m:
             words, note = _gd(m.group(1)) or _hc(m.group(1)), m.group(2)
         parts.append((words + (f"（{note}）" if note else "")) if words else ref)
-    if all(p.startswith("《") for p in parts):
+    if parts and parts[0].startswith("《") and all(p.startswith(("《", "附件")) for p in parts):
         return _("Based on %(source)s") % {"source": "、".join(parts)}
     return "、".join(parts)
 

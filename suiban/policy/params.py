@@ -81,7 +81,7 @@ _p("homebound_subsidy_per_teacher_visit", NUMBER, 60, "HB-7", "HC §3.7",
 # ST-1 — resource-teacher pool
 _p("pool_filing_deadline", MONTH_DAY, "09-01", "ST-1", "HC §2.1", _("Resource-teacher pool filing deadline"))
 # ST-7 — training tiers: neither GD §33 nor HC §2.2 gives a number of hours, so this is the product's default
-_p("training_hours_per_year", NUMBER, 24, "ST-7", "产品默认值（GD §33、HC §2.2 均未规定学时数）",
+_p("training_hours_per_year", NUMBER, 24, "ST-7", "产品默认值（两份文件均未规定每年培训学时数）",
    _("Special-education training hours expected per teacher per year (product default: neither source document "
      "gives a number)"), minimum=0)
 # ST-4 — resource-room staffing

@@ -130,12 +130,12 @@ def class_cap_check(school_class: SchoolClass, *, exclude_student_id=None, lock=
     after = current + 1
     if after > hard:
         raise DomainError(
-            _("%(cls)s already has %(n)d students in inclusion; at most %(max)d are allowed per class (PL-4).")
+            _("%(cls)s already has %(n)d students in inclusion; at most %(max)d are allowed per class.")
             % {"cls": school_class.name, "n": current, "max": hard},
             code="class_full", errors=[_err("class_id", _("The class is full: at most %(max)d students in "
                                                           "inclusion per class.") % {"max": hard}, "class_full")])
     if after > advised:
-        return [_("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised (PL-4).")
+        return [_("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised.")
                 % {"cls": school_class.name, "n": after, "adv": advised}]
     return []
 
@@ -222,7 +222,7 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
         old_place = (s.placement, s.school_id, s.school_class_id)
         was_counted = _counts_in_class(s)
         if "grade" in fields and fields["grade"] is not None and fields["grade"] < s.grade:
-            raise DomainError(_("A student cannot repeat a grade (GD §19): the grade cannot go down."),
+            raise DomainError(_("A student cannot repeat a grade: the grade cannot go down."),
                               code="no_grade_repetition", field="grade")
         for k, v in fields.items():
             setattr(s, k, v)

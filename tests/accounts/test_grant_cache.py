@@ -4,6 +4,7 @@ most requests make no query for roles, and a role assigned or revoked applies fr
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from suiban.accounts import services
 from suiban.accounts.models import RoleAssignment, User
@@ -26,7 +27,7 @@ def test_grants_are_read_once_and_then_come_from_the_cache(world, api_client):
 def test_a_revoked_role_stops_working_on_the_next_request(world, api_client):
     """ORG-4 / SEC-2: revoking a role bumps the stamp, so the cached grants are not used again."""
     secadmin = world.users["secadmin"]
-    user = User.objects.create_user("cache_probe", password="x-Pass-2026-long")
+    user = User.objects.create_user("cache_probe", password="x-Pass-2026-long", password_changed_at=timezone.now())
     services.role_assign(actor=secadmin, user=user, role="school_leader", school=world.schools[HC_S2])
     key, _tok = services.token_issue(user=User.objects.get(pk=user.pk))
     client = type(api_client())(key)
@@ -38,7 +39,7 @@ def test_a_revoked_role_stops_working_on_the_next_request(world, api_client):
 
 def test_an_assigned_role_works_on_the_next_request(world, api_client):
     secadmin = world.users["secadmin"]
-    user = User.objects.create_user("cache_probe2", password="x-Pass-2026-long")
+    user = User.objects.create_user("cache_probe2", password="x-Pass-2026-long", password_changed_at=timezone.now())
     key, _tok = services.token_issue(user=user)
     client = type(api_client())(key)
     assert client.get("/api/v1/students?page_size=5").status_code == 403

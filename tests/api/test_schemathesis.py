@@ -67,6 +67,21 @@ ROLES = ["hc_bureau", "hc_s1_class", "hc_parent", "auditor", "secadmin", "admin"
          "hc_center", "hc_s1_leader", "fj_province", "gd_s1_leader"]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The in-process WSGI calls send request_started/request_finished, whose close_old_connections would close
+    the test's own database connection (on PostgreSQL the test transaction is lost); Django's test client
+    disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearers(world):
     """A bearer token per role: SEC-2 least privilege is fuzzed for every kind of account, not one."""

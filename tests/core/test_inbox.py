@@ -86,7 +86,7 @@ def test_inbox_of_an_account_without_work_is_empty(api_client, world):
 def test_home_renders_whatever_the_registry_returns_overdue_first(user_client, world, monkeypatch):
     """Other modules register their providers: the home shows every item, overdue ones first and highlighted."""
     def provider(user):
-        yield InboxItem("test.later", "以后再做的事", "/later/", date(2099, 1, 1))
+        yield InboxItem("test.later", "以后再做的事", "/later/", date(2000, 1, 2))
         yield InboxItem("test.late", "已经逾期的事", "/late/", date(2000, 1, 1), "plan", 7, overdue=True)
 
     monkeypatch.setitem(inbox.providers, "test.items", type(next(iter(inbox.providers.values())))(

@@ -168,7 +168,7 @@ def test_plan_drafted_submitted_put_in_force_reviewed_and_amended_through_the_pa
     assert teacher.post(f"/iep/{p.pk}/goals/new/", _goal_post()).status_code == 302
     long_goal = p.goals.get(kind=Goal.LONG)
     r = teacher.post(f"/iep/{p.pk}/goals/new/?parent={long_goal.pk}", _goal_post(domain="", baseline=""))
-    assert r.status_code == 200 and "IEP-3" in r.content.decode()  # a short-term goal is measurable
+    assert r.status_code == 200 and "短期目标须可测量" in r.content.decode()  # a short-term goal is measurable
     assert teacher.post(f"/iep/{p.pk}/goals/new/?parent={long_goal.pk}",
                         _goal_post(domain="", target_behaviour="能按课表放入课本")).status_code == 302
     short = p.goals.get(kind=Goal.SHORT)

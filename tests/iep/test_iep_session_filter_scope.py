@@ -30,7 +30,7 @@ def test_class_teacher_learns_nothing_about_another_class_childs_group_sessions(
     c = api_client("hc_s1_class")
     by_child = c.get(f"/api/v1/sessions?student_id={stranger.pk}").json()
     missing = c.get(f"/api/v1/sessions?student_id={2**50}").json()
-    assert by_child == missing == {"count": 0, "items": []}
+    assert (by_child["count"], by_child["items"]) == (missing["count"], missing["items"]) == (0, [])
     by_class = c.get(f"/api/v1/sessions?class_id={stranger.school_class_id}").json()
     assert by_class["count"] == 0
     # their own child's sessions are still found by the filter

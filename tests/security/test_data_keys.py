@@ -92,13 +92,14 @@ def _run(code: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-CHECK = "import django; django.setup(); from django.core.management import call_command; call_command('check')"
+CHECK = ("import django; django.setup(); from django.core.management import call_command; "
+         "call_command('check', deploy=True)")
 
 
 def test_with_debug_off_the_app_refuses_the_development_keys(tmp_path):
     """SEC-4 attack: without DJANGO_SECRET_KEY the installation ran on the public development secret and a
     field key derived from it. With DJANGO_DEBUG=0 and no key (and no request for development keys) the
-    system check suiban.E001 stops every command and the WSGI application refuses to load."""
+    deployment check reports suiban.E001 and the WSGI application (every server) refuses to load."""
     r = _run(CHECK, {"DJANGO_DEBUG": "0"}, tmp_path)
     assert r.returncode != 0 and "suiban.E001" in r.stderr
     assert "DJANGO_SECRET_KEY" in r.stderr and "SUIBAN_FIELD_KEY" in r.stderr

@@ -28,7 +28,9 @@ def test_uplift_is_rate_of_post_plus_scale_wage_in_decimal(world, user_client):
     assert rows["陈静"]["uplift"] is None  # part-time
     html = user_client("hc_s1_leader").get(f"/staff/incentives/?school={school.pk}").content.decode()
     assert "¥770.25" in html
-    assert rows["李梅"]["workload"] is None
+    # ST-5 with HB-7: the home-delivery module's registered workload stands beside the uplift (the demo's visits)
+    workload = rows["李梅"]["workload"]
+    assert workload is not None and workload["visits"] > 0 and workload["hours"] > 0
 
 
 def test_workload_from_registered_providers(world, user_client):
@@ -38,13 +40,15 @@ def test_workload_from_registered_providers(world, user_client):
     def provider(staff_ids, school_year):
         return {li.pk: {"visits": 7, "hours": Decimal("21")}} if li.pk in staff_ids else {}
 
+    before = selectors.workloads([li.pk], SchoolYear.current()).get(li.pk, {"visits": 0, "hours": Decimal(0)})
     selectors.WORKLOAD_PROVIDERS.append(provider)
     try:
         html = user_client("hc_s1_leader").get(f"/staff/incentives/?school={li.school_id}").content.decode()
+        summed = selectors.workloads([li.pk], SchoolYear.current())[li.pk]
     finally:
         selectors.WORKLOAD_PROVIDERS.remove(provider)
-    assert "7" in html and "21" in html
-    assert selectors.workloads([li.pk], SchoolYear.current()) == {}
+    assert summed["visits"] == before["visits"] + 7 and summed["hours"] == before["hours"] + 21
+    assert str(summed["visits"]) in html
 
 
 def test_one_nomination_per_school_by_category(world, api_client, user_client):

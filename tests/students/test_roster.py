@@ -180,8 +180,8 @@ def test_class_cap_counts_existing_students_and_rows_of_the_file(api_client, wor
     assert resp.status_code == 422
     rows = errors_by_row(resp)
     assert set(rows) == {2, 6}, resp.json()["errors"]
-    assert rows[2][0]["column"] == "班级" and "PL-4" in rows[2][0]["message"]
-    assert rows[6][0]["column"] == "班级" and "PL-4" in rows[6][0]["message"]
+    assert rows[2][0]["column"] == "班级" and "每班最多" in rows[2][0]["message"]
+    assert rows[6][0]["column"] == "班级" and "每班最多" in rows[6][0]["message"]
     assert Student.objects.count() == before
     # Three rows fit the empty class exactly.
     resp = upload(api_client("hc_s1_leader"), workbook_bytes(empty[:3]))

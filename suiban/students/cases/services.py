@@ -373,7 +373,7 @@ def transition(*, actor, case: Case, to: str, note: str = "", version: int | Non
             c.decided_on = day
         elif to == "effective":
             if c.effective_date is None or day < c.effective_date:
-                raise _invalid(_("This decision takes effect on %(date)s (PL-5: from the new school year); it "
+                raise _invalid(_("This decision takes effect on %(date)s (from the new school year); it "
                                  "cannot be applied before then.")
                                % {"date": c.effective_date.isoformat() if c.effective_date else "—"},
                                field="to")
@@ -402,7 +402,7 @@ def _decide(c: Case, note: str, day: date, *, placement, result, deferred_until,
         raise DomainError(_("Choose one of the allowed values."), field="placement")
     if c.kind == "identification":
         if not placement:
-            raise DomainError(_("An identification decision names the placement (PL-2)."), field="placement")
+            raise DomainError(_("An identification decision names the placement."), field="placement")
         if not _placement_ok_at(school, placement):
             raise DomainError(_("This placement is not possible at the student's school; a move to another "
                                 "school is a transfer case."), field="placement")
@@ -508,7 +508,7 @@ def transfer_respond(*, actor, case: Case, accept: bool, reason: str = "", versi
         if c.target_response:
             raise _invalid(_("The receiving school has answered already; add a note to correct it."))
         if not accept and not reason:
-            raise DomainError(_("A school may not refuse a transfer without a reason (GD §16): enter the reason."),
+            raise DomainError(_("A school may not refuse a transfer without a reason: enter the reason."),
                               field="refusal_reason")
         c.target_response = "accepted" if accept else "refused"
         if not accept:

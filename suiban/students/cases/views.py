@@ -40,10 +40,10 @@ class CaseForm(forms.Form):
                                            required=False, help_text=gettext_lazy("Transfers only."))
     school_conditions = forms.CharField(label=gettext_lazy("school conditions considered"), required=False,
                                         widget=forms.Textarea(attrs={"rows": 2}),
-                                        help_text=gettext_lazy("Disputes only (PL-8)."))
+                                        help_text=gettext_lazy("Disputes only."))
     guardian_wishes = forms.CharField(label=gettext_lazy("guardian wishes considered"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=gettext_lazy("Disputes only (PL-8)."))
+                                      help_text=gettext_lazy("Disputes only."))
 
     FIELD_MAP = {"target_school_id": "target_school", "student_id": None}
 

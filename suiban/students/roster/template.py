@@ -34,7 +34,7 @@ def _notes() -> dict:
         "guardian_name": _("One guardian per row; replaces the stored guardian of the same name (or the first)."),
         "guardian_relation": _("For example 母亲, 父亲, 祖母."),
         "guardian_phone": _("Digits, spaces, + and - only."),
-        "committee_opinion": _("The expert committee's opinion recorded with the placement (PL-2)."),
+        "committee_opinion": _("The expert committee's opinion recorded with the placement."),
     }
 
 
@@ -91,7 +91,7 @@ def build_template(actor) -> bytes:
         _("At most %(rows)d rows and %(mb)d MB per file; .xlsx only.") % {"rows": MAX_ROWS,
                                                                           "mb": MAX_BYTES // (1024 * 1024)},
     ]
-    info.append([_("Import template of the student roster (PL-13)")])
+    info.append([_("Import template of the student roster ")])
     info["A1"].font = Font(bold=True, size=14)
     for line in general:
         info.append([line])
