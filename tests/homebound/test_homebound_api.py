@@ -9,6 +9,7 @@ from datetime import time, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hb_helpers import CONFIRMED, HC_S1
 
 from suiban.funds.models import LedgerEntry
@@ -86,7 +87,8 @@ def test_guardian_sees_visits_and_hours_but_not_subsidies(api_client, world, yea
     other = active_enrolment()
     w = visits.visit_record(actor=world.users["hc_s1_resource"], enrolment=other, date=_day(year),
                             teacher_ids=pool[:2], start_time=time(9), end_time=time(12))
-    parent = User.objects.create_user(username="hb_parent", password="x-Long-pass-2026")
+    parent = User.objects.create_user(username="hb_parent", password="x-Long-pass-2026",
+                                      password_changed_at=timezone.now())
     RoleAssignment.objects.create(user=parent, role="guardian", student=e.student, school=e.school)
     from django.test import Client
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
 from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
 from suiban.funds.models import LedgerEntry
@@ -227,7 +228,8 @@ def test_second_teacher_confirms_on_the_same_record(world, year, pool, active_en
     confirmed = {t.staff_id: t.confirmed_at is not None for t in v.visit_teachers.all()}
     assert confirmed == {pool[0]: True, pool[1]: False}
     colleague = StaffMember.objects.get(pk=pool[1])
-    user = User.objects.create_user(username="hb_colleague", password="x-Long-pass-2026")
+    user = User.objects.create_user(username="hb_colleague", password="x-Long-pass-2026",
+                                    password_changed_at=timezone.now())
     colleague.user = user
     colleague.save()
     from suiban.accounts.models import RoleAssignment
