@@ -44,6 +44,32 @@ def endpoints(school_id, monday):
     ]
 
 
+AUDIT_ROWS_PER_STUDENT = 16  # ≈ 10⁶ audit rows for the 60,000-student province: a year of list views and edits
+
+
+def ensure_audit_rows(log):
+    """The generated province has no history; a year of a province's audit log is ~10⁶ rows. Add them once (SQL,
+    PostgreSQL only), spread over the students' schools and the last 365 days, marked ``client_address='bench'``."""
+    from django.db import connection
+
+    from suiban.core.models import AuditEvent
+    from suiban.demo import scale
+    from suiban.students.models import Student
+
+    if connection.vendor != "postgresql" or AuditEvent.objects.filter(client_address="bench").exists():
+        return
+    log(f"Generating audit rows ({AUDIT_ROWS_PER_STUDENT} a student) …")
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_username, action, object_type, object_id,
+                object_repr, result, client_address, changes, region_path, school_id)
+            SELECT now() - (random() * interval '365 days'), NULL, 'bench', 'students.student.updated', 'student',
+                   s.id::text, s.name, 'success', 'bench', '{{}}'::jsonb, s.region_path, s.school_id
+            FROM {Student._meta.db_table} s CROSS JOIN generate_series(1, %s) g
+            WHERE s.region_path LIKE %s""", [AUDIT_ROWS_PER_STUDENT, f"{scale.PROVINCE_CODE}/%"])
+        cur.execute(f"ANALYZE {AuditEvent._meta.db_table}")
+
+
 def list_benchmarks(args, log, u, api, pages, want):
     from django.utils import timezone
 
@@ -53,6 +79,8 @@ def list_benchmarks(args, log, u, api, pages, want):
 
     if not want("List"):
         return []
+    if want("List API audit") or want("List page /audit/"):
+        ensure_audit_rows(log)
     school = School.objects.visible_to(u["scale_school"]).order_by("id").first()
     rows = []
     monday = week_start(timezone.localdate())

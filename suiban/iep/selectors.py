@@ -52,8 +52,11 @@ def plans(user, filters: dict, *, perm: str = "iep.view"):
     if "region" in f:
         region = Region.objects.visible_to(user).filter(pk=int(f["region"])).first()
         qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+    # The last review date is a correlated subquery, not a GROUP BY over every plan in scope: with a LIMIT the
+    # database computes it for the page's rows only (a province holds ~10⁵ plans).
+    last_review = Review.objects.filter(plan=OuterRef("pk")).order_by("-review_date").values("review_date")[:1]
     return (qs.select_related("student__school_class", "school", "school_year")
-            .annotate(last_review_on=Max("reviews__review_date"))
+            .annotate(last_review_on=Subquery(last_review))
             .order_by("-school_year__start_year", "school_id", "student__name", "id"))
 
 
