@@ -74,13 +74,13 @@ def ensure_student_records(log):
     """generate_iep_scale writes no term evaluations, peer support or aids. Add them once (SQL, PostgreSQL only):
     an evaluation with its seven scores for every plan in the term before today's, peer support for one plan in
     three, an aid for one in two — marked by the evaluator / item name "基准"."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from suiban.iep.models import DIMENSIONS, AidIssue, Evaluation, EvaluationScore, PeerSupport, Plan
     from suiban.org.models import Term
 
-    if connection.vendor != "postgresql" or Evaluation.objects.filter(evaluator_name="基准").exists():
+    if connection.vendor != "postgresql" or AidIssue.objects.filter(notes="基准").exists():
         return
     today = timezone.localdate()
     term = Term.objects.filter(end_date__lt=today).order_by("-end_date").first() or \
@@ -90,29 +90,30 @@ def ensure_student_records(log):
     log("Generating term evaluations, peer support and aids …")
     ev, sc, ps, ai, pl = (m._meta.db_table for m in (Evaluation, EvaluationScore, PeerSupport, AidIssue, Plan))
     dims = ",".join(f"'{d}'" for d, _label in DIMENSIONS)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"""
             INSERT INTO {ev} (version, created_at, updated_at, student_id, school_id, region_path, term_id, plan_id,
                 evaluated_on, evaluator_name, summary, social_adaptation, compensation, labour_skills,
                 recorded_by_id)
             SELECT 1, now(), now(), p.student_id, p.school_id, p.region_path, %s, p.id,
-                   %s::date - (p.id %% 20), '基准', '', '', '', '', NULL
+                   %s::date - (p.id %% 20)::int, '基准', '', '', '', '', NULL
             FROM {pl} p ON CONFLICT DO NOTHING""", [term.pk, term.end_date])
         cur.execute(f"""
             INSERT INTO {sc} (evaluation_id, dimension, level, comment)
-            SELECT e.id, d, (ARRAY['excellent','good','pass','developing'])[1 + (e.id %% 4)], '基准'
-            FROM {ev} e CROSS JOIN unnest(ARRAY[{dims}]) d WHERE e.evaluator_name = '基准'""")
+            SELECT e.id, d, (ARRAY['excellent','good','pass','developing'])[1 + (e.id % 4)::int], '基准'
+            FROM {ev} e CROSS JOIN unnest(ARRAY[{dims}]) d WHERE e.evaluator_name = '基准'
+            ON CONFLICT DO NOTHING""")
         cur.execute(f"""
             INSERT INTO {ps} (version, created_at, updated_at, student_id, school_id, region_path, mode, peers,
                 starts_on, ends_on, notes, created_by_id)
             SELECT 1, now(), now(), p.student_id, p.school_id, p.region_path, 'one_to_one',
-                   '[{{"name": "同桌", "student_id": null}}]'::jsonb, %s::date - (p.id %% 200), NULL, '基准', NULL
+                   '[{{"name": "同桌", "student_id": null}}]'::jsonb, %s::date - (p.id %% 200)::int, NULL, '基准', NULL
             FROM {pl} p WHERE p.id %% 3 = 0""", [today])
         cur.execute(f"""
             INSERT INTO {ai} (version, created_at, updated_at, student_id, school_id, region_path, item, kind,
                 issued_on, returned_on, notes, recorded_by_id)
             SELECT 1, now(), now(), p.student_id, p.school_id, p.region_path, '基准助听器', 'assistive_device',
-                   %s::date - (p.id %% 300), NULL, '基准', NULL
+                   %s::date - (p.id %% 300)::int, NULL, '基准', NULL
             FROM {pl} p WHERE p.id %% 2 = 0""", [today])
         for t in (ev, sc, ps, ai):
             cur.execute(f"ANALYZE {t}")
@@ -125,7 +126,8 @@ def list_benchmarks(args, log, u, api, pages, want):
     from suiban.iep.sessions import week_start
     from suiban.org.models import School
 
-    if not want("List"):
+    names = [e[0] for e in endpoints(0, timezone.localdate())]
+    if not any(want(n) for n in names):
         return []
     if any(want(f"List API {n}") for n in ("evaluations", "peer-support", "aids")):
         ensure_student_records(log)
