@@ -1,5 +1,5 @@
 """Every list endpoint and list page at province, district and school scope (issue 9 "Speed"): p95 ≤ 150 ms and
-≤ 2× its bare SQL. Names start with "List" (``--only List``; ``--only "List API"`` or ``--only "List page"``).
+≤ 2× its bare SQL. Names start with "Lists" (``--only Lists``; ``--only "Lists API"`` or ``--only "Lists page"``).
 
 The bare SQL of a list is the request's SELECTs on the list's own tables (the count, capped or not, and the
 page ``SELECT … LIMIT`` with the same scope filter and order), captured and re-run raw (``bench.run.bare_sql``).
@@ -19,28 +19,28 @@ def endpoints(school_id, monday):
     """(name, path, tables): every list endpoint and list page (the same filter-free first page a user opens)."""
     week = monday.isoformat()
     return [
-        ("List API students", "/api/v1/students?page=1&page_size=50", _tables("students.Student")),
-        ("List API cases", "/api/v1/cases?page=1&page_size=50", _tables("students.Case")),
-        ("List API ieps", "/api/v1/ieps?page=1&page_size=50", _tables("iep.Plan")),
-        ("List API sessions", "/api/v1/sessions?page=1&page_size=50", _tables("iep.Session")),
-        ("List API evaluations", "/api/v1/evaluations?page=1&page_size=50", _tables("iep.Evaluation")),
-        ("List API peer-support", "/api/v1/peer-support?page=1&page_size=50", _tables("iep.PeerSupport")),
-        ("List API aids", "/api/v1/aids?page=1&page_size=50", _tables("iep.AidIssue")),
-        ("List API sessions/below-minimum", f"/api/v1/sessions/below-minimum?week={week}&page=1&page_size=50",
+        ("Lists API students", "/api/v1/students?page=1&page_size=50", _tables("students.Student")),
+        ("Lists API cases", "/api/v1/cases?page=1&page_size=50", _tables("students.Case")),
+        ("Lists API ieps", "/api/v1/ieps?page=1&page_size=50", _tables("iep.Plan")),
+        ("Lists API sessions", "/api/v1/sessions?page=1&page_size=50", _tables("iep.Session")),
+        ("Lists API evaluations", "/api/v1/evaluations?page=1&page_size=50", _tables("iep.Evaluation")),
+        ("Lists API peer-support", "/api/v1/peer-support?page=1&page_size=50", _tables("iep.PeerSupport")),
+        ("Lists API aids", "/api/v1/aids?page=1&page_size=50", _tables("iep.AidIssue")),
+        ("Lists API sessions/below-minimum", f"/api/v1/sessions/below-minimum?week={week}&page=1&page_size=50",
          _tables("iep.WeeklyHours", "students.Student")),
-        ("List API audit", "/api/v1/audit?page=1&page_size=50", _tables("core.AuditEvent")),
-        ("List API schools", "/api/v1/schools?page=1&page_size=50", _tables("org.School")),
-        ("List API regions", "/api/v1/regions?page=1&page_size=50", _tables("org.Region")),
-        ("List API school classes", f"/api/v1/schools/{school_id}/classes?page=1&page_size=50",
+        ("Lists API audit", "/api/v1/audit?page=1&page_size=50", _tables("core.AuditEvent")),
+        ("Lists API schools", "/api/v1/schools?page=1&page_size=50", _tables("org.School")),
+        ("Lists API regions", "/api/v1/regions?page=1&page_size=50", _tables("org.Region")),
+        ("Lists API school classes", f"/api/v1/schools/{school_id}/classes?page=1&page_size=50",
          _tables("org.SchoolClass")),
-        ("List API terms", "/api/v1/terms", _tables("org.Term")),
-        ("List page /students/", "/students/", _tables("students.Student")),
-        ("List page /cases/", "/cases/", _tables("students.Case")),
-        ("List page /iep/", "/iep/", _tables("iep.Plan")),
-        ("List page /iep/sessions/", "/iep/sessions/", _tables("iep.Session")),
-        ("List page /iep/below-minimum/", "/iep/below-minimum/", _tables("iep.WeeklyHours", "students.Student")),
-        ("List page /audit/", "/audit/", _tables("core.AuditEvent")),
-        ("List page /org/schools/", "/org/schools/", _tables("org.School")),
+        ("Lists API terms", "/api/v1/terms", _tables("org.Term")),
+        ("Lists page /students/", "/students/", _tables("students.Student")),
+        ("Lists page /cases/", "/cases/", _tables("students.Case")),
+        ("Lists page /iep/", "/iep/", _tables("iep.Plan")),
+        ("Lists page /iep/sessions/", "/iep/sessions/", _tables("iep.Session")),
+        ("Lists page /iep/below-minimum/", "/iep/below-minimum/", _tables("iep.WeeklyHours", "students.Student")),
+        ("Lists page /audit/", "/audit/", _tables("core.AuditEvent")),
+        ("Lists page /org/schools/", "/org/schools/", _tables("org.School")),
     ]
 
 
@@ -129,9 +129,9 @@ def list_benchmarks(args, log, u, api, pages, want):
     names = [e[0] for e in endpoints(0, timezone.localdate())]
     if not any(want(n) for n in names):
         return []
-    if any(want(f"List API {n}") for n in ("evaluations", "peer-support", "aids")):
+    if any(want(f"Lists API {n}") for n in ("evaluations", "peer-support", "aids")):
         ensure_student_records(log)
-    if want("List API audit") or want("List page /audit/"):
+    if want("Lists API audit") or want("Lists page /audit/"):
         ensure_audit_rows(log)
     school = School.objects.visible_to(u["scale_school"]).order_by("id").first()
     rows = []
@@ -139,7 +139,7 @@ def list_benchmarks(args, log, u, api, pages, want):
     for name, path, tables in endpoints(school.pk if school else 0, monday):
         if not want(name):
             continue
-        clients = api if name.startswith("List API") else pages
+        clients = api if name.startswith("Lists API") else pages
         for who, scope in (("scale_province", "province"), ("scale_district", "district"),
                            ("scale_school", "school")):
             log(f"… {name} ({scope})")

@@ -1,5 +1,5 @@
 """The import peer (issue 9 "Speed"): the same 5,000 new students imported with django-import-export beside ours,
-in one run. Names start with "Import" (``--only Import``).
+in one run. Names start with "Import peer" (``--only "Import peer"``).
 
 The peer is a ``ModelResource`` for ``Student`` over the same workbook (the headers of the import template), with
 the same validation: every cell parsed by the roster's column parsers, the services' record rules
@@ -177,8 +177,8 @@ def import_benchmarks(args, log, u, api, want):
     """Ours (POST /api/v1/students/import) and the peer, on the same file of ``--import-rows`` new students."""
     from bench.run import build_import_file, import_rows, summary
 
-    name_ours, name_peer = (f"Import {args.import_rows} rows: ours (POST /api/v1/students/import)",
-                            f"Import {args.import_rows} rows: django-import-export (dry run + import)")
+    name_ours, name_peer = (f"Import peer {args.import_rows} rows: ours (POST /api/v1/students/import)",
+                            f"Import peer {args.import_rows} rows: django-import-export (dry run + import)")
     if not (want(name_ours) or want(name_peer)):
         return []
     from django.core.files.uploadedfile import SimpleUploadedFile
