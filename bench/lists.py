@@ -145,6 +145,8 @@ def list_benchmarks(args, log, u, api, pages, want):
             log(f"… {name} ({scope})")
             row = bench_list(f"{name} ({scope})", clients[who], path, args, username=who, kind="list2",
                              tables=tables)
+            if row.get("status") == "error" and str(row.get("note", "")).startswith("HTTP 403"):
+                row.update(status="not permitted", note="this role may not see the list (403)")
             rows.append(row)
     return rows
 
