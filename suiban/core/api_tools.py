@@ -48,8 +48,11 @@ def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
     return (cap, False) if n > cap else (n, True)
 
 
-def paginate(qs, page: PageIn, serialize, *, cap: int | None = None):
-    """{count, items} of one page; with ``cap`` the count is capped (and ``count_exact`` says so)."""
+def paginate(qs, page: PageIn, serialize, *, cap: int | None = None, capped: bool = False):
+    """{count, items} of one page; with ``capped`` (or a ``cap``) the count is capped at ``cap`` (default
+    ``COUNT_CAP``) and ``count_exact`` says so."""
+    if capped and cap is None:
+        cap = COUNT_CAP
     if cap is None:
         total, exact = qs.count(), True
     else:
@@ -70,3 +73,23 @@ def require(request, perm: str):
         raise PermissionDenied(_("Your roles do not allow this."))
 
 
+
+
+def capped_paginator(object_list, per_page, cap: int | None = None):
+    """A django Paginator for list pages that may hold millions of rows: its ``count`` counts at most ``cap`` + 1
+    rows (``count_exact`` says whether it is exact; ``count_display`` reads "10000+" when capped); pages past the
+    cap are not offered (a filter reaches them)."""
+    from django.core.paginator import Paginator
+    from django.utils.functional import cached_property
+
+    class _Capped(Paginator):
+        @cached_property
+        def count(self):
+            n, self.count_exact = capped_count(self.object_list, cap)
+            return n
+
+        @property
+        def count_display(self):
+            return self.count if self.count_exact else f"{self.count}+"
+
+    return _Capped(object_list, per_page)

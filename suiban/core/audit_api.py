@@ -31,6 +31,7 @@ class AuditFilter(Schema):
 
 class AuditPage(Schema):
     count: int
+    count_exact: bool = True
     items: list[AuditEventOut]
 
 
@@ -42,7 +43,7 @@ def audit_events(request, filters: Query[AuditFilter], page: Query[PageIn]):
     """Audit events within the caller's scope (audit administrator; bureau officers for their region)."""
     require(request, "audit.view")
     qs = audit_queryset(request.user, filters.dict(exclude_none=True))
-    return paginate(qs, page, lambda e: {
+    return paginate(qs, page, capped=True, serialize=lambda e: {
         "id": e.id, "at": e.at, "actor": e.actor_username, "action": e.action, "object_type": e.object_type,
         "object_id": e.object_id, "result": e.result, "client_address": e.client_address, "changes": e.changes,
     })

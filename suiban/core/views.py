@@ -1,7 +1,6 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from suiban.core import audit
+from suiban.core.api_tools import capped_paginator
 from suiban.core.audit_display import VERBS, present
 from suiban.core.home import panels_for
 from suiban.core.models import AuditEvent
@@ -139,7 +139,7 @@ def _chunks(iterable, size):
 @permission_required("audit.view")
 def audit_list(request):
     qs = audit_queryset(request.user, request.GET)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = capped_paginator(qs, 50).get_page(request.GET.get("page"))  # a year of a province: ~10⁶ rows
     page.object_list = present(page.object_list)
     filters = {k: request.GET.get(k, "") for k in AUDIT_FILTERS}
     return render(request, "core/audit_list.html", {

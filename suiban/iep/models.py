@@ -83,9 +83,24 @@ class IepQuerySet(ScopedQuerySet):
             combined = q if combined is None else combined | q
         if combined is None:
             return self.none()
-        if getattr(model, "SCOPE_MULTIVALUED", False):
+        if getattr(model, "SCOPE_MULTIVALUED", False) and _multivalued(model, combined):
+            # Through a to-many relation (a session's attendances) a join would repeat rows: a subquery instead.
+            # A region or school scope filters the row's own columns, so the planner can use their indexes.
             return self.filter(pk__in=model._default_manager.filter(combined).values("pk"))
         return self.filter(combined)
+
+
+def _multivalued(model, q) -> bool:
+    """Does the filter ``q`` follow a to-many relation of ``model``?"""
+    for child in q.children:
+        if isinstance(child, Q):
+            if _multivalued(model, child):
+                return True
+            continue
+        field = model._meta.get_field(child[0].split("__")[0])
+        if field.one_to_many or field.many_to_many:
+            return True
+    return False
 
 
 IepManager = models.Manager.from_queryset(IepQuerySet)
@@ -488,6 +503,8 @@ class Evaluation(StudentRecord):
 
     class Meta:
         ordering = ["-evaluated_on", "-id"]
+        # Newest first over a province (~10⁵ rows): the list reads its first page from this index.
+        indexes = [models.Index(fields=["-evaluated_on", "-id"], name="iep_evaluation_newest_idx")]
         verbose_name = _("term evaluation")
         verbose_name_plural = _("term evaluations")
         constraints = [models.UniqueConstraint(fields=["student", "term"], name="iep_evaluation_once_per_term")]
@@ -529,6 +546,8 @@ class PeerSupport(StudentRecord):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
+        # Newest first over a province (~10⁵ rows): the list reads its first page from this index.
+        indexes = [models.Index(fields=["-starts_on", "-id"], name="iep_peer_newest_idx")]
         verbose_name = _("peer support")
         verbose_name_plural = _("peer support")
 
@@ -552,6 +571,8 @@ class AidIssue(StudentRecord):
 
     class Meta:
         ordering = ["-issued_on", "-id"]
+        # Newest first over a province (~10⁵ rows): the list reads its first page from this index.
+        indexes = [models.Index(fields=["-issued_on", "-id"], name="iep_aid_newest_idx")]
         verbose_name = _("aid issued")
         verbose_name_plural = _("aids issued")
 

@@ -52,8 +52,11 @@ def plans(user, filters: dict, *, perm: str = "iep.view"):
     if "region" in f:
         region = Region.objects.visible_to(user).filter(pk=int(f["region"])).first()
         qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+    # The last review date is a correlated subquery, not a GROUP BY over every plan in scope: with a LIMIT the
+    # database computes it for the page's rows only (a province holds ~10⁵ plans).
+    last_review = Review.objects.filter(plan=OuterRef("pk")).order_by("-review_date").values("review_date")[:1]
     return (qs.select_related("student__school_class", "school", "school_year")
-            .annotate(last_review_on=Max("reviews__review_date"))
+            .annotate(last_review_on=Subquery(last_review))
             .order_by("-school_year__start_year", "school_id", "student__name", "id"))
 
 
@@ -226,22 +229,29 @@ def _minimum_case(students, days: int):
     few schools with their own override, per school — not once per school in scope."""
     from suiban.policy.models import PolicyOverride
 
-    paths = sorted(set(students.order_by().values_list("region_path", flat=True).distinct()))
-    if not paths:
-        return Value(Decimal("0"), output_field=HOURS)
     override_ids = set(PolicyOverride.objects.filter(name=MINIMUM, school__isnull=False,
                                                      school_id__in=students.order_by().values("school_id"))
                        .values_list("school_id", flat=True))
     whens = []
     for school in School.objects.filter(pk__in=override_ids):
         whens.append(When(school_id=school.pk, then=Value(weekly_minimum(policy.value(school, MINIMUM), days))))
+    # Only the regions under a region override can differ from the default: no scan of the students for their
+    # districts (a province's DISTINCT over 10⁵ students cost more than the page).
+    overridden = list(PolicyOverride.objects.filter(name=MINIMUM, region__isnull=False)
+                      .values_list("region__path", flat=True))
+    default_value = weekly_minimum(policy.value(None, MINIMUM), days)
     by_value: dict[Decimal, list[str]] = {}
-    for region in Region.objects.filter(path__in=paths):
-        by_value.setdefault(weekly_minimum(policy.value(region, MINIMUM), days), []).append(region.path)
+    if overridden:
+        under = Q()
+        for path in overridden:
+            under |= Q(path__startswith=path)
+        for region in Region.objects.filter(under):
+            value = weekly_minimum(policy.value(region, MINIMUM), days)
+            if value != default_value:
+                by_value.setdefault(value, []).append(region.path)
     for value, region_paths in by_value.items():
         whens.append(When(region_path__in=region_paths, then=Value(value)))
-    default = Value(weekly_minimum(policy.value(None, MINIMUM), days))
-    return Case(*whens, default=default, output_field=HOURS)
+    return Case(*whens, default=Value(default_value), output_field=HOURS)
 
 
 @dataclass

@@ -7,13 +7,13 @@ not allow the action gets the 403 page."""
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from suiban.core.api_tools import capped_paginator
 from suiban.core.errors import DomainError
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
@@ -115,7 +115,7 @@ def session_list(request):
     if filters["outcome"]:
         qs = qs.filter(outcome=filters["outcome"])
     qs = qs.select_related("school").prefetch_related("attendances__student").order_by("-date", "-id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))  # millions in a province
     visible = set(Student.objects.visible_to(request.user, "iep.records")
                   .filter(pk__in={a.student_id for s in page for a in s.attendances.all()})
                   .values_list("pk", flat=True))

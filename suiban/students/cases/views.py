@@ -85,7 +85,9 @@ def case_list(request):
         awaiting_answer = (Case.objects.visible_to(request.user, "cases.respond_transfer")
                            .filter(kind="transfer", target_school__in=mine, target_response="",
                                    state__in=("submitted", "under_review", "committee_opinion")).count())
-    schools = School.objects.visible_to(request.user, "cases.view").only("id", "name", "code")
+    # A drop-down of schools for a school or a district; a province's 16,000 schools would be a 1.5 MB page: none.
+    schools = list(School.objects.visible_to(request.user, "cases.view").only("id", "name", "code")[:301])
+    schools = schools if len(schools) <= 300 else []
     return render(request, "students/case_list.html", {
         "page": page, "filters": filters, "kinds": Case.KINDS, "states": Case.STATES, "schools": schools,
         "refused_count": refused_count, "awaiting_answer": awaiting_answer,
