@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from suiban.core.errors import DomainError
-from suiban.students.roster.imports import upload as imports
+from suiban.students.roster import upload as imports
 
 HC_S1 = "3502050101"
 
