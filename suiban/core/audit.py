@@ -7,6 +7,7 @@ from django.db import models
 
 from suiban.core.middleware import client_address
 from suiban.core.models import AuditEvent
+from suiban.core.text import strip_control
 
 
 def _plain(value):
@@ -20,6 +21,8 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return strip_control(value)  # an attacker's username or note holds no control character in the log
     return value
 
 
@@ -84,11 +87,13 @@ def record(actor, action: str, obj=None, *, changes=None, result="success",
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,
-        actor_username=username if username is not None else (user.username if user else ""),
+        actor_username=strip_control(username if username is not None else (user.username if user else ""),
+                                     multiline=False)[:150],
         action=action,
         object_type=object_type or (obj._meta.model_name if obj is not None else ""),
         object_id=str(object_id if object_id is not None else (obj.pk if obj is not None else "")),
-        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+        object_repr=strip_control(object_repr if object_repr is not None else (str(obj) if obj is not None else ""),
+                                  multiline=False)[:200],
         result=result,
         client_address=client_address()[:64],
         changes=redact(_plain(changes or {})),

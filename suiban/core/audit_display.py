@@ -9,6 +9,7 @@ verb; an app may add exact labels with ``ACTION_LABELS.update(...)`` in its own 
 from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ACTION_LABELS: dict[str, object] = {
     "accounts.login.succeeded": _("Logged in"),
@@ -31,31 +32,87 @@ ACTION_LABELS: dict[str, object] = {
 }
 
 VERBS: dict[str, object] = {
-    "viewed": _("Viewed"), "created": _("Created"), "updated": _("Changed"), "changed": _("Changed"),
-    "deleted": _("Deleted"), "removed": _("Removed"), "exported": _("Exported"), "imported": _("Imported"),
-    "downloaded": _("Downloaded"), "uploaded": _("Uploaded"), "submitted": _("Submitted"), "noted": _("Noted"),
-    "recorded": _("Recorded"), "issued": _("Issued"), "returned": _("Returned"), "assigned": _("Assigned"),
-    "revoked": _("Revoked"), "disabled": _("Disabled"), "enabled": _("Enabled"), "unlocked": _("Unlocked"),
-    "locked": _("Locked"), "set": _("Set"), "amended": _("Amended"), "commented": _("Commented on"),
-    "corrected": _("Corrected"), "logged": _("Logged"), "promoted": _("Promoted"), "revealed": _("Revealed the "
-                                                                                                 "full number of"),
-    "posted": _("Posted"), "reversed": _("Reversed"), "filed": _("Filed"), "transitioned": _("Moved"),
-    "scored": _("Scored"), "answered": _("Answered"), "confirmed": _("Confirmed"), "proposed": _("Proposed"),
-    "activated": _("Activated"), "ended": _("Ended"), "renewed": _("Renewed"), "requested": _("Requested"),
+    "viewed": pgettext_lazy("audit", "Viewed"),
+    "created": pgettext_lazy("audit", "Created"),
+    "updated": pgettext_lazy("audit", "Changed"),
+    "changed": pgettext_lazy("audit", "Changed"),
+    "deleted": pgettext_lazy("audit", "Deleted"),
+    "removed": pgettext_lazy("audit", "Removed"),
+    "exported": pgettext_lazy("audit", "Exported"),
+    "imported": pgettext_lazy("audit", "Imported"),
+    "downloaded": pgettext_lazy("audit", "Downloaded"),
+    "uploaded": pgettext_lazy("audit", "Uploaded"),
+    "submitted": pgettext_lazy("audit", "Submitted"),
+    "noted": pgettext_lazy("audit", "Noted"),
+    "recorded": pgettext_lazy("audit", "Recorded"),
+    "issued": pgettext_lazy("audit", "Issued"),
+    "returned": pgettext_lazy("audit", "Returned"),
+    "assigned": pgettext_lazy("audit", "Assigned"),
+    "revoked": pgettext_lazy("audit", "Revoked"),
+    "disabled": pgettext_lazy("audit", "Disabled"),
+    "enabled": pgettext_lazy("audit", "Enabled"),
+    "unlocked": pgettext_lazy("audit", "Unlocked"),
+    "locked": pgettext_lazy("audit", "Locked"),
+    "set": pgettext_lazy("audit", "Set"),
+    "amended": pgettext_lazy("audit", "Amended"),
+    "commented": pgettext_lazy("audit", "Commented on"),
+    "corrected": pgettext_lazy("audit", "Corrected"),
+    "logged": pgettext_lazy("audit", "Logged"),
+    "promoted": pgettext_lazy("audit", "Promoted"),
+    "revealed": pgettext_lazy("audit", "Revealed the full number of"),
+    "posted": pgettext_lazy("audit", "Posted"),
+    "reversed": pgettext_lazy("audit", "Reversed"),
+    "filed": pgettext_lazy("audit", "Filed"),
+    "transitioned": pgettext_lazy("audit", "Moved"),
+    "scored": pgettext_lazy("audit", "Scored"),
+    "answered": pgettext_lazy("audit", "Answered"),
+    "confirmed": pgettext_lazy("audit", "Confirmed"),
+    "proposed": pgettext_lazy("audit", "Proposed"),
+    "activated": pgettext_lazy("audit", "Activated"),
+    "ended": pgettext_lazy("audit", "Ended"),
+    "renewed": pgettext_lazy("audit", "Renewed"),
+    "requested": pgettext_lazy("audit", "Requested"),
 }
 
 OBJECTS: dict[str, object] = {
-    "student": _("student record"), "case": _("case"), "attachment": _("attachment"), "file": _("archive file"),
-    "handover": _("archive handover"), "plan": _("education plan"), "goal": _("goal"), "review": _("plan review"),
-    "session": _("tutoring session"), "evaluation": _("term evaluation"), "peer_support": _("peer support"),
-    "aid": _("aid or device"), "user": _("account"), "role": _("role"), "password": _("password"),
-    "region": _("region"), "school": _("school"), "centre": _("resource centre"), "class": _("class"),
-    "school_year": _("school year"), "term": _("term"), "override": _("policy override"),
-    "accommodation": _("exam accommodation"), "deferral": _("deferred enrolment"), "entry": _("ledger entry"),
-    "pool": _("resource-teacher pool"), "visit": _("home visit"), "enrolment": _("home-delivery enrolment"),
-    "room": _("resource room"), "assessment": _("resource-room assessment"), "staff": _("staff record"),
-    "training": _("training record"), "finding": _("finding"), "token": _("API token"), "log": _("audit log"),
-    "correction": _("correction request"), "results": _("search results"), "family": _("family page"),
+    "student": pgettext_lazy("audit", "student record"),
+    "case": pgettext_lazy("audit", "case"),
+    "attachment": pgettext_lazy("audit", "attachment"),
+    "file": pgettext_lazy("audit", "archive file"),
+    "handover": pgettext_lazy("audit", "archive handover"),
+    "plan": pgettext_lazy("audit", "education plan"),
+    "goal": pgettext_lazy("audit", "goal"),
+    "review": pgettext_lazy("audit", "plan review"),
+    "session": pgettext_lazy("audit", "tutoring session"),
+    "evaluation": pgettext_lazy("audit", "term evaluation"),
+    "peer_support": pgettext_lazy("audit", "peer support"),
+    "aid": pgettext_lazy("audit", "aid or device"),
+    "user": pgettext_lazy("audit", "account"),
+    "role": pgettext_lazy("audit", "role"),
+    "password": pgettext_lazy("audit", "password"),
+    "region": pgettext_lazy("audit", "region"),
+    "school": pgettext_lazy("audit", "school"),
+    "centre": pgettext_lazy("audit", "resource centre"),
+    "class": pgettext_lazy("audit", "class"),
+    "school_year": pgettext_lazy("audit", "school year"),
+    "term": pgettext_lazy("audit", "term"),
+    "override": pgettext_lazy("audit", "policy override"),
+    "accommodation": pgettext_lazy("audit", "exam accommodation"),
+    "deferral": pgettext_lazy("audit", "deferred enrolment"),
+    "entry": pgettext_lazy("audit", "ledger entry"),
+    "pool": pgettext_lazy("audit", "resource-teacher pool"),
+    "visit": pgettext_lazy("audit", "home visit"),
+    "enrolment": pgettext_lazy("audit", "home-delivery enrolment"),
+    "room": pgettext_lazy("audit", "resource room"),
+    "assessment": pgettext_lazy("audit", "resource-room assessment"),
+    "staff": pgettext_lazy("audit", "staff record"),
+    "training": pgettext_lazy("audit", "training record"),
+    "finding": pgettext_lazy("audit", "finding"),
+    "token": pgettext_lazy("audit", "API token"),
+    "log": pgettext_lazy("audit", "audit log"),
+    "correction": pgettext_lazy("audit", "correction request"),
+    "results": pgettext_lazy("audit", "search results"),
+    "family": pgettext_lazy("audit", "family page"),
 }
 
 
@@ -96,10 +153,23 @@ def _field(model, name):
 
 
 FIELD_WORDS: dict[str, object] = {
-    "filters": _("filters"), "rows": _("rows"), "count": _("count"), "reason": _("reason"),
-    "purpose": _("purpose"), "note": _("note"), "from": _("from"), "to": _("to"), "created": _("created"),
-    "updated": _("updated"), "unchanged": _("unchanged"), "username": _("username"), "role": _("role"),
-    "scope": _("scope"), "version": _("version"), "file": _("file"), "field": _("field"),
+    "filters": _("filters"),
+    "rows": _("rows"),
+    "count": _("count"),
+    "reason": _("reason"),
+    "purpose": _("purpose"),
+    "note": _("note"),
+    "from": _("from"),
+    "to": _("to"),
+    "created": _("created"),
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "username": _("username"),
+    "role": _("role"),
+    "scope": _("scope"),
+    "version": _("version"),
+    "file": _("file"),
+    "field": _("field"),
 }
 
 
@@ -138,8 +208,11 @@ def present(events) -> list:
         e.action_label = action_label(e.action)
         out = []
         for key, field, (old, new) in rows:
-            label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") \
+            label = (
+                str(field.verbose_name)
+                if field is not None and hasattr(field, "verbose_name")
                 else str(FIELD_WORDS.get(key, key))
+            )
             out.append((label, _value(field, old, names), _value(field, new, names)))
         e.change_rows = out
     return events

@@ -43,7 +43,7 @@ def test_roster_export_writes_no_formula_and_survives_control_characters(world, 
     s = Student.objects.filter(school__code=HC_S1, status="active").order_by("pk").first()
     Student.objects.filter(pk=s.pk).update(name=INJECTION)
     other = Student.objects.filter(school__code=HC_S1, status="active").exclude(pk=s.pk).order_by("pk").first()
-    Student.objects.filter(pk=other.pk).update(name="王\x00小\x1b明\x0c")
+    Student.objects.filter(pk=other.pk).update(name="王\x07小\x1b明\x0c")
     Guardian.objects.filter(student=s).delete()
     Guardian.objects.create(student=s, name="@家长", relation="-母亲", phone="+86-138")
     r = api_client("hc_s1_leader").get(EXPORT_URL)
@@ -103,7 +103,7 @@ def test_control_characters_in_a_goal_are_refused_and_stripped_from_the_iep_docu
 
     plan = Plan.objects.filter(goals__isnull=False, school__code=HC_S1).distinct().order_by("pk").first()
     goal = plan.goals.order_by("pk").first()
-    Goal.objects.filter(pk=goal.pk).update(target_behaviour="能独立\x0b完成\x00作业")
+    Goal.objects.filter(pk=goal.pk).update(target_behaviour="能独立\x0b完成\x07作业")
     Student.objects.filter(pk=plan.student_id).update(name="林\x1b一")
     r = user_client("hc_s1_leader").get(f"/iep/{plan.pk}/document.docx")
     assert r.status_code == 200
