@@ -157,7 +157,7 @@ def test_place_in_class_refused_at_hard_maximum_then_saved(page, server, e2e_wor
     response = choose_class_and_save(page, full)
     assert response.status == 200
     assert page.url == f"{server}/students/{student.pk}/place/", "the refused form must stay on the page"
-    refusal = zh("%(cls)s already has %(n)d students in inclusion; at most %(max)d are allowed per class (PL-4).",
+    refusal = zh("%(cls)s already has %(n)d students in inclusion; at most %(max)d are allowed per class.",
                  cls=FULL_CLASS, n=hard, max=hard)
     field_box = page.locator("main form div.col-12:has(#id_school_class)")
     feedback = field_box.locator(".invalid-feedback")
@@ -183,7 +183,7 @@ def test_place_in_class_refused_at_hard_maximum_then_saved(page, server, e2e_wor
     assert response.status == 200
     assert page.url == f"{server}/students/{student.pk}/"
     assert messages(page, "success") == [zh("Class placement saved.")]
-    warning = zh("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised (PL-4).",
+    warning = zh("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised.",
                  cls=target.name, n=count + 1, adv=advised)
     assert messages(page, "warning") == ([warning] if count + 1 > advised else [])
     assert target.name in page.locator("main dl").first.inner_text()
@@ -216,7 +216,7 @@ def test_place_beyond_advised_maximum_warns(page, server, e2e_world, ui):
     assert page.url == f"{server}/students/{student.pk}/"
     assert messages(page, "success") == [zh("Class placement saved.")]
     assert messages(page, "warning") == [
-        zh("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised (PL-4).",
+        zh("%(cls)s will have %(n)d students in inclusion; %(adv)d per class is advised.",
            cls=target.name, n=count + 1, adv=advised)]
     ui.shot(page, "students-place-saved-advised-warning")
     assert Student.objects.get(pk=student.pk).school_class_id == target.pk

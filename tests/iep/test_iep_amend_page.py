@@ -161,7 +161,7 @@ def test_short_term_goal_without_mastery_criterion_and_goal_before_the_plan_show
     r = c.post(f"/iep/{p.pk}/amend/", data)
     assert r.status_code == 200
     page = r.content.decode()
-    assert _errors_after(page, f"g{short.pk}_mastery_criterion") == ["短期目标须可测量：此项为必填项（IEP-3）。"]
+    assert _errors_after(page, f"g{short.pk}_mastery_criterion") == ["短期目标须可测量：此项为必填项。"]
     [dates] = _errors_after(page, f"g{long_goal.pk}_start_date")
     assert dates.startswith("目标的起止日期须在计划的起止日期内")
     assert _state(p) == before
@@ -183,7 +183,7 @@ def test_new_short_term_goal_of_a_new_long_term_goal_with_errors_shows_them_next
     r = c.post(f"/iep/{p.pk}/amend/", data)
     assert r.status_code == 200
     page = r.content.decode()
-    assert _errors_after(page, "nls_mastery_criterion") == ["短期目标须可测量：此项为必填项（IEP-3）。"]
+    assert _errors_after(page, "nls_mastery_criterion") == ["短期目标须可测量：此项为必填项。"]
     assert _errors_after(page, "nls_start_date")[0].startswith("目标的起止日期须在计划的起止日期内")
     assert re.search(r'<details[^>]*id="sb-new-long-goal" open', page)
     assert _state(p) == before
@@ -200,5 +200,5 @@ def test_long_term_goal_left_without_short_term_goals_shows_the_error_on_the_goa
     data.update({"reason": "撤销短期目标", f"g{short.pk}_retire": "on"})
     r = c.post(f"/iep/{p.pk}/amend/", data)
     assert r.status_code == 200
-    assert "每个长期目标下至少须有一个短期目标（IEP-3）。" in _goal_block(r.content.decode(), long_goal.pk)
+    assert "每个长期目标下至少须有一个短期目标。" in _goal_block(r.content.decode(), long_goal.pk)
     assert _state(p) == before
