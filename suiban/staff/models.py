@@ -4,6 +4,7 @@ education (HB-2) and resource rooms (ST-4) take their teachers from the pool thr
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.core.models import VersionedModel
 from suiban.core.scoping import ScopedManager
@@ -30,7 +31,7 @@ class StaffMember(VersionedModel):
         ("none", _("None")),
     ]
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES, default=TEACHER)
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
                                verbose_name=_("school"))
@@ -358,7 +359,7 @@ class WorkingGroupMember(models.Model):
         ("itinerant_teacher", _("Itinerant teacher")),
     ]
     group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     function = models.CharField(_("function"), max_length=20, choices=FUNCTION_CHOICES)
     duties = models.CharField(_("duties"), max_length=200, blank=True)
 
@@ -406,7 +407,7 @@ class Expert(VersionedModel):
     region_path = models.CharField(max_length=100, db_index=True, editable=False)
     centre = models.ForeignKey(ResourceCentre, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="experts", verbose_name=_("resource centre"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     field = models.CharField(_("field"), max_length=20, choices=EXPERT_FIELDS)
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.org.models import School, SchoolClass
 from suiban.students.models import (
@@ -19,7 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class StudentForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     gender = forms.ChoiceField(label=_("gender"), choices=GENDER_CHOICES)
     birth_date = forms.DateField(label=_("birth date"), widget=DATE)
     id_number = forms.CharField(label=_("identity number"), max_length=18, required=False)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.core.crypto import EncryptedTextField
 from suiban.core.models import AppendOnlyQuerySet, VersionedModel
@@ -42,7 +43,7 @@ LEAVING_STATUSES = ("graduated", "completed", "attended")
 
 
 class Student(VersionedModel):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=GENDER_CHOICES)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedTextField(_("identity number"), blank=True)
@@ -118,7 +119,7 @@ class Student(VersionedModel):
 
 class Guardian(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=20)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
