@@ -279,7 +279,7 @@ class PlanVersion(AppendOnlyMixin, models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="iep_version_unique_number")]
 
     def __str__(self):
-        return f"{self.plan_id} v{self.number}"
+        return f"{self.plan} #{self.number}"
 
     @property
     def snapshot(self) -> dict:
@@ -303,7 +303,7 @@ class PlanResponse(AppendOnlyMixin, models.Model):
         ordering = ["plan_id", "responded_at", "id"]
 
     def __str__(self):
-        return f"{self.plan_id} {self.answer}"
+        return f"{self.plan} {self.get_answer_display()}"
 
 
 class Review(models.Model):
@@ -327,7 +327,7 @@ class Review(models.Model):
         indexes = [models.Index(fields=["plan", "review_date"], name="iep_review_plan_date_idx")]
 
     def __str__(self):
-        return f"{self.plan_id} {self.review_date}"
+        return f"{self.plan} {self.review_date:%Y-%m-%d}"
 
     def audit_scope(self):
         return self.plan.region_path, self.plan.school_id
@@ -393,7 +393,9 @@ class Session(VersionedModel):
         ]
 
     def __str__(self):
-        return f"{self.date} {self.kind} {self.hours}"
+        # The kind in words: individual tutoring, or the compensatory kind's own (Chinese) name.
+        kind = _("individual tutoring") if self.kind == INDIVIDUAL_TUTORING else self.kind
+        return f"{self.date:%Y-%m-%d} {kind} {self.hours:g}"
 
     def policy_school(self):
         return self.school
@@ -510,7 +512,7 @@ class Evaluation(StudentRecord):
         constraints = [models.UniqueConstraint(fields=["student", "term"], name="iep_evaluation_once_per_term")]
 
     def __str__(self):
-        return f"{self.student_id} {self.term_id}"
+        return f"{self.student.name} {self.term.school_year.name} {self.term.get_number_display()}"
 
 
 class EvaluationScore(models.Model):
@@ -552,7 +554,7 @@ class PeerSupport(StudentRecord):
         verbose_name_plural = _("peer support")
 
     def __str__(self):
-        return f"{self.student_id} {self.mode}"
+        return f"{self.student.name} {self.get_mode_display()}"
 
 
 class AidIssue(StudentRecord):

@@ -56,7 +56,7 @@ class MemberOut(Schema):
     qualification: str
 
 
-class AmendmentOut(Schema):
+class PoolAmendmentOut(Schema):
     reason: str
     amended_at: dt.datetime
     amended_by: str | None
@@ -75,7 +75,7 @@ class PoolOut(Schema):
     filing_state: str = Field(..., description='"filed" (on time), "late" or "missing" (not filed yet)')
     renewed_from_id: int | None
     members: list[MemberOut]
-    amendments: list[AmendmentOut]
+    amendments: list[PoolAmendmentOut]
 
 
 class PoolPage(Schema):
