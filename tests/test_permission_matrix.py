@@ -1200,7 +1200,8 @@ def _evaluation_form(o):
     data = {"term": _current_term().pk, "evaluated_on": _iso(_today()), "evaluator_name": "矩阵老师", "summary": ""}
     for d, _label in DIMENSIONS:
         data.update({f"d_{d}_level": "good", f"d_{d}_comment": "矩阵：达到调整后的目标"})
-    data.update(e_social_adaptation="矩阵：社会适应", e_compensation="矩阵：补偿与矫正", e_labour_skills="矩阵：劳动技能")
+    data.update(e_social_adaptation="矩阵：社会适应", e_compensation="矩阵：补偿与矫正",
+                e_labour_skills="矩阵：劳动技能")
     return data
 
 

@@ -107,7 +107,8 @@ def new_page(browser):
     contexts = []
 
     def make(viewport=None, locale="zh-CN"):
-        ctx = browser.new_context(viewport=viewport or DESKTOP, locale=locale, accept_downloads=True)
+        # bypass_csp: axe-core is injected into every page a journey checks (the CSP itself is tested apart)
+        ctx = browser.new_context(viewport=viewport or DESKTOP, locale=locale, accept_downloads=True, bypass_csp=True)
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(15_000)
