@@ -103,6 +103,7 @@ def test_parent_answers_the_plan_and_asks_for_a_correction_on_a_phone(new_page, 
 
     leader = new_page()
     ui.login(leader, server, "hc_s1_leader")
+    leader.goto(f"{server}/inbox/")  # the whole inbox (the home lists its first items only)
     item = leader.locator('.sb-inbox-item[data-kind="students.correction_to_answer"] a')
     assert item.count() == 1 and child.name in item.inner_text()
     ui.shot(leader, "inbox-leader-home")
@@ -113,7 +114,7 @@ def test_parent_answers_the_plan_and_asks_for_a_correction_on_a_phone(new_page, 
     ui.shot(leader, "inbox-leader-correction")
     submit(leader, leader.locator("#sb-request-answer button[type=submit]"))
     assert "已按出生医学证明更正出生日期" in leader.locator("#sb-request-answered").inner_text()
-    leader.goto(f"{server}/")
+    leader.goto(f"{server}/inbox/")
     assert leader.locator('.sb-inbox-item[data-kind="students.correction_to_answer"]').count() == 0
     assert_clean(leader)
 
