@@ -184,7 +184,9 @@ def test_racing_corrections_never_post_two_reversals(world, restore_demo_world):
             actor = User.objects.get(username=username)
             visit = Visit.objects.get(pk=v.pk)
             barrier.wait(timeout=30)
-            visits.visit_correct(actor=actor, visit=visit, reason="更正", version=1, end_time=end)
+            # Both cancel the visit (child ill): the subsidy changes, so each would reverse the posting.
+            visits.visit_correct(actor=actor, visit=visit, reason="更正", version=1, end_time=end,
+                                 status="cancelled", reason_code="child_ill")
             results.append("ok")
         except DomainError as exc:
             results.append(exc.code)
