@@ -221,6 +221,23 @@ def custodian_edit(request, school_id):
 
 
 # --- governance (OV-6) and activities (OV-4) ------------------------------------------------------------------
+def _save_record(request, form, subject, missing_subject, save, done) -> bool:
+    """The shape every record form shares: the subject chosen in scope, the form valid, the service's field errors
+    shown next to the fields; True once saved (the caller redirects)."""
+    if subject is None:
+        form.add_error(None, missing_subject)
+        return False
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except DomainError as exc:
+        apply_to_form(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @permission_required("oversight.view")
 def governance(request):
     districts = _districts(request.user, "oversight.govern")
@@ -228,18 +245,11 @@ def governance(request):
     if request.method == "POST":
         if not has_perm(request.user, "oversight.govern"):
             return _forbidden(request)
-        rid = request.POST.get("region", "")
-        region = next((d for d in districts if str(d.pk) == rid), None)
-        if region is None:
-            form.add_error(None, _("Choose a county or district."))
-        elif form.is_valid():
-            try:
-                services.governance_record(actor=request.user, region=region, **form.cleaned_data)
-            except DomainError as exc:
-                apply_to_form(form, exc)
-            else:
-                messages.success(request, _("Record saved."))
-                return redirect("oversight:governance")
+        region = next((d for d in districts if str(d.pk) == request.POST.get("region", "")), None)
+        if _save_record(request, form, region, _("Choose a county or district."),
+                        lambda: services.governance_record(actor=request.user, region=region, **form.cleaned_data),
+                        _("Record saved.")):
+            return redirect("oversight:governance")
     rows = GovernanceRecord.objects.visible_to(request.user).select_related("region")[:300]
     return render(request, "oversight/governance.html", {"rows": rows, "form": form, "districts": districts,
                                                          "title": _("County plan and joint meetings")})
@@ -255,16 +265,10 @@ def activities(request):
         if not has_perm(request.user, "oversight.record"):
             return _forbidden(request)
         school = next((s for s in schools if str(s.pk) == request.POST.get("school", "")), None)
-        if school is None:
-            form.add_error(None, _("Choose a school."))
-        elif form.is_valid():
-            try:
-                services.activity_record(actor=request.user, school=school, **form.cleaned_data)
-            except DomainError as exc:
-                apply_to_form(form, exc)
-            else:
-                messages.success(request, _("Activity recorded."))
-                return redirect("oversight:activities")
+        if _save_record(request, form, school, _("Choose a school."),
+                        lambda: services.activity_record(actor=request.user, school=school, **form.cleaned_data),
+                        _("Activity recorded.")):
+            return redirect("oversight:activities")
     rows = Activity.objects.visible_to(request.user).select_related("school")[:300]
     return render(request, "oversight/activities.html", {"rows": rows, "form": form, "schools": schools,
                                                          "title": _("Activities")})
