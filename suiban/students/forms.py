@@ -52,9 +52,22 @@ class StudentForm(forms.Form):
     g2_phone = forms.CharField(label=_("guardian 2: phone"), max_length=30, required=False)
 
     FIELD_MAP = {"class_id": "school_class", "school_id": "school"}
+    # Edited as "replace" inputs (SEC-4): the edit page shows the mask and an empty input, never the saved number
+    # (the page's HTML would otherwise hold it in full); left empty, the saved number is kept.
+    NUMBER_FIELDS = {"id_number": "id_number_masked", "student_number": "student_number_masked",
+                     "certificate_number": "certificate_masked"}
 
-    def __init__(self, *args, actor=None, **kwargs):
+    def __init__(self, *args, actor=None, student=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.student = student
+        if student is not None:
+            for name, masked in self.NUMBER_FIELDS.items():
+                field = self.fields[name]
+                field.required = False
+                field.widget.attrs["autocomplete"] = "off"
+                saved = getattr(student, masked)
+                field.help_text = (_("Saved: %(masked)s. Leave empty to keep it; type a new number to replace it.")
+                                   % {"masked": saved}) if saved else _("Not recorded yet.")
         self.fields["school"].queryset = School.objects.visible_to(actor, "students.edit")
         self.fields["school_class"].queryset = (SchoolClass.objects.visible_to(actor, "students.edit")
                                                 .select_related("school", "school_year")
@@ -72,7 +85,12 @@ class StudentForm(forms.Form):
 
     def record_fields(self):
         skip = {"version", "committee_opinion"} | {f"g{i}_{k}" for i in (1, 2) for k in ("name", "relation", "phone")}
-        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+        out = {k: v for k, v in self.cleaned_data.items() if k not in skip}
+        if self.student is not None:  # an empty "replace" input keeps the saved number
+            for name in self.NUMBER_FIELDS:
+                if not (out.get(name) or "").strip():
+                    out[name] = getattr(self.student, name)
+        return out
 
     def map_error_field(self, field):
         import re

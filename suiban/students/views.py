@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from suiban.core import audit
+from suiban.core.crypto import mask_id, mask_student_number
 from suiban.core.errors import DomainError, VersionConflict
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
@@ -138,12 +139,20 @@ def _render_detail(request, s, *, status=200, revealed=None, reveal_error=None):
     }, status=status)
 
 
+def _conflict_values(field, saved, mine):
+    """The two values of a conflict row; a number is shown masked like everywhere else (SEC-4)."""
+    if field in StudentForm.NUMBER_FIELDS:
+        mask = mask_student_number if field == "student_number" else mask_id
+        return mask(saved or ""), mask(mine or "")
+    return saved, mine
+
+
 def _initial(s: Student):
+    """The edit form's starting values: the numbers are not among them (the form shows their masks, SEC-4)."""
     g = list(s.guardians.all())
-    data = {f: getattr(s, f) for f in ("name", "gender", "birth_date", "id_number", "student_number",
-                                         "hukou_region_code", "grade", "disability_category", "disability_grade",
-                                         "certificate_number", "certificate_issued_on", "certified_by", "placement",
-                                         "status", "enrolled_on", "family_situation")}
+    data = {f: getattr(s, f) for f in ("name", "gender", "birth_date", "hukou_region_code", "grade",
+                                         "disability_category", "disability_grade", "certificate_issued_on",
+                                         "certified_by", "placement", "status", "enrolled_on", "family_situation")}
     data.update({"version": s.version, "school": s.school_id, "school_class": s.school_class_id})
     for i, gg in enumerate(g[:2], start=1):
         data.update({f"g{i}_name": gg.name, f"g{i}_relation": gg.relation, f"g{i}_phone": gg.phone})
@@ -176,7 +185,7 @@ def student_edit(request, pk):
         return render(request, "403.html", status=403)
     if not services.identity_visible(request.user, s):
         return render(request, "403.html", status=403)
-    form = StudentForm(request.POST or None, actor=request.user, initial=_initial(s))
+    form = StudentForm(request.POST or None, actor=request.user, initial=_initial(s), student=s)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,9 +195,10 @@ def student_edit(request, pk):
                 **form.record_fields())
         except VersionConflict as exc:
             current = Student.objects.select_related("school", "school_class").get(pk=s.pk)
+            mine = form.record_fields()
             conflict = {"message": exc.message, "version": current.version, "rows": [
-                (form.fields[f].label, getattr(current, f), form.cleaned_data.get(f))
-                for f in form.record_fields() if getattr(current, f) != form.cleaned_data.get(f)]}
+                (form.fields[f].label, *_conflict_values(f, getattr(current, f), mine.get(f)))
+                for f in mine if getattr(current, f) != mine.get(f)]}
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
