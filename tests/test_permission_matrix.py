@@ -701,7 +701,7 @@ class EP:
 
 def _otp_devices(placeholder):
     def snap(o):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from suiban.accounts.otp import TOTPDevice
 
         return TOTPDevice.objects.filter(user=o[placeholder + "_obj"]).count()
     return snap

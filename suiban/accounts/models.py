@@ -1,13 +1,19 @@
 """Users, role assignments and API tokens (ORG-3, SEC-1, SEC-2)."""
 
 import hashlib
+import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static import models as static_models
+from django_otp.plugins.otp_totp import models as totp_models
 
+from suiban.core.crypto import EncryptedTextField
 from suiban.core.permissions import ROLES, SCOPE_ALL, SCOPE_CLASS, SCOPE_REGION, SCOPE_SCHOOL, SCOPE_STUDENT
 from suiban.core.scoping import Grant, ScopedQuerySet
 
@@ -196,3 +202,78 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- second factor (SEC-1), secrets encrypted at rest (SEC-4) ------------------------------------------------
+# django-otp's own TOTPDevice and StaticToken keep the authenticator keys and the recovery codes in clear: a copy
+# of the database file alone would give every second factor. These devices are django-otp devices (its
+# documented extension point: a model subclassing ``Device``), so its middleware, ``otp_login`` and throttling
+# work unchanged; their secrets are stored with the field keys (``EncryptedTextField``) and re-encrypted by
+# ``manage.py rotate_field_keys``. Migration 0005 moved the rows of the clear-text tables into them.
+
+
+class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator (RFC 6238), the same fields and verification as django-otp's ``TOTPDevice``; the
+    hex-encoded key is encrypted at rest."""
+
+    key = EncryptedTextField(default=totp_models.default_key, validators=[totp_models.key_validator],
+                             help_text="A hex-encoded secret key of up to 40 bytes.")
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    # The verification, throttling and otpauth URI of django-otp's TOTPDevice, which read the key through
+    # ``bin_key`` only (the clear value of the field here).
+    bin_key = totp_models.TOTPDevice.bin_key
+    verify_token = totp_models.TOTPDevice.verify_token
+    get_throttle_factor = totp_models.TOTPDevice.get_throttle_factor
+    config_url = totp_models.TOTPDevice.config_url
+    _read_str_from_settings = totp_models.TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator")
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """Single-use recovery codes (django-otp's static device), each stored encrypted."""
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token):
+        """Uses up the matching code. The codes are compared after decryption (an encrypted column cannot be
+        filtered on), in constant time."""
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        token = (token or "").encode()
+        match = None
+        for code in self.codes.all():
+            if hmac.compare_digest(code.code.encode(), token) and match is None:
+                match = code
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, related_name="codes", on_delete=models.CASCADE)
+    code = EncryptedTextField()
+
+    def __str__(self):
+        return f"{self.device_id} · ********"  # never the code itself
+
+    @staticmethod
+    def random_code() -> str:
+        return static_models.StaticToken.random_token()

@@ -2,18 +2,18 @@
 
 Optional for everyone; required for administrators and bureau officers when the ⚙ ``otp_required_for_admins``
 is on. Enrolment shows a QR code; confirming it with a first code creates ten single-use recovery codes. Every
-change is audited (SEC-3).
+change is audited (SEC-3). The authenticator keys and the recovery codes are encrypted at rest with the field keys
+(SEC-4, see ``suiban.accounts.models``).
 """
 
 import segno
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-__all__ = ["StaticToken", "TOTPDevice"]
 
 from suiban import policy
+from suiban.accounts.models import EncryptedTOTPDevice as TOTPDevice
+from suiban.accounts.models import RecoveryCode
+from suiban.accounts.models import RecoveryCodeDevice as StaticDevice
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied
 from suiban.core.permissions import ADMIN_ROLES
@@ -70,8 +70,8 @@ def enrol_start(*, actor) -> TOTPDevice:
 def _new_recovery_codes(user) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
-    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    codes = [RecoveryCode.random_code() for _i in range(RECOVERY_CODES)]
+    RecoveryCode.objects.bulk_create([RecoveryCode(device=device, code=c) for c in codes])
     return codes
 
 

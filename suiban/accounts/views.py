@@ -145,7 +145,7 @@ def otp_view(request):
             else:
                 messages.error(request, exc.message)
     if context["enrolled"]:
-        context["codes_left"] = otp.StaticToken.objects.filter(device__user=user).count()
+        context["codes_left"] = otp.RecoveryCode.objects.filter(device__user=user).count()
     return render(request, "accounts/otp.html", context)
 
 

@@ -3,7 +3,8 @@ second factor is set up with the QR code and then asked at login (SEC-1), Swagge
 
 import pytest
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from suiban.accounts.otp import TOTPDevice
 
 pytestmark = pytest.mark.e2e
 

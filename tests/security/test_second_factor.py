@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from suiban.accounts import otp
 from suiban.accounts import services as account_services
 from suiban.accounts.models import ApiToken, User
+from suiban.accounts.otp import TOTPDevice
 from suiban.core.errors import DomainError
 from suiban.core.models import AuditEvent
 from suiban.policy.models import PolicyOverride
