@@ -125,7 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "suiban.accounts.validators.ComplexityValidator"},
 ]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions stored under a digest of their key: the database file holds no usable cookie (SEC-4).
+SESSION_ENGINE = "suiban.accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and env_bool("DJANGO_HTTPS", False))
