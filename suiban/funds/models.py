@@ -6,6 +6,7 @@ Money is ``Decimal`` with two places, never a float."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.core.scoping import ScopedManager
 from suiban.org.models import School, SchoolYear
@@ -170,7 +171,7 @@ class LedgerPeriod(models.Model):
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("school year"))
     region_path = models.CharField(max_length=100, db_index=True, editable=False)
-    kind = models.CharField(_("period"), max_length=10, choices=KIND_CHOICES)
+    kind = models.CharField(pgettext_lazy("accounting", "period"), max_length=10, choices=KIND_CHOICES)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

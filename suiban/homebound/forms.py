@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.homebound.models import MISS_REASONS, REHAB_AREAS
 
@@ -47,7 +48,7 @@ class NewPlanForm(PlanForm):
 
 class ConfirmForm(forms.Form):
     criterion = forms.CharField(widget=forms.HiddenInput)
-    met = forms.BooleanField(label=_("met"), required=False)
+    met = forms.BooleanField(label=pgettext_lazy("criterion", "met"), required=False)
     evidence = forms.CharField(label=_("evidence"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                                help_text=_("A note, or the name of the uploaded document it rests on."))
 

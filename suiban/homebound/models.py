@@ -17,6 +17,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.core.models import VersionedModel
 from suiban.core.scoping import ScopedManager
@@ -177,7 +178,8 @@ class Visit(VersionedModel):
     online = models.BooleanField(_("online"), default=False)
     notes = models.TextField(_("visit notes"), blank=True)
     guardian_training = models.BooleanField(_("guardian training given"), default=False)
-    status = models.CharField(_("status"), max_length=10, choices=STATUS_CHOICES, default=DELIVERED)
+    status = models.CharField(pgettext_lazy("home visit", "status"), max_length=10, choices=STATUS_CHOICES,
+                              default=DELIVERED)
     reason = models.CharField(_("reason"), max_length=20, choices=MISS_REASONS, blank=True)
     family_informed = models.BooleanField(_("family told"), default=False)
     makeup_date = models.DateField(_("make-up visit planned on"), null=True, blank=True)

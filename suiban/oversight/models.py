@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.core.crypto import EncryptedTextField
 from suiban.core.models import VersionedModel
@@ -35,7 +36,7 @@ class Finding(models.Model):
     # Scope below the school (ORG-4): a class teacher sees the findings about their class's students only.
     class_id = models.IntegerField(null=True, blank=True)
     student_id = models.IntegerField(null=True, blank=True)
-    evidence = models.TextField(_("evidence"))
+    evidence = models.TextField(pgettext_lazy("finding", "evidence"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default="open")
     first_seen = models.DateTimeField(_("first seen"))
@@ -47,7 +48,7 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["due_date", "id"]
-        verbose_name = _("finding")
+        verbose_name = pgettext_lazy("oversight", "finding")
         verbose_name_plural = _("findings")
         constraints = [
             models.UniqueConstraint(fields=["check_code", "subject_type", "subject_id", "key"],
@@ -83,7 +84,7 @@ class CensusChild(VersionedModel):
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
     region_path = models.CharField(max_length=100, db_index=True, editable=False)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=[("male", _("Male")), ("female", _("Female"))])
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedTextField(_("identity number"))

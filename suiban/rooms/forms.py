@@ -2,13 +2,14 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.rooms.models import EQUIPMENT_CATEGORIES, ZONES, Room
 
 
 class RoomForm(forms.Form):
     school = forms.ModelChoiceField(queryset=None, label=_("School"))
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=pgettext_lazy("room", "Name"), max_length=100, required=False)
     use = forms.ChoiceField(label=_("Use"), choices=Room.USE_CHOICES)
     door_sign = forms.BooleanField(label=_("Door sign and signage"), required=False)
     area_m2 = forms.DecimalField(label=_("Area (m²)"), min_value=0.1, max_digits=6, decimal_places=1)

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suiban.staff.models import (
     EXPERT_FIELDS,
@@ -19,7 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class StaffForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     kind = forms.ChoiceField(label=_("kind"), choices=StaffMember.KIND_CHOICES)
     qualification = forms.ChoiceField(
         label=_("qualification basis"), choices=StaffMember.QUALIFICATION_CHOICES,
@@ -120,7 +121,7 @@ class AnswerForm(forms.Form):
 
 
 class MemberRowForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50, required=False)
     function = forms.ChoiceField(label=_("function"), choices=[("", "—"), *WorkingGroupMember.FUNCTION_CHOICES],
                                  required=False)
     duties = forms.CharField(label=_("duties"), max_length=200, required=False)
@@ -135,8 +136,8 @@ class MeetingForm(forms.Form):
 class ExpertForm(forms.Form):
     body = forms.ChoiceField(label=_("body"), choices=Expert.BODY_CHOICES)
     region = forms.ModelChoiceField(label=_("region"), queryset=None)
-    name = forms.CharField(label=_("name"), max_length=50)
-    field = forms.ChoiceField(label=_("field"), choices=EXPERT_FIELDS)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
+    field = forms.ChoiceField(label=pgettext_lazy("expertise", "field"), choices=EXPERT_FIELDS)
     organisation = forms.CharField(label=_("organisation"), max_length=100, required=False)
 
     def __init__(self, *args, regions=None, **kwargs):

@@ -42,7 +42,7 @@ class StaffMember(VersionedModel):
                                 related_name="staff_member", verbose_name=_("account"))
     qualification = models.CharField(_("qualification basis"), max_length=20, choices=QUALIFICATION_CHOICES,
                                      default="none")
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("staff member", "active"), default=True)
     itinerant = models.BooleanField(_("itinerant teacher"), default=False,
                                     help_text=_("Visits ordinary schools to guide their inclusion work."))
     qualification_evidence = models.CharField(
@@ -164,8 +164,9 @@ class Training(VersionedModel):
     """One training a staff member attended (ST-2), at one of the tiers of GD §33 (ST-7)."""
 
     PROVINCE, CITY, COUNTY, SCHOOL = "province", "city", "county", "school"
-    LEVEL_CHOICES = [(PROVINCE, _("Province")), (CITY, _("City")), (COUNTY, _("County / district")),
-                     (SCHOOL, _("School"))]
+    LEVEL_CHOICES = [(PROVINCE, pgettext_lazy("level", "Province")), (CITY, pgettext_lazy("level", "City")),
+                     (COUNTY, pgettext_lazy("level", "County / district")),
+                     (SCHOOL, pgettext_lazy("level", "School"))]
     COURSE, SCHOOL_RESEARCH, INVITED_EXPERT = "course", "school_research", "invited_expert"
     KIND_CHOICES = [(COURSE, _("Training course")), (SCHOOL_RESEARCH, _("School-based research")),
                     (INVITED_EXPERT, _("Session with an invited expert"))]
@@ -408,11 +409,11 @@ class Expert(VersionedModel):
     centre = models.ForeignKey(ResourceCentre, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="experts", verbose_name=_("resource centre"))
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    field = models.CharField(_("field"), max_length=20, choices=EXPERT_FIELDS)
+    field = models.CharField(pgettext_lazy("expertise", "field"), max_length=20, choices=EXPERT_FIELDS)
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+", verbose_name=_("account"))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("staff member", "active"), default=True)
 
     objects = ScopedManager()
     VIEW_PERMISSION = "org.view"

@@ -452,7 +452,7 @@ class Handover(models.Model):
     to_school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("to"))
     to_party = models.CharField(_("received by"), max_length=100)
-    handed_over_on = models.DateField(_("date"))
+    handed_over_on = models.DateField(pgettext_lazy("handover", "date"))
     items = models.JSONField(_("items handed over"), default=list)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -117,7 +117,7 @@ class HandoverForm(forms.Form):
     to_party = forms.CharField(label=gettext_lazy("received by"), max_length=100, required=False,
                                help_text=gettext_lazy("Person or body receiving the archive; required when no "
                                                       "school is chosen."))
-    handed_over_on = forms.DateField(label=gettext_lazy("date"), widget=DATE)
+    handed_over_on = forms.DateField(label=pgettext_lazy("handover", "date"), widget=DATE)
     items = forms.TypedMultipleChoiceField(label=gettext_lazy("items handed over"), choices=ARCHIVE_ITEMS,
                                            coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=gettext_lazy("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
