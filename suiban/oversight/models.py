@@ -104,6 +104,9 @@ class CensusChild(VersionedModel):
     objects = ScopedManager()
     VIEW_PERMISSION = "oversight.census"
     SCOPE_LOOKUPS = {"region": "region_path"}
+    # Recomputed by ``manage.py rotate_field_keys`` like the register's: a re-import and the match to the register
+    # compare these hashes with hashes under the current key (SEC-4).
+    LOOKUP_HASHES = {"id_number_hash": "id_number"}
 
     class Meta:
         ordering = ["region_path", "state", "name", "id"]
