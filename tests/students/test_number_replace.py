@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from suiban.core import audit
+from suiban.core.crypto import mask_id
 from suiban.core.idnumbers import make_id_number
 from suiban.core.models import AuditEvent
 from suiban.students import services
@@ -101,3 +102,24 @@ def test_a_new_number_replaces_the_saved_one_and_the_audit_says_only_changed(wor
     dump = str(event.changes)
     for value in (s.id_number, new, s.id_number[6:]):
         assert value not in dump
+
+
+@pytest.mark.django_db
+def test_a_version_conflict_shows_the_numbers_masked(world, user_client):
+    """SEC-4, SEC-6: the conflict table (saved value beside the input) shows numbers masked: the saved numbers are
+    nowhere on the page (the person's own new input stays in its field, to be sent again)."""
+    s = _student(world)
+    client = user_client(EDITOR)
+    stale = _post_data(client, s)
+    assert client.post(f"/students/{s.pk}/edit/", _post_data(client, s, grade=4)).status_code == 302
+    new = make_id_number("350206", s.birth_date, next(_seq), "female")
+    r = client.post(f"/students/{s.pk}/edit/", {**stale, "id_number": new, "student_number": "G" + new,
+                                                 "certificate_number": new + "53"})
+    assert r.status_code == 409
+    html = r.content.decode()
+    table = html[html.index('id="sb-conflict"'):html.index("</table>", html.index('id="sb-conflict"'))]
+    for number in (s.id_number, s.student_number, s.certificate_number):
+        assert number not in html
+    for number in (new, "G" + new, new + "53"):
+        assert number not in table
+    assert s.id_number_masked in table and mask_id(new) in table
