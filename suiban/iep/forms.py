@@ -72,7 +72,8 @@ class PlanForm(forms.Form):
                 initial=(taken or {}).get("role") or usual_role)
         for i in range(MAX_PARTICIPANTS):
             p = initial[i] if i < len(initial) else {}
-            self.fields[f"p{i}_name"] = forms.CharField(label=_("name"), max_length=50, required=False,
+            self.fields[f"p{i}_name"] = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50,
+                                                        required=False,
                                                         initial=p.get("name", ""))
             self.fields[f"p{i}_role"] = forms.ChoiceField(label=_("role"), required=False,
                                                           choices=[("", "—"), *PARTICIPANT_ROLES],

@@ -499,13 +499,13 @@ def missing_for_review(plan: Plan) -> list[dict]:
     if not plan.meeting_date:
         errors.append(_err("meeting_date", _("Team meeting: enter its date."), "required"))
     if not plan.meeting_participants:
-        errors.append(_err("meeting_participants", _("Record who took part in the team meeting."), "required"))
+        errors.append(_err("meeting_participants", _("Team meeting: enter who took part."), "required"))
     if not (plan.meeting_conclusions or "").strip():
-        errors.append(_err("meeting_conclusions", _("Record the team meeting's conclusions."), "required"))
+        errors.append(_err("meeting_conclusions", _("Team meeting: enter its conclusions."), "required"))
     goals = list(plan.goals.filter(retired_in_revision__isnull=True))
     longs = [g for g in goals if g.kind == Goal.LONG]
     if not longs:
-        errors.append(_err("goals", _("A plan has at least one long-term goal with short-term goals under it."),
+        errors.append(_err("goals", _("Goals: add at least one long-term goal with short-term goals under it."),
                            "required"))
     for g in sorted(longs, key=lambda x: (x.position, x.pk)):
         if not any(c.parent_id == g.pk for c in goals):

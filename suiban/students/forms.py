@@ -17,7 +17,7 @@ from suiban.students.models import (
     LeavingRecord,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value an <input type=date> reads
 
 
 def division_widget(field):
