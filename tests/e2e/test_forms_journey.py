@@ -62,7 +62,8 @@ def test_household_registration_is_picked_by_province_city_and_county(new_page, 
     with page.expect_navigation():
         page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
-    assert page.url.rstrip("/").endswith(f"/students/{s.pk}"), (page.url, page.locator(".is-invalid, .invalid-feedback, .alert-danger").all_inner_texts())
+    errors = page.locator(".invalid-feedback, .alert-danger").all_inner_texts()
+    assert page.url.rstrip("/").endswith(f"/students/{s.pk}"), (page.url, errors)
     assert "福建省厦门市湖里区" in page.locator("main").inner_text()
     s.refresh_from_db()
     assert s.hukou_region_code == "350206"
