@@ -46,7 +46,13 @@
     });
     var prov = selects[0], city = selects[1], county = selects[2];
     var label = document.querySelector("label[for='" + input.id + "']");
-    if (label) label.setAttribute("for", prov.id);
+    if (label) {
+      // The field's label names the group of three selects; a click on it goes to the province.
+      if (!label.id) label.id = input.id + "_label";
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-labelledby", label.id);
+      label.setAttribute("for", prov.id);
+    }
     var stored = input.value;
     input.type = "hidden";
     input.parentNode.insertBefore(box, input.nextSibling);
