@@ -260,3 +260,17 @@ def test_api_decision_names_every_missing_field_at_once(api_client, new_student)
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"note", "placement"} <= fields
+
+
+def test_homebound_eligibility_names_the_household_registration_place(world, new_student):
+    """PL-1/HB-1: the record check of a homebound application shows the place name of the registration, not
+    its code."""
+    from django.utils import translation
+
+    from suiban.demo import world as demo
+    from suiban.homebound.services import record_check
+
+    s = new_student(hukou="350205")
+    with translation.override("zh-hans"):
+        met, text = record_check(s, s.school, world.years[demo.current_start_year()])["hukou_in_district"]
+    assert met is True and "福建省厦门市海沧区" in text and "350205" not in text
