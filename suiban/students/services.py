@@ -11,6 +11,7 @@ from suiban import policy
 from suiban.core import audit, divisions
 from suiban.core.crypto import lookup_hash, lookup_hashes, mask_id, mask_student_number
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.grades import grade_label
 from suiban.core.idnumbers import parse_id_number, validate_certificate_number, validate_student_number
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors, validate
@@ -81,14 +82,14 @@ def check_record(s: Student) -> list[dict]:
     if s.birth_date and s.birth_date > timezone.localdate():
         errors.append(_err("birth_date", _("The birth date is in the future.")))
     if s.school_id and s.grade and s.grade not in s.school.allowed_grades():
-        errors.append(_err("grade", _("This school does not teach grade %(grade)s.") % {"grade": s.grade}))
+        errors.append(_err("grade", _("This school does not teach %(grade)s.") % {"grade": grade_label(s.grade)}))
     if s.school_class_id:
         sc = s.school_class
         if sc.school_id != s.school_id:
             errors.append(_err("class_id", _("The class belongs to another school.")))
         elif s.grade and sc.grade != s.grade:
-            errors.append(_err("class_id", _("The class is grade %(c)s but the student is in grade %(s)s.")
-                               % {"c": sc.grade, "s": s.grade}))
+            errors.append(_err("class_id", _("The class is in %(c)s but the student is in %(s)s.")
+                               % {"c": grade_label(sc.grade), "s": grade_label(s.grade)}))
     return errors
 
 

@@ -274,3 +274,13 @@ def test_homebound_eligibility_names_the_household_registration_place(world, new
     with translation.override("zh-hans"):
         met, text = record_check(s, s.school, world.years[demo.current_start_year()])["hukou_in_district"]
     assert met is True and "福建省厦门市海沧区" in text and "350205" not in text
+
+
+def test_grade_messages_name_the_grade_by_its_word(world, new_student):
+    """PL-1: a message about a grade names it as people say it (八年级), not by its number."""
+    from django.utils import translation
+
+    s = new_student(grade=2)
+    with translation.override("zh-hans"), pytest.raises(DomainError) as exc:
+        services.student_update(actor=world.users["hc_bureau"], student=s, version=s.version, grade=8)
+    assert exc.value.field_errors()["grade"] == ["该校未开设八年级。"]

@@ -60,6 +60,7 @@ from django.utils.translation import gettext_lazy
 from suiban import policy
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.grades import grade_label
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors
 from suiban.core.services import field_error as _err
@@ -320,8 +321,8 @@ def _transfer_errors(student: Student, direction: str, target: School | None) ->
     elif not target.is_active:
         errors.append(_err("target_school_id", _("The receiving school is not active.")))
     elif student.grade not in target.allowed_grades() and student.grade + 1 not in target.allowed_grades():
-        errors.append(_err("target_school_id", _("This school does not teach grade %(grade)s.")
-                           % {"grade": student.grade}))
+        errors.append(_err("target_school_id", _("This school does not teach %(grade)s.")
+                           % {"grade": grade_label(student.grade)}))
     elif direction == "to_ordinary" and (not at_special or target.kind == School.SPECIAL):
         errors.append(_err("direction", _("A transfer to an ordinary school goes from a special-education school "
                                           "to an ordinary school.")))
