@@ -44,10 +44,15 @@ def _html(response) -> str:
 # --- grades ------------------------------------------------------------------------------------------------
 def test_grade_label_is_the_chinese_word_for_every_grade():
     """PL-1: the grade is shown as 一年级 … 九年级 (one helper for every page and export)."""
-    assert [grade_label(g) for g in range(1, 10)] == [f"{c}年级" for c in "一二三四五六七八九"]
-    assert grade_label(None) == "—" and grade_label(12) == "12"
-    assert grade_label(3, language="en") == "Grade 3"
-    assert [str(label) for _g, label in GRADE_CHOICES][6] == "七年级"
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert [grade_label(g) for g in range(1, 10)] == [f"{c}年级" for c in "一二三四五六七八九"]
+        assert grade_label(None) == "—" and grade_label(12) == "12"
+        assert grade_label(3, language="en") == "Grade 3"
+        assert [str(label) for _g, label in GRADE_CHOICES][6] == "七年级"
+    with translation.override("en"):
+        assert grade_label(3, language="zh-hans") == "三年级"  # the roster export is Chinese in any language
 
 
 def test_student_form_chooses_the_grade_by_its_word_and_pages_show_the_word(user_client, new_student):
