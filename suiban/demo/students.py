@@ -193,7 +193,7 @@ def plan_district(district: str, start_year: int, hard_max: int) -> list[dict]:
             id_number = ""
             student_number = f"L{district}{birth:%Y%m%d}{i:04d}"
         else:
-            region = rng.choice(("350203", "350583", "441521", "430124", "511623")) if migrant else district
+            region = rng.choice(("350203", "350583", "441521", "430182", "511623")) if migrant else district
             while True:
                 id_number = make_id_number(region, birth, rng.randrange(1, 1000), gender)
                 if id_number not in used_ids:

@@ -42,7 +42,8 @@ class EnrolmentForm(PlanForm):
 
 
 class NewPlanForm(PlanForm):
-    effective_from = forms.DateField(label=_("takes effect on"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("takes effect on"),
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -56,7 +57,7 @@ class ConfirmForm(forms.Form):
 class VisitForm(forms.Form):
     status = forms.ChoiceField(label=_("the visit"), initial="delivered", widget=forms.RadioSelect, choices=[
         ("delivered", _("Visit delivered")), ("missed", _("Visit missed")), ("cancelled", _("Visit cancelled"))])
-    date = forms.DateField(label=_("visit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("visit date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("start time"), required=False,
                                  widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("end time"), required=False,
@@ -72,7 +73,7 @@ class VisitForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), required=False, choices=[("", "—"), *MISS_REASONS])
     family_informed = forms.BooleanField(label=_("family told"), required=False, widget=CHECK)
     makeup_date = forms.DateField(label=_("make-up visit planned on"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     photo = forms.FileField(label=_("photo or short video"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,video/mp4"}))
     client_ref = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)

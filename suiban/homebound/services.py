@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suiban import policy
-from suiban.core import audit
+from suiban.core import audit, divisions
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version
@@ -57,7 +57,8 @@ def record_check(student: Student, school, school_year: SchoolYear) -> dict:
         code = student.hukou_region_code
         inside = code == school.region.code or Region.objects.filter(
             code=code, path__startswith=school.region.path).exists()
-        out["hukou_in_district"] = (inside, _("Household registration region %(code)s (record).") % {"code": code})
+        out["hukou_in_district"] = (inside, _("Household registration: %(place)s (record).")
+                                    % {"place": divisions.place_name(code)})
     certifiers = list(param(school, "homebound_certifiers"))
     if not student.certified_by:
         out["certified"] = (None, _("The record names no certifying body."))

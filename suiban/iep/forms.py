@@ -29,6 +29,8 @@ BASELINE = ["baseline_collected_by", "baseline_collected_on", "disability_assess
             "social_adaptation", "family_education", "support_needs"]
 MEETING = ["meeting_date", "meeting_conclusions"]
 PERIOD = ["start_date", "end_date"]
+REVIEW_REQUIRED = ["disability_assessment", "academic_assessment", "social_adaptation", "family_education",
+                   "support_needs", "meeting_date", "meeting_conclusions"]
 
 
 def _text(label, rows=3, required=False):
@@ -51,12 +53,27 @@ class PlanForm(forms.Form):
     meeting_date = forms.DateField(label=_("team meeting date"), widget=DATE, required=False)
     meeting_conclusions = _text(_("team meeting conclusions"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
-        initial = self.initial.get("meeting_participants") or []
+        for name in REVIEW_REQUIRED:  # IEP-2: a draft may be saved without them, not submitted
+            self.fields[name].required_for_review = True
+        initial = list(self.initial.get("meeting_participants") or [])
+        # IEP-2: the school's staff are ticked from a list (with the role they take in the meeting); the
+        # guardian, the student and people from outside (experts, therapists) are entered below with their role.
+        self.staff = list(staff)
+        for uid, name, usual_role in self.staff:
+            taken = next((p for p in initial if p.get("name") == name), None)
+            if taken is not None:
+                initial.remove(taken)
+            self.fields[f"staff_{uid}"] = forms.BooleanField(label=name, required=False,
+                                                             initial=taken is not None)
+            self.fields[f"staff_{uid}_role"] = forms.ChoiceField(
+                label=_("role"), required=False, choices=PARTICIPANT_ROLES,
+                initial=(taken or {}).get("role") or usual_role)
         for i in range(MAX_PARTICIPANTS):
             p = initial[i] if i < len(initial) else {}
-            self.fields[f"p{i}_name"] = forms.CharField(label=_("name"), max_length=50, required=False,
+            self.fields[f"p{i}_name"] = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50,
+                                                        required=False,
                                                         initial=p.get("name", ""))
             self.fields[f"p{i}_role"] = forms.ChoiceField(label=_("role"), required=False,
                                                           choices=[("", "—"), *PARTICIPANT_ROLES],
@@ -64,6 +81,13 @@ class PlanForm(forms.Form):
 
     def participant_rows(self):
         return [(self[f"p{i}_name"], self[f"p{i}_role"]) for i in range(MAX_PARTICIPANTS)]
+
+    def staff_rows(self):
+        return [(self[f"staff_{uid}"], self[f"staff_{uid}_role"]) for uid, _n, _r in self.staff]
+
+    def _staff_chosen(self) -> list[dict]:
+        return [{"name": name, "role": self.cleaned_data.get(f"staff_{uid}_role") or usual_role}
+                for uid, name, usual_role in self.staff if self.cleaned_data.get(f"staff_{uid}")]
 
     def section(self, names):
         return [self[n] for n in names]
@@ -78,7 +102,7 @@ class PlanForm(forms.Form):
         return self.section(PERIOD)
 
     def participants(self) -> list[dict]:
-        out = []
+        out = self._staff_chosen()
         for i in range(MAX_PARTICIPANTS):
             name = (self.cleaned_data.get(f"p{i}_name") or "").strip()
             role = self.cleaned_data.get(f"p{i}_role") or ""
@@ -94,7 +118,12 @@ class PlanForm(forms.Form):
     def map_error_field(self, field):
         if field and field.startswith("meeting_participants["):
             i, _sep, rest = field[len("meeting_participants["):].partition("].")
-            return f"p{i}_{rest}" if i.isdigit() else None
+            if not i.isdigit():
+                return None
+            chosen = [uid for uid, _n, _r in self.staff if self.cleaned_data.get(f"staff_{uid}")]
+            if int(i) < len(chosen):
+                return f"staff_{chosen[int(i)]}_role"
+            return f"p{int(i) - len(chosen)}_{rest}"
         return field
 
 

@@ -290,3 +290,31 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
           .select_related("school", "school_class")
           .order_by("school__code", "grade", "name", "pk"))
     return BelowMinimum(monday, days, qs)
+
+
+# IEP-2 (GD §27(2), GD A6.3.2): the team meeting's participants are picked from the people who work for the
+# student's school — its leaders / inclusion working group, resource teachers and class teachers, and the
+# resource centre's itinerant teachers of its district — each with the role they usually take in the meeting.
+STAFF_MEETING_ROLE = {"school_leader": "working_group", "resource_teacher": "resource_teacher",
+                      "class_teacher": "class_teacher", "centre_staff": "itinerant_teacher"}
+MAX_MEETING_STAFF = 60
+
+
+def meeting_staff(school: School) -> list[tuple[int, str, str]]:
+    """(user id, name, usual meeting role) of the school's staff accounts, by role then name; one row a person."""
+    from django.db.models import Q
+
+    from suiban.accounts.models import RoleAssignment
+
+    ancestors = [school.region_path[:i + 1] for i, ch in enumerate(school.region_path) if ch == "/"]
+    rows = (RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True)
+            .filter(Q(role__in=("school_leader", "resource_teacher"), school=school)
+                    | Q(role="class_teacher", school_class__school=school)
+                    | Q(role="centre_staff", region__path__in=ancestors))
+            .select_related("user").order_by("id"))
+    order = list(STAFF_MEETING_ROLE)
+    seen: dict[int, tuple[int, str, str]] = {}
+    for ra in sorted(rows, key=lambda r: order.index(r.role)):
+        seen.setdefault(ra.user_id, (ra.user_id, ra.user.display_name, STAFF_MEETING_ROLE[ra.role]))
+    return sorted(seen.values(), key=lambda r: (order.index(next(k for k, v in STAFF_MEETING_ROLE.items()
+                                                                  if v == r[2])), r[1]))[:MAX_MEETING_STAFF]

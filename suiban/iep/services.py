@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -491,25 +492,25 @@ def missing_for_review(plan: Plan) -> list[dict]:
     """IEP-2: before review the baseline, the team meeting and the goals (each long-term goal with short-term
     goals) are complete."""
     errors = []
-    for f in BASELINE_FIELDS:
+    for f in BASELINE_FIELDS:  # each missing field named once
         if not (getattr(plan, f) or "").strip():
-            errors.append(_err(f, _("Collect the baseline before submitting."), "required"))
+            errors.append(_err(f, _("Baseline: enter “%(field)s”.")
+                               % {"field": Plan._meta.get_field(f).verbose_name}, "required"))
     if not plan.meeting_date:
-        errors.append(_err("meeting_date", _("Record the team meeting before submitting."),
-                           "required"))
+        errors.append(_err("meeting_date", _("Team meeting: enter its date."), "required"))
     if not plan.meeting_participants:
-        errors.append(_err("meeting_participants", _("Record who took part in the team meeting."), "required"))
+        errors.append(_err("meeting_participants", _("Team meeting: enter who took part."), "required"))
     if not (plan.meeting_conclusions or "").strip():
-        errors.append(_err("meeting_conclusions", _("Record the team meeting's conclusions."), "required"))
+        errors.append(_err("meeting_conclusions", _("Team meeting: enter its conclusions."), "required"))
     goals = list(plan.goals.filter(retired_in_revision__isnull=True))
     longs = [g for g in goals if g.kind == Goal.LONG]
     if not longs:
-        errors.append(_err("goals", _("A plan has at least one long-term goal with short-term goals under it."),
+        errors.append(_err("goals", _("Goals: add at least one long-term goal with short-term goals under it."),
                            "required"))
-    for g in longs:
+    for g in sorted(longs, key=lambda x: (x.position, x.pk)):
         if not any(c.parent_id == g.pk for c in goals):
-            errors.append(_err(f"goals[{g.pk}]", _("Every long-term goal has at least one short-term goal "
-                                                   "(IEP-3)."), "required"))
+            errors.append(_err(f"goals[{g.pk}]", _("Long-term goal “%(goal)s”: add at least one short-term goal.")
+                               % {"goal": Truncator(g.target_behaviour).chars(24)}, "required"))
     return errors
 
 

@@ -16,8 +16,8 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from suiban.core.grades import GRADE_CHOICES
 from suiban.core.registry import checks
 from suiban.oversight.models import SEVERITY_CHOICES, Finding
 from suiban.students.models import (
@@ -127,7 +127,7 @@ def students_area(user, scope: Scope) -> dict:
         "url": _url(roster, base),
         "by_category": grouped("disability_category", CATEGORY_CHOICES),
         "by_placement": grouped("placement", PLACEMENT_CHOICES),
-        "by_grade": grouped("grade", [(g, _("Grade %(n)s") % {"n": g}) for g in range(1, 10)]),
+        "by_grade": grouped("grade", list(GRADE_CHOICES)),
         "by_sex": [{"code": c, "label": str(label), "count": by_sex.get(c, 0)} for c, label in GENDER_CHOICES],
         "by_status": [{"code": code, "label": str(label), "count": by_status.get(code, 0),
                        "url": _url(roster, {**scope.params(), "status": code})} for code, label in STATUS_CHOICES],

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from suiban.oversight.models import ACCESSIBILITY_ITEMS, CENSUS_SOURCES, CENSUS_STATES, Activity, GovernanceRecord
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CensusImportForm(forms.Form):

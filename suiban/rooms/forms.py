@@ -82,7 +82,7 @@ class RoundForm(forms.Form):
     panel_members = forms.ModelMultipleChoiceField(queryset=None, label=_("Panel members"), required=False,
                                                    widget=forms.CheckboxSelectMultiple)
     self_due = forms.DateField(label=_("Self-assessment due"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     with_inspection = forms.BooleanField(label=_("Combined with the teaching inspection"), required=False)
 
     def __init__(self, *args, regions, scorers, **kwargs):

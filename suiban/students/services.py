@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suiban import policy
-from suiban.core import audit
+from suiban.core import audit, divisions
 from suiban.core.crypto import lookup_hash, lookup_hashes, mask_id, mask_student_number
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.grades import grade_label
 from suiban.core.idnumbers import parse_id_number, validate_certificate_number, validate_student_number
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors, validate
@@ -72,17 +73,23 @@ def check_record(s: Student) -> list[dict]:
             errors.append(_err("disability_grade", _("Enter the disability grade shown on the certificate.")))
     if s.hukou_region_code and not (len(s.hukou_region_code) == 6 and s.hukou_region_code.isdigit()):
         errors.append(_err("hukou_region_code", _("A region code has exactly 6 digits (GB/T 2260).")))
+    elif (s.hukou_region_code and s.hukou_region_code != getattr(s, "_stored_hukou", None)
+          and not divisions.exists(s.hukou_region_code)):
+        # PL-1: a new or changed household registration is a county-level division of GB/T 2260 (the
+        # maintained dataset); a code stored before a division was merged stays readable until it is changed.
+        errors.append(_err("hukou_region_code", _("This code is not a county-level division of the current "
+                                                  "GB/T 2260 list; choose the province, city and county.")))
     if s.birth_date and s.birth_date > timezone.localdate():
         errors.append(_err("birth_date", _("The birth date is in the future.")))
     if s.school_id and s.grade and s.grade not in s.school.allowed_grades():
-        errors.append(_err("grade", _("This school does not teach grade %(grade)s.") % {"grade": s.grade}))
+        errors.append(_err("grade", _("This school does not teach %(grade)s.") % {"grade": grade_label(s.grade)}))
     if s.school_class_id:
         sc = s.school_class
         if sc.school_id != s.school_id:
             errors.append(_err("class_id", _("The class belongs to another school.")))
         elif s.grade and sc.grade != s.grade:
-            errors.append(_err("class_id", _("The class is grade %(c)s but the student is in grade %(s)s.")
-                               % {"c": sc.grade, "s": s.grade}))
+            errors.append(_err("class_id", _("The class is in %(c)s but the student is in %(s)s.")
+                               % {"c": grade_label(sc.grade), "s": grade_label(s.grade)}))
     return errors
 
 
@@ -224,6 +231,7 @@ def student_update(*, actor, student: Student, version: int | None, guardians=No
         if "grade" in fields and fields["grade"] is not None and fields["grade"] < s.grade:
             raise DomainError(_("A student cannot repeat a grade: the grade cannot go down."),
                               code="no_grade_repetition", field="grade")
+        s._stored_hukou = s.hukou_region_code
         for k, v in fields.items():
             setattr(s, k, v)
         _check_and_derive(s)

@@ -436,7 +436,7 @@ def test_export_respects_scope_and_filters(api_client, world):
     _t, _h, rows = _export(api_client("hc_bureau"), f"?school={s1.pk}&grade=3&status=active")
     expected = Student.objects.filter(school=s1, grade=3, status="active")
     assert sorted(r["姓名"] for r in rows) == sorted(s.name for s in expected)
-    assert {r["年级"] for r in rows} == {3} and {r["学籍状态"] for r in rows} == {"在校"}
+    assert {r["年级"] for r in rows} == {"三年级"} and {r["学籍状态"] for r in rows} == {"在校"}
 
     _t, _h, rows = _export(api_client("hc_bureau"), "?disability_category=intellectual")
     assert rows and {r["残疾类别"] for r in rows} == {"智力"}

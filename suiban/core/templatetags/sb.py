@@ -64,10 +64,15 @@ def bs(field):
         css = "form-select"
     else:
         css = "form-control"
+    attrs = {}
     if field.errors:
         css += " is-invalid"
+        attrs["aria-invalid"] = "true"
+    required = field.field.required or getattr(field.field, "marked_required", False)
+    if required and kind not in ("checkbox", "radio") and not field.field.disabled:
+        attrs["aria-required"] = "true"
     existing = widget.attrs.get("class", "")
-    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+    return field.as_widget(attrs={**attrs, "class": f"{existing} {css}".strip()})
 
 
 @register.filter
@@ -94,3 +99,38 @@ def changes_display(changes):
         else:
             lines.append(f"{key}：{value}")
     return "\n".join(lines)
+
+
+@register.filter
+def grade_label(grade):
+    """3 → "三年级" (suiban.core.grades)."""
+    from suiban.core.grades import grade_label as label
+
+    return label(grade)
+
+
+@register.filter
+def place_name(code):
+    """A household registration code → its place name ("福建省厦门市思明区"), "—" when empty."""
+    from suiban.core.divisions import place_name as name
+
+    return name(code) if code else "—"
+
+
+@register.simple_tag
+def required_mark(field=None, later=False):
+    """The mark of a required field after its label: a red asterisk for the eye and "必填" for a screen reader.
+    ``{% required_mark field %}`` marks only a required form field (or one with ``marked_required``: required
+    where it is shown, e.g. a case kind's own field); ``{% required_mark %}`` always marks;
+    ``later=True`` (or a field with ``required_for_review``) says the field is needed before submitting."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    if field is not None:
+        required = field.field.required or getattr(field.field, "marked_required", False)
+        later = later or bool(getattr(field.field, "required_for_review", False)) and not required
+        if not (required or later):
+            return ""
+    text = _("required before submitting for review") if later else _("Required")
+    return format_html(' <span class="text-danger" aria-hidden="true">*</span><span class="visually-hidden">{}</span>',
+                       text)

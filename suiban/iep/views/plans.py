@@ -83,7 +83,7 @@ def plan_create(request):
                                  "iep.edit")
     initial = {"start_date": year.start_date if year else None, "end_date": year.end_date if year else None,
                "baseline_collected_by": request.user.display_name}
-    form = PlanForm(request.POST or None, initial=initial)
+    form = PlanForm(request.POST or None, initial=initial, staff=selectors.meeting_staff(student.school))
     if request.method == "POST" and form.is_valid():
         try:
             p = services.plan_create(actor=request.user, student=student, school_year=year, **form.plan_fields())
@@ -165,7 +165,7 @@ def plan_edit(request, pk):
         return redirect("iep:detail", pk=p.pk)
     initial = {f: getattr(p, f) for f in services.PLAN_FIELDS}
     initial["version"] = p.version
-    form = PlanForm(request.POST or None, initial=initial)
+    form = PlanForm(request.POST or None, initial=initial, staff=selectors.meeting_staff(p.school))
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -326,7 +326,8 @@ def plan_amend(request, pk):
     goals.sort(key=lambda g: codes[g.pk])
     initial = {f: getattr(p, f) for f in services.PLAN_FIELDS}
     initial["version"] = p.version
-    form = AmendForm(request.POST or None, initial=initial, goals=goals, kinds=services.training_kinds(p.school))
+    form = AmendForm(request.POST or None, initial=initial, goals=goals, kinds=services.training_kinds(p.school),
+                     staff=selectors.meeting_staff(p.school))
     conflict = False
     if request.method == "POST" and form.is_valid():
         try:

@@ -60,6 +60,7 @@ from django.utils.translation import gettext_lazy
 from suiban import policy
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.grades import grade_label
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors
 from suiban.core.services import field_error as _err
@@ -320,8 +321,8 @@ def _transfer_errors(student: Student, direction: str, target: School | None) ->
     elif not target.is_active:
         errors.append(_err("target_school_id", _("The receiving school is not active.")))
     elif student.grade not in target.allowed_grades() and student.grade + 1 not in target.allowed_grades():
-        errors.append(_err("target_school_id", _("This school does not teach grade %(grade)s.")
-                           % {"grade": student.grade}))
+        errors.append(_err("target_school_id", _("This school does not teach %(grade)s.")
+                           % {"grade": grade_label(student.grade)}))
     elif direction == "to_ordinary" and (not at_special or target.kind == School.SPECIAL):
         errors.append(_err("direction", _("A transfer to an ordinary school goes from a special-education school "
                                           "to an ordinary school.")))
@@ -356,10 +357,14 @@ def transition(*, actor, case: Case, to: str, note: str = "", version: int | Non
             if step is None:
                 raise _invalid(_("Your roles do not allow this step on this case (“%(from)s” → “%(to)s”).")
                                % {"from": STATES.get(c.state, c.state), "to": STATES.get(to, to)}, field="to")
+        errors = []
         if step.note_required and not note:
             messages = {"committee_opinion": _("Enter the expert committee's opinion."),
                         "decided": _("Enter the decision."), "rejected": _("Enter the reason for the rejection.")}
-            raise DomainError(messages.get(to, _("Enter a note.")), field="note")
+            errors.append(_err("note", messages.get(to, _("Enter a note.")), "required"))
+        if to == "decided":
+            errors += _decision_missing(c, placement, result)
+        raise_errors(errors)
         before = audit.snapshot(c, AUDITED)
         before_text = {f: getattr(c, f) for f in AUDITED_TEXT}
         from_state = c.state
@@ -388,6 +393,22 @@ def transition(*, actor, case: Case, to: str, note: str = "", version: int | Non
             changes["applied_by"] = [None, "system"]
         audit.record(actor, f"cases.case.{to}", c, changes=changes, username=None if actor else "system")
         return c
+
+
+def _decision_missing(c: Case, placement, result) -> list[dict]:
+    """PL-2/PL-9: what a decision of this kind must carry, each missing field named with its own message (the
+    note and these are reported together)."""
+    errors = []
+    if c.kind == "identification" and not placement:
+        errors.append(_err("placement", _("An identification decision names the placement."), "required"))
+    if c.kind == "reassessment":
+        if result not in REASSESSMENT_RESULTS:
+            errors.append(_err("result", _("A reassessment decision says whether the disability improved, worsened "
+                                           "or did not change markedly (GD §15)."), "required"))
+        elif result == "worsened" and not placement:
+            errors.append(_err("placement", _("A worsened reassessment names the new placement at the student's "
+                                              "school (a move to another school is a transfer case)."), "required"))
+    return errors
 
 
 def _decide(c: Case, note: str, day: date, *, placement, result, deferred_until, school_conditions,

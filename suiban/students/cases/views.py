@@ -33,22 +33,27 @@ class CaseForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}))
     at_enrolment = forms.BooleanField(label=gettext_lazy("at primary enrolment"), required=False,
                                       help_text=gettext_lazy("An identification at primary enrolment takes effect "
-                                                             "at once (PL-5)."))
+                                                             "at once."))
     direction = forms.ChoiceField(label=gettext_lazy("direction"), required=False,
                                   choices=[("", "—")] + Case._meta.get_field("direction").choices)
     target_school = forms.ModelChoiceField(label=gettext_lazy("receiving school"), queryset=School.objects.none(),
-                                           required=False, help_text=gettext_lazy("Transfers only."))
+                                           required=False)
     school_conditions = forms.CharField(label=gettext_lazy("school conditions considered"), required=False,
-                                        widget=forms.Textarea(attrs={"rows": 2}),
-                                        help_text=gettext_lazy("Disputes only."))
+                                        widget=forms.Textarea(attrs={"rows": 2}))
     guardian_wishes = forms.CharField(label=gettext_lazy("guardian wishes considered"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=gettext_lazy("Disputes only."))
+                                      widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELD_MAP = {"target_school_id": "target_school", "student_id": None}
+    # PL-5/PL-7/PL-8: the fields of one kind of application, shown (and sent) only for that kind.
+    KIND_FIELDS = {"at_enrolment": ("identification",), "direction": ("transfer",), "target_school": ("transfer",),
+                   "school_conditions": ("dispute",), "guardian_wishes": ("dispute",)}
+    REQUIRED_FOR_KIND = ("direction", "target_school")
 
     def __init__(self, *args, student=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, kinds in self.KIND_FIELDS.items():
+            self.fields[name].show_when = ("kind", kinds)
+            self.fields[name].marked_required = name in self.REQUIRED_FOR_KIND
         if student is not None:
             self.fields["target_school"].queryset = (School.objects.filter(region_path=student.region_path,
                                                                            is_active=True)
@@ -61,6 +66,16 @@ class CaseForm(forms.Form):
                 w.attrs["class"] = "form-select"
             else:
                 w.attrs["class"] = "form-control"
+
+    def kind_data(self) -> dict:
+        """The cleaned data without the fields of other kinds (a browser without script still sends them)."""
+        d = dict(self.cleaned_data)
+        blank = {"at_enrolment": False, "direction": "", "target_school": None, "school_conditions": "",
+                 "guardian_wishes": ""}
+        for name, kinds in self.KIND_FIELDS.items():
+            if d.get("kind") not in kinds:
+                d[name] = blank[name]
+        return d
 
 
 def _case(request, pk):
@@ -114,7 +129,7 @@ def case_create(request):
     form = CaseForm(request.POST or None, student=student,
                     initial={"applicant": guardian.name if guardian else "", "kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+        d = form.kind_data()
         try:
             c = svc.case_submit(actor=request.user, student=student, kind=d["kind"], applicant=d["applicant"],
                                 reason=d["reason"], direction=d["direction"] or "", target_school=d["target_school"],
@@ -131,9 +146,19 @@ def case_create(request):
     return render(request, "students/case_form.html", {"form": form, "student": student})
 
 
+# PL-2/PL-9: whether the bureau's decision names a placement — "required" (identification), "worsened" (a
+# reassessment whose result is worsened), "transfer" (defaults to the receiving school's usual placement) or
+# "optional" (a dispute); a revocation or a deferral decides no placement.
+PLACEMENT_RULE = {"identification": "required", "reassessment": "worsened", "transfer": "transfer",
+                  "dispute": "optional"}
+
+
 @permission_required("cases.view")
 def case_detail(request, pk):
-    c = _case(request, pk)
+    return _render_detail(request, _case(request, pk))
+
+
+def _render_detail(request, c, *, step_errors=None, posted=None, status=200):
     steps = svc.allowed_steps(request.user, c)
     decided_step_waiting = (c.state == "decided" and c.effective_date and svc.today() < c.effective_date
                             and has_perm(request.user, "cases.decide"))
@@ -146,8 +171,9 @@ def case_detail(request, pk):
         "waiting": decided_step_waiting, "outcome": svc.outcome_label(c), "next_step": next_step(c),
         "placements": [p for p in PLACEMENT_CHOICES if p[0] != "awaiting"],
         "results": list(svc.REASSESSMENT_RESULTS.items()), "accept_types": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx",
-        "panels": svc.case_panels(request, c),
-    })
+        "panels": svc.case_panels(request, c), "placement_rule": PLACEMENT_RULE.get(c.kind),
+        "step_errors": step_errors or {}, "posted": posted or {},
+    }, status=status)
 
 
 def _forbidden_unless(request, perms) -> bool:
@@ -169,6 +195,10 @@ def case_transition(request, pk):
                        deferred_until=parse_date(p.get("deferred_until", "")) if p.get("deferred_until") else None,
                        school_conditions=p.get("school_conditions"), guardian_wishes=p.get("guardian_wishes"))
     except DomainError as exc:
+        if exc.status == 422 and p.get("to") in {s.target for s in svc.allowed_steps(request.user, c)}:
+            # The step's form comes back with the input and each message next to its field.
+            errors = {("general" if k == "__all__" else k): v for k, v in exc.field_errors().items()}
+            return _render_detail(request, _case(request, pk), step_errors={p["to"]: errors}, posted=p)
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The case is now “%(state)s”.") % {"state": svc.STATES[p.get("to")]})

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from suiban.core import audit
 from suiban.core.errors import PermissionDenied
+from suiban.core.grades import grade_label
 from suiban.core.scoping import grants_for, has_perm
 from suiban.core.xlsx import safe_cell
 from suiban.org.models import Region, School
@@ -138,7 +139,7 @@ def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: s
         count += 1
         ws.append([cell(v) if i != 3 else cell(v, "roster_date") for i, v in enumerate((
             count, s.name, GENDER_LABELS.get(s.gender, s.gender), s.birth_date, o["id_number"], o["student_number"],
-            s.school.name, o["class_name"] or "", s.grade,
+            s.school.name, o["class_name"] or "", grade_label(s.grade, language="zh-hans"),
             CATEGORY_LABELS.get(s.disability_category, s.disability_category),
             DGRADE_LABELS.get(s.disability_grade, ""), o["certificate_number"],
             PLACEMENT_LABELS.get(s.placement, s.placement), STATUS_LABELS.get(s.status, s.status),

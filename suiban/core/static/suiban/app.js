@@ -21,6 +21,26 @@
     ev.preventDefault();
     if (el.hasAttribute("data-sb-print")) window.print(); else history.back();
   });
+  // data-sb-when="kind" data-sb-when-values="transfer dispute": a form part shown only while the form's "kind"
+  // has one of those values; hidden, its inputs are disabled and not sent.
+  function toggleWhen(form) {
+    form.querySelectorAll("[data-sb-when]").forEach(function (part) {
+      var ctl = form.elements[part.getAttribute("data-sb-when")];
+      var on = !!ctl && part.getAttribute("data-sb-when-values").split(" ").indexOf(ctl.value) >= 0;
+      part.hidden = !on;
+      part.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !on; });
+    });
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.querySelector("[data-sb-when]")) return;
+    toggleWhen(form);
+    form.addEventListener("change", function () { toggleWhen(form); });
+  });
+  // data-sb-confirm="question": a form is sent only after the user confirms.
+  document.addEventListener("submit", function (ev) {
+    var q = ev.target.getAttribute && ev.target.getAttribute("data-sb-confirm");
+    if (q && !window.confirm(q)) ev.preventDefault();
+  });
   var script = document.currentScript;
   var DRAFT_PREFIX = "suiban-draft:";
 
