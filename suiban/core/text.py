@@ -59,3 +59,16 @@ def strip_control(value, *, multiline: bool = True):
     if not multiline:
         value = _SINGLE_LINE.sub("", value)
     return value
+
+
+PINYIN_KEY_LENGTH = 300
+
+
+def pinyin_key(name: str) -> str:
+    """A sort key that puts Chinese names in pinyin order with a plain byte comparison (SQLite has no ICU):
+    each character's pinyin with its tone number, separated by spaces ("李娜" → "li3 na4", so 李 < 林 as
+    "li3" < "lin2"); other characters lower-cased as they are. Stored beside the name by the services."""
+    from pypinyin import Style, lazy_pinyin
+
+    parts = lazy_pinyin((name or "").strip(), style=Style.TONE3, neutral_tone_with_five=True)
+    return " ".join(p.lower() for p in parts if p.strip())[:PINYIN_KEY_LENGTH]

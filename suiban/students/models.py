@@ -44,6 +44,9 @@ LEAVING_STATUSES = ("graduated", "completed", "attended")
 
 class Student(VersionedModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # PL-13: the name's pinyin with tone numbers ("li3 na4"), set by the services on every write: lists sort
+    # names in pinyin order on SQLite too (PostgreSQL sorts the name itself with the ICU collation).
+    name_pinyin = models.CharField(max_length=300, blank=True, default="", editable=False)
     gender = models.CharField(_("gender"), max_length=6, choices=GENDER_CHOICES)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedTextField(_("identity number"), blank=True)
@@ -94,6 +97,10 @@ class Student(VersionedModel):
             models.Index(fields=["disability_category", "disability_grade"], name="student_category_idx"),
             models.Index(fields=["placement"], name="student_placement_idx"),
             models.Index(fields=["name"], name="student_name_idx"),
+            # sortable roster columns: the scope filter (school) then the order, and the order alone for a region
+            models.Index(fields=["school", "name_pinyin", "id"], name="student_school_pinyin_idx"),
+            models.Index(fields=["name_pinyin", "id"], name="student_pinyin_idx"),
+            models.Index(fields=["school", "grade", "name_pinyin", "id"], name="student_school_grade_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(repeating_grade=False), name="student_no_grade_repetition"),

@@ -94,3 +94,27 @@ def changes_display(changes):
         else:
             lines.append(f"{key}：{value}")
     return "\n".join(lines)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key, label, cls=""):
+    """A sortable column header: a link that toggles ascending/descending on ``key`` (``?sort=key`` /
+    ``?sort=-key``), keeping every other query parameter but the page, and ``aria-sort`` on the sorted column."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    current = context.get("sort") or ""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params["sort"] = f"-{key}" if current == key else key
+    if current == key:
+        state, icon, hint = "ascending", "bi-caret-up-fill", _("ascending")
+    elif current == f"-{key}":
+        state, icon, hint = "descending", "bi-caret-down-fill", _("descending")
+    else:
+        state, icon, hint = None, "bi-chevron-expand text-muted", ""
+    aria = format_html(' aria-sort="{}"', state) if state else ""
+    hint_html = format_html('<span class="visually-hidden">（{}）</span>', hint) if hint else ""
+    return format_html('<th scope="col" class="sb-sortable {}"{}><a class="text-reset text-decoration-none" '
+                       'href="?{}">{} <i class="bi {} small" aria-hidden="true"></i>{}</a></th>',
+                       cls, aria, params.urlencode(), label, icon, hint_html)
