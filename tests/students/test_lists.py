@@ -107,3 +107,78 @@ def test_lists_use_the_phone_card_layout(user_client):
     """On a phone the list is a card per row: the table carries .sb-cards (CSS, one rule for all lists)."""
     html = user_client("hc_s1_leader").get("/students/").content.decode()
     assert re.search(r'<table class="[^"]*\bsb-cards\b[^"]*" id="sb-roster"', html)
+
+
+@pytest.mark.django_db
+def test_case_list_sorts_and_keeps_filters(user_client):
+    """PL-9 list: sortable by submission date both ways; the filter form keeps the order; unknown → default."""
+    c = user_client("hc_bureau")
+    up = c.get("/cases/?sort=created_at").content.decode()
+    down = c.get("/cases/?sort=-created_at").content.decode()
+    pick = re.compile(r'<td[^>]*><a href="/cases/(\d+)/">\d+</a>')
+    assert pick.findall(up) and pick.findall(up) == list(reversed(pick.findall(down)))
+    assert 'name="sort" value="created_at"' in up and 'aria-sort="descending"' in down
+    assert pick.findall(c.get("/cases/?sort=reason").content.decode()) == pick.findall(
+        c.get("/cases/").content.decode())
+
+
+@pytest.mark.django_db
+def test_api_cases_sort_parameter(api_client):
+    """API: /cases?sort=created_at is oldest first, -created_at newest first (the default)."""
+    c = api_client("hc_bureau")
+    up = [x["id"] for x in c.get("/api/v1/cases?sort=created_at&page_size=500").json()["items"]]
+    down = [x["id"] for x in c.get("/api/v1/cases?page_size=500").json()["items"]]
+    assert up and up == list(reversed(down))
+
+
+@pytest.mark.django_db
+def test_overdue_cases_are_marked_in_words_and_filterable(user_client, world, monkeypatch):
+    """PL-5/PL-9: a case still before its decision after its processing window ended is marked 逾期 (a word and an
+    icon, not colour alone) and "只看逾期" lists only those."""
+    from datetime import timedelta
+
+    from suiban.students.cases import lists as case_lists
+    from suiban.students.cases import services as svc
+    from suiban.students.models import Case
+
+    open_case = (Case.objects.visible_to(world.users["hc_bureau"])
+                 .filter(state__in=case_lists.BEFORE_DECISION, kind__in=svc.TIMED_KINDS, at_enrolment=False)
+                 .select_related("student__school").order_by("-created_at").first())
+    assert open_case is not None, "the demo world holds an open identification-type case"
+    due = case_lists.due_date(open_case)
+    monkeypatch.setattr(svc, "today", lambda: due + timedelta(days=1))
+    c = user_client("hc_bureau")
+    html = c.get("/cases/").content.decode()
+    assert 'class="sb-overdue"' in html
+    assert "逾期" in html
+    only = c.get("/cases/?overdue=1").content.decode()
+    ids = set(re.findall(r'<td[^>]*><a href="/cases/(\d+)/">\d+</a>', only))
+    assert str(open_case.pk) in ids
+    assert all(case_lists.is_overdue(Case.objects.select_related("student__school").get(pk=int(i))) for i in ids)
+    assert 'id="sb-f-overdue" checked' in only
+    monkeypatch.setattr(svc, "today", lambda: due - timedelta(days=1))
+    assert str(open_case.pk) not in re.findall(r'<td[^>]*><a href="/cases/(\d+)/">\d+</a>',
+                                               c.get("/cases/?overdue=1").content.decode())
+
+
+@pytest.mark.django_db
+def test_case_export_is_what_is_on_screen_a4_landscape_and_audited(user_client):
+    """OV-3/SEC-3/SEC-5: the case list's export holds the filtered rows in the page's order, prints A4 landscape
+    fitted to the width with the header row repeated, and is audited."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from suiban.core.models import AuditEvent
+
+    c = user_client("hc_bureau")
+    page_ids = re.findall(r'<td[^>]*><a href="/cases/(\d+)/">\d+</a>', c.get("/cases/?sort=kind").content.decode())
+    resp = c.get("/cases/export.xlsx?sort=kind")
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$2:$2"
+    ids = [str(r[0]) for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert ids[:len(page_ids)] == page_ids
+    assert AuditEvent.objects.filter(action="cases.list.exported").exists()
