@@ -316,7 +316,13 @@ class Case(VersionedModel):
         verbose_name_plural = _("cases")
         indexes = [models.Index(fields=["region_path", "state", "kind"], name="case_region_state_idx"),
                    models.Index(fields=["school", "state"], name="case_school_state_idx"),
-                   models.Index(fields=["target_school", "target_response"], name="case_target_response_idx")]
+                   models.Index(fields=["target_school", "target_response"], name="case_target_response_idx"),
+                   # the sortable columns of the case list: a school's cases in that order; newest first anywhere
+                   models.Index(fields=["school", "created_at", "id"], name="case_school_created_idx"),
+                   models.Index(fields=["created_at", "id"], name="case_created_idx"),
+                   models.Index(fields=["school", "deadline", "id"], name="case_school_deadline_idx"),
+                   models.Index(fields=["school", "effective_date", "id"], name="case_school_effective_idx"),
+                   models.Index(fields=["school", "kind", "id"], name="case_school_kind_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.student.name}"

@@ -182,3 +182,10 @@ def test_case_export_is_what_is_on_screen_a4_landscape_and_audited(user_client):
     ids = [str(r[0]) for r in ws.iter_rows(min_row=3, values_only=True)]
     assert ids[:len(page_ids)] == page_ids
     assert AuditEvent.objects.filter(action="cases.list.exported").exists()
+
+
+def test_pinyin_key_reads_a_family_name_as_a_family_name():
+    """PL-13: 曾 in a name is zeng (between 查 zha and 张 zhang, not after 蔡 as ceng), 单 is shan."""
+    assert pinyin_key("曾航").startswith("zeng1 ")
+    assert sorted(["曾航", "蔡明", "张三", "陈一"], key=pinyin_key) == ["蔡明", "陈一", "曾航", "张三"]
+    assert pinyin_key("单田芳").startswith("shan4 ")

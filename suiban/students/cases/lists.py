@@ -4,6 +4,7 @@ A case is overdue when it still waits for a step before the decision (routing, t
 decision) after the end of the summer processing window in which it should have been handled (⚙
 identification_processing_end, PL-5) — the same date the inbox shows as the step's due date."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,5 +49,6 @@ EXPORT_HEADERS = [(gettext_lazy("No."), 7), (gettext_lazy("kind"), 16), (gettext
 def export_rows(cases, next_step):
     for c in cases:
         yield [c.pk, c.get_kind_display(), c.student.name, c.school.name, c.get_state_display(), next_step(c),
-               c.target_school.name if c.target_school_id else "", c.created_at.date() if c.created_at else None,
+               c.target_school.name if c.target_school_id else "",
+               timezone.localtime(c.created_at).date() if c.created_at else None,
                c.deadline, c.effective_date, _("Overdue") if is_overdue(c) else ""]
