@@ -2166,6 +2166,13 @@ PAGES9_ENDPOINTS: list[EP] = [
     EP("family/requests/<int:pk>/", "/family/requests/{correction}/", "POST", perm="students.corrections",
        obj="correction", ok=302, data=lambda o: {"decision": "refused", "answer": "矩阵：档案无误"},
        state=_pages9_correction_state),
+    # exports of the lists as on screen (OV-3): the list's own permission, the scope of its filters
+    EP("cases/export.xlsx", "/cases/export.xlsx?sort=-created_at", perm="cases.view"),
+    EP("iep/export.xlsx", "/iep/export.xlsx?overdue=1", perm="iep.view"),
+    EP("iep/sessions/export.xlsx", "/iep/sessions/export.xlsx", perm="iep.records"),
+    EP("iep/sessions/export.xlsx", "/iep/sessions/export.xlsx?student_id={student}", perm="iep.records",
+       obj="student"),
+    EP("iep/below-minimum/export.xlsx", "/iep/below-minimum/export.xlsx?overdue=1", perm="iep.records"),
 ]
 
 ENDPOINTS = (PAGES + API + STAFF_ENDPOINTS + FUNDS_ENDPOINTS + HOMEBOUND_ENDPOINTS + ROOMS_ENDPOINTS

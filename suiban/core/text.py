@@ -59,3 +59,26 @@ def strip_control(value, *, multiline: bool = True):
     if not multiline:
         value = _SINGLE_LINE.sub("", value)
     return value
+
+
+PINYIN_KEY_LENGTH = 300
+
+
+def pinyin_key(name: str) -> str:
+    """A sort key that puts Chinese names in pinyin order with a plain byte comparison (SQLite has no ICU):
+    each character's pinyin with its tone number, separated by spaces ("李娜" → "li3 na4", so 李 < 林 as
+    "li3" < "lin2"); other characters lower-cased as they are. Stored beside the name by the services."""
+    from pypinyin import Style, lazy_pinyin
+
+    name = (name or "").strip()
+    parts = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)
+    if name[:1] in SURNAME_READINGS and parts and parts[0] != name[:1]:
+        parts[0] = SURNAME_READINGS[name[:1]]  # a family name read as a family name: 曾 is zeng, not ceng
+    return " ".join(p.lower() for p in parts if p.strip())[:PINYIN_KEY_LENGTH]
+
+
+# family names whose reading differs from the character's most common one
+SURNAME_READINGS = {"曾": "zeng1", "单": "shan4", "解": "xie4", "仇": "qiu2", "朴": "piao2", "查": "zha1",
+                    "区": "ou1", "乐": "yue4", "覃": "qin2", "缪": "miao4", "翟": "zhai2", "盖": "ge3", "召": "shao4",
+                    "种": "chong2", "秘": "bi4", "员": "yun4", "黑": "he4", "尉": "yu4", "繁": "po2", "任": "ren2",
+                    "华": "hua4", "纪": "ji3", "燕": "yan1", "葛": "ge3", "薄": "bo2", "折": "she2", "重": "chong2"}

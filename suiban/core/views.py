@@ -11,6 +11,7 @@ from suiban.core import audit
 from suiban.core.api_tools import capped_paginator
 from suiban.core.audit_display import VERBS, present
 from suiban.core.home import panels_for
+from suiban.core.lists import Sorting
 from suiban.core.models import AuditEvent
 from suiban.core.permissions import check_known
 from suiban.core.scoping import has_perm
@@ -136,14 +137,18 @@ def _chunks(iterable, size):
         yield chunk
 
 
+# the log is read newest first or oldest first (the time index serves both); other columns are filters
+AUDIT_SORT = Sorting({"at": ("at",)}, default="-at")
+
+
 @permission_required("audit.view")
 def audit_list(request):
-    qs = audit_queryset(request.user, request.GET)
+    qs, sort = AUDIT_SORT.apply(audit_queryset(request.user, request.GET), request.GET.get("sort"))
     page = capped_paginator(qs, 50).get_page(request.GET.get("page"))  # a year of a province: ~10⁶ rows
     page.object_list = present(page.object_list)
     filters = {k: request.GET.get(k, "") for k in AUDIT_FILTERS}
     return render(request, "core/audit_list.html", {
-        "page": page, "filters": filters, "results": AuditEvent.RESULT_CHOICES,
+        "page": page, "filters": filters, "results": AuditEvent.RESULT_CHOICES, "sort": sort,
         "action_kinds": [(k, v) for k, v in VERBS.items() if k != "changed"],
         "object_types": sorted(((m._meta.model_name, m._meta.verbose_name) for m in _audited_models()),
                                key=lambda t: str(t[1])),
@@ -160,7 +165,7 @@ def audit_export(request):
 
     from suiban.core.xlsx import safe_row
 
-    qs = audit_queryset(request.user, request.GET)[:100000]
+    qs = AUDIT_SORT.apply(audit_queryset(request.user, request.GET), request.GET.get("sort"))[0][:100000]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Audit log"))
     ws.append([_("time"), _("username"), _("action"), _("object type"), _("object id"), _("object"),

@@ -31,6 +31,7 @@ from suiban import policy
 from suiban.accounts.models import RoleAssignment, User
 from suiban.core.crypto import lookup_hash, mask_id, mask_student_number
 from suiban.core.idnumbers import make_id_number
+from suiban.core.text import pinyin_key
 from suiban.demo import world as demo_world  # before demo.students: the world module registers the steps in order
 from suiban.demo.students import (
     FAMILY_NOTES,
@@ -347,6 +348,7 @@ def write(p: Plan, *, batch_size: int = 5000, log=print, province: Region | None
                 **f, school_id=sid, region_path=school_path[s["school"]],
                 school_class_id=class_by_key[(sid, s["class_name"])] if s["class_name"] else None,
                 # the derived fields, exactly as students.services._derive computes them
+                name_pinyin=pinyin_key(f["name"]),
                 id_number_hash=lookup_hash(f["id_number"]), id_number_masked=mask_id(f["id_number"]),
                 student_number_hash=lookup_hash(f["student_number"]),
                 student_number_masked=mask_student_number(f["student_number"]),

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from suiban.core.text import pinyin_key
 from suiban.org.models import School
 from suiban.staff.models import Pool, PoolMember, StaffMember, Training
 
@@ -42,6 +43,7 @@ def write(province_path: str, school_year, *, seed: int, batch_size: int = 5000)
         if rng.random() < 0.1:
             staff.append(StaffMember(name=_name(rng), school_id=sid, region_path=path, kind=StaffMember.ASSISTANT))
     for s in staff:
+        s.name_pinyin = pinyin_key(s.name)  # as StaffMember.save() sets it (bulk_create bypasses save)
         if s.qualification == "provincial_training":
             s.qualification_evidence = f"培训证书{rng.randrange(10**5, 10**6)}"
     for chunk in _batches(staff, batch_size):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from suiban.core.errors import DomainError
+from suiban.core.lists import Sorting
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.funds import services
@@ -269,9 +270,12 @@ def receive(request, pk):
     return _back(a.school, a.school_year)
 
 
+FUNDS_SORT = Sorting({"school": ("region_path", "code"), "code": ("code",)}, default="school")
+
+
 def _overview_context(request, year, form=None):
-    schools = (School.objects.visible_to(request.user, "funds.view").select_related("region")
-               .order_by("region_path", "code"))
+    schools, sort = FUNDS_SORT.apply(School.objects.visible_to(request.user, "funds.view").select_related("region"),
+                                     request.GET.get("sort"))
     page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
     ids = [s.pk for s in page]
     spend: dict[int, dict] = {}
@@ -299,6 +303,7 @@ def _overview_context(request, year, form=None):
     allocatable = School.objects.visible_to(request.user, "funds.allocate").order_by("region_path", "code") \
         if has_perm(request.user, "funds.allocate") else School.objects.none()
     return {"page": page, "rows": rows, "year": year, "years": SchoolYear.objects.order_by("-start_year")[:6],
+            "sort": sort,
             "can_allocate": has_perm(request.user, "funds.allocate"),
             "allocation_form": form or AllocationForm(schools=allocatable,
                                                       initial={"allocated_on": timezone.localdate(),

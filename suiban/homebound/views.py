@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.lists import Sorting
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.homebound import documents, selectors, services, visits
@@ -33,6 +34,7 @@ from suiban.homebound.models import CRITERIA, MISS_REASONS, REHAB_AREAS, Enrolme
 from suiban.org.models import SchoolYear
 from suiban.staff.models import StaffMember
 from suiban.students.models import Student
+from suiban.students.selectors import pinyin
 
 PAGE_SIZE = 50
 
@@ -73,11 +75,17 @@ def _pool_teachers(e_or_school, year):
 
 
 # --- enrolments ------------------------------------------------------------------------------------------------
+ENROLMENT_SORT = Sorting({"school": ("school__code", pinyin("student__name")), "student": (pinyin("student__name"),),
+                          "state": ("state", pinyin("student__name")), "hours": ("hours_delivered",)},
+                         default="school")
+
+
 @permission_required("homebound.view")
 def enrolment_list(request):
+    """The year's enrolments, sortable (names in pinyin order on every database)."""
     year = SchoolYear.current()
     state = request.GET.get("state", "")
-    qs = _enrolments(request.user).order_by("school__code", "student__name", "id")
+    qs, sort = ENROLMENT_SORT.apply(_enrolments(request.user), request.GET.get("sort"))
     if year is not None:
         qs = qs.filter(school_year=year)
     if state in dict(Enrolment.STATE_CHOICES):
@@ -88,7 +96,7 @@ def enrolment_list(request):
         e.expected = e.required_year * share
         e.behind = e.state == Enrolment.ACTIVE and e.hours_delivered < e.expected
     return render(request, "homebound/enrolment_list.html", {
-        "page": page, "state": state, "states": Enrolment.STATE_CHOICES, "year": year,
+        "page": page, "state": state, "states": Enrolment.STATE_CHOICES, "year": year, "sort": sort,
         "can_manage": has_perm(request.user, "homebound.manage")})
 
 

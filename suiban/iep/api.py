@@ -443,10 +443,14 @@ def _plan_fields(payload: Schema, *, exclude=()) -> dict:
 
 # --- plans --------------------------------------------------------------------------------------------------
 @router.get("/ieps", response=PlanPage)
-def list_plans(request, filters: Query[PlanFilter], page: Query[PageIn]):
-    """Plans in scope (IEP-1): a class teacher sees their class's, a guardian only their child's plan in force."""
+def list_plans(request, filters: Query[PlanFilter], page: Query[PageIn], sort: str | None = None):
+    """Plans in scope (IEP-1): a class teacher sees their class's, a guardian only their child's plan in force.
+    ``sort``: student, school, class, school_year, state, revision or last_review (``-`` for descending); any
+    other value keeps the newest school year first."""
+    from suiban.iep.lists import sort_plans
+
     require(request, "iep.view")
-    qs = selectors.plans(request.user, field_named(filters.dict(exclude_none=True)))
+    qs, _sort = sort_plans(selectors.plans(request.user, field_named(filters.dict(exclude_none=True))), sort)
     total = qs.count()
     start = (page.page - 1) * page.page_size
     return {"count": total, "items": [plan_out(p) for p in qs[start:start + page.page_size]]}

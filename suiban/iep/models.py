@@ -385,7 +385,12 @@ class Session(VersionedModel):
         indexes = [models.Index(fields=["school", "date"], name="iep_session_school_date_idx"),
                    # newest-first lists of a region or the province walk this index (no sort of millions of rows)
                    models.Index(fields=["date", "id"], name="iep_session_date_id_idx"),
-                   models.Index(fields=["region_path", "date", "id"], name="iep_session_region_date_idx")]
+                   models.Index(fields=["region_path", "date", "id"], name="iep_session_region_date_idx"),
+                   # the sortable columns of the session list: a school's sessions in that order, the province's
+                   models.Index(fields=["school", "hours", "date", "id"], name="iep_session_school_hours_idx"),
+                   models.Index(fields=["school", "kind", "date", "id"], name="iep_session_school_kind_idx"),
+                   models.Index(fields=["school", "outcome", "date", "id"], name="iep_session_school_outc_idx"),
+                   models.Index(fields=["hours", "date", "id"], name="iep_session_hours_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=8), name="iep_session_hours_range"),
             models.UniqueConstraint(fields=["school", "client_ref"], condition=~Q(client_ref=""),

@@ -14,6 +14,7 @@ from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
 from suiban.iep.filters import field_named
+from suiban.iep.lists import SESSIONS as SESSION_SORT
 from suiban.iep.models import Session
 from suiban.org.models import Region, Term
 from suiban.students.models import Student
@@ -194,8 +195,9 @@ def _session(request, session_id: int) -> Session:
 
 
 @router.get("/sessions", response=SessionPage)
-def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
-    """Sessions in scope, newest first; ``student_id`` lists one student's (a group session counts for each)."""
+def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn], sort: str | None = None):
+    """Sessions in scope, newest first; ``student_id`` lists one student's (a group session counts for each).
+    ``sort``: date, hours, kind or outcome (``-`` for descending); any other value keeps the newest first."""
     require(request, "iep.records")
     qs = Session.objects.visible_to(request.user)
     f = field_named(filters.dict(exclude_none=True))
@@ -218,7 +220,7 @@ def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn]):
         qs = qs.filter(date__gte=f["date_from"])
     if "date_to" in f:
         qs = qs.filter(date__lte=f["date_to"])
-    qs = qs.order_by("-date", "-id")
+    qs, _sort = SESSION_SORT.apply(qs, sort)
     total, exact = capped_count(qs)  # a province holds millions of sessions: the count is capped (API.md)
     start = (page.page - 1) * page.page_size
     rows = list(_related(qs)[start:start + page.page_size])

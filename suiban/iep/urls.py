@@ -5,6 +5,7 @@ from suiban.iep.views import plans, sessions, support
 app_name = "iep"
 urlpatterns = [
     path("", plans.plan_list, name="list"),
+    path("export.xlsx", plans.plan_export, name="export"),
     path("new/", plans.plan_create, name="create"),
     path("<int:pk>/", plans.plan_detail, name="detail"),
     path("<int:pk>/edit/", plans.plan_edit, name="edit"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/document.docx", plans.plan_document, name="document"),
     path("<int:pk>/print/", plans.plan_print, name="print"),
     path("sessions/", sessions.session_list, name="sessions"),
+    path("sessions/export.xlsx", sessions.session_export, name="sessions_export"),
     path("sessions/log/", sessions.session_log, name="session_log"),
     path("sessions/<int:pk>/correct/", sessions.session_correct, name="session_correct"),
     path("students/<int:pk>/weekly/", sessions.student_weekly, name="student_weekly"),
@@ -29,4 +31,5 @@ urlpatterns = [
     path("students/<int:pk>/support/aids/", support.support_aid, name="support_aid"),
     path("students/<int:pk>/support/aids/<int:aid_id>/return/", support.support_aid_return, name="support_aid_return"),
     path("below-minimum/", sessions.below_minimum, name="below_minimum"),
+    path("below-minimum/export.xlsx", sessions.below_minimum_export, name="below_minimum_export"),
 ]

@@ -4,8 +4,10 @@ dashboard of a school, district, city or province (OV-2) with charts that lead t
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from suiban.core.lists import Sorting
 from suiban.core.registry import checks
 from suiban.core.views import permission_required
 from suiban.oversight import dashboard as dashboards
@@ -37,6 +39,10 @@ def _decorate(f):
     return f
 
 
+FINDING_SORT = Sorting({"due_date": ("due_date",), "first_seen": ("first_seen",), "severity": ("severity",),
+                        "school": ("school__code",), "subject": ("subject_name",)}, default="due_date")
+
+
 @permission_required("oversight.view")
 def finding_list(request):
     from suiban.org.models import Region, School
@@ -51,8 +57,18 @@ def finding_list(request):
     if "state" not in request.GET:  # open findings unless the user asks for resolved ones or all
         clean["state"] = filters["state"] = "open"
     qs = selectors.findings(request.user, clean).select_related("school")
+    filters["overdue"] = request.GET.get("overdue", "")
+    today = timezone.localdate()
+    if filters["overdue"]:  # open findings past their due date
+        qs = qs.filter(state="open", due_date__lt=today)
+    raw = request.GET.get("sort", "")
+    sort = raw if raw and FINDING_SORT.key(raw) == raw else ""
+    if sort:  # without one the selector's order stays: open first, gravest, soonest due
+        qs = qs.order_by(*FINDING_SORT.order_by(sort))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_decorate(f) for f in page.object_list]
+    for f in rows:
+        f.overdue = bool(f.state == "open" and f.due_date and f.due_date < today)
     schools = list(School.objects.visible_to(request.user, "oversight.view").only("id", "name", "code")
                    .order_by("code")[:301])
     regions = list(Region.objects.visible_to(request.user, "oversight.view").only("id", "name", "level"))
@@ -62,7 +78,7 @@ def finding_list(request):
         "page": page, "rows": rows, "filters": filters, "count": page.paginator.count,
         "rules": rule_choices(), "severities": SEVERITY_CHOICES, "states": STATE_CHOICES,
         "schools": schools, "regions": regions, "state_shown": clean.get("state", ""),
-        "title": _("Findings"),
+        "title": _("Findings"), "sort": sort, "overdue_only": bool(filters["overdue"]),
     })
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from suiban import policy
 from suiban.core.errors import DomainError, PermissionDenied
+from suiban.core.lists import Sorting
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School
@@ -61,11 +62,15 @@ def _room_values(form) -> dict:
         "serves_school_ids": [s.pk for s in c["serves"]]}
 
 
+ROOM_SORT = Sorting({"school": ("school__code",), "use": ("use", "school__code"), "area": ("area_m2",),
+                     "floor": ("floor", "school__code")}, default="school")
+
+
 @permission_required("rooms.view")
 def room_list(request):
-    rooms = selectors.rooms(request.user)
+    rooms, sort = ROOM_SORT.apply(selectors.rooms(request.user), request.GET.get("sort"))
     return render(request, "rooms/room_list.html", {
-        "title": _("Resource rooms"), "rooms": rooms, "may_edit": has_perm(request.user, "rooms.edit")})
+        "title": _("Resource rooms"), "rooms": rooms, "sort": sort, "may_edit": has_perm(request.user, "rooms.edit")})
 
 
 @permission_required("rooms.edit")

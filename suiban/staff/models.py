@@ -32,6 +32,9 @@ class StaffMember(VersionedModel):
     ]
 
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # the name's pinyin sort key ("li3 na4"): staff lists sort names in pinyin order on SQLite too; kept with
+    # the name on every save (the services' writes and the demo's alike)
+    name_pinyin = models.CharField(max_length=300, blank=True, default="", editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES, default=TEACHER)
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
                                verbose_name=_("school"))
@@ -59,10 +62,20 @@ class StaffMember(VersionedModel):
         ordering = ["name", "id"]
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
-        indexes = [models.Index(fields=["region_path", "kind"], name="staff_region_kind_idx")]
+        indexes = [models.Index(fields=["region_path", "kind"], name="staff_region_kind_idx"),
+                   models.Index(fields=["school", "name_pinyin", "id"], name="staff_school_pinyin_idx")]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        from suiban.core.text import pinyin_key
+
+        self.name_pinyin = pinyin_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
+        super().save(*args, **kwargs)
 
     def audit_scope(self):
         return self.region_path, self.school_id

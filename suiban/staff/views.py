@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from suiban import policy
 from suiban.core import audit
 from suiban.core.errors import DomainError, PermissionDenied, apply_to_form
+from suiban.core.lists import Sorting
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import Region, ResourceCentre, School, SchoolYear
@@ -28,6 +29,7 @@ from suiban.staff.models import (
     StaffMember,
     WorkingGroup,
 )
+from suiban.students.selectors import pinyin
 
 PAGE_SIZE = 50
 
@@ -234,6 +236,9 @@ def filing(request):
 
 
 # --- staff and training (ST-1, ST-2, ST-3, ST-7) -----------------------------------------------------------------
+# names in pinyin order on every database: the ICU collation on PostgreSQL, the stored sort key elsewhere
+STAFF_SORT = Sorting({"school": ("school__code", pinyin("name")), "name": (pinyin("name"),),
+                      "kind": ("kind", pinyin("name")), "hours": ("hours", pinyin("name"))}, default="school")
 @permission_required("staff.own")
 def staff_list(request):
     """Staff in scope with this year's training hours against the ⚙ yearly hours; filter those below or with
@@ -244,7 +249,8 @@ def staff_list(request):
     if (request.GET.get("school") or "").isdigit():
         school = get_visible_or_404(School, request.user, int(request.GET["school"]), "staff.view")
         qs = qs.filter(school=school)
-    qs = selectors.staff_with_hours(qs, sy).order_by("school__code", "name", "id")
+    qs = selectors.staff_with_hours(qs, sy)
+    qs, sort = STAFF_SORT.apply(qs, request.GET.get("sort"))
     show = request.GET.get("show")
     if show == "none":
         qs = qs.filter(trainings_count=0)
@@ -260,7 +266,7 @@ def staff_list(request):
     if show == "below":
         rows = [r for r in rows if r[2]]
     return render(request, "staff/staff_list.html", {
-        "page": page, "rows": rows, "year": sy, "show": show, "school": school,
+        "page": page, "rows": rows, "year": sy, "show": show, "school": school, "sort": sort,
         "can_add": has_perm(request.user, "staff.edit"),
         "quals": dict(StaffMember.QUALIFICATION_CHOICES)})
 

@@ -13,7 +13,7 @@ from suiban.core.api_tools import Id, PageIn, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, grants_for
 from suiban.org.models import School, SchoolClass
-from suiban.students import selectors, services
+from suiban.students import selectors, services, sorting
 from suiban.students.models import Student
 
 Gender = Literal["male", "female"]
@@ -202,10 +202,12 @@ def _not_found_msg():
 
 
 @router.get("/students", response=StudentPage)
-def list_students(request, filters: Query[StudentFilter], page: Query[PageIn]):
-    """Roster (PL-13): filters as query parameters; name order is pinyin order on PostgreSQL."""
+def list_students(request, filters: Query[StudentFilter], page: Query[PageIn], sort: str | None = None):
+    """Roster (PL-13): filters as query parameters; names in pinyin order. ``sort`` orders by a column (name,
+    school, class, grade, disability_category, disability_grade, placement, status; ``-`` for descending);
+    any other value keeps the name order."""
     require(request, "students.view")
-    qs = selectors.roster(request.user, filters.to_filters())
+    qs, _sort = sorting.STUDENTS.apply(selectors.roster(request.user, filters.to_filters()), sort)
     total = qs.count()
     start = (page.page - 1) * page.page_size
     rows = list(_related(qs).defer(*LIST_DEFERRED)[start:start + page.page_size])

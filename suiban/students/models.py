@@ -44,6 +44,9 @@ LEAVING_STATUSES = ("graduated", "completed", "attended")
 
 class Student(VersionedModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # PL-13: the name's pinyin with tone numbers ("li3 na4"), set by the services on every write: lists sort
+    # names in pinyin order on SQLite too (PostgreSQL sorts the name itself with the ICU collation).
+    name_pinyin = models.CharField(max_length=300, blank=True, default="", editable=False)
     gender = models.CharField(_("gender"), max_length=6, choices=GENDER_CHOICES)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedTextField(_("identity number"), blank=True)
@@ -94,6 +97,10 @@ class Student(VersionedModel):
             models.Index(fields=["disability_category", "disability_grade"], name="student_category_idx"),
             models.Index(fields=["placement"], name="student_placement_idx"),
             models.Index(fields=["name"], name="student_name_idx"),
+            # sortable roster columns: the scope filter (school) then the order, and the order alone for a region
+            models.Index(fields=["school", "name_pinyin", "id"], name="student_school_pinyin_idx"),
+            models.Index(fields=["name_pinyin", "id"], name="student_pinyin_idx"),
+            models.Index(fields=["school", "grade", "name_pinyin", "id"], name="student_school_grade_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(repeating_grade=False), name="student_no_grade_repetition"),
@@ -309,7 +316,13 @@ class Case(VersionedModel):
         verbose_name_plural = _("cases")
         indexes = [models.Index(fields=["region_path", "state", "kind"], name="case_region_state_idx"),
                    models.Index(fields=["school", "state"], name="case_school_state_idx"),
-                   models.Index(fields=["target_school", "target_response"], name="case_target_response_idx")]
+                   models.Index(fields=["target_school", "target_response"], name="case_target_response_idx"),
+                   # the sortable columns of the case list: a school's cases in that order; newest first anywhere
+                   models.Index(fields=["school", "created_at", "id"], name="case_school_created_idx"),
+                   models.Index(fields=["created_at", "id"], name="case_created_idx"),
+                   models.Index(fields=["school", "deadline", "id"], name="case_school_deadline_idx"),
+                   models.Index(fields=["school", "effective_date", "id"], name="case_school_effective_idx"),
+                   models.Index(fields=["school", "kind", "id"], name="case_school_kind_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.student.name}"

@@ -13,10 +13,11 @@ ROSTER_FILTERS = ("school", "class_id", "grade", "disability_category", "disabil
 
 
 def pinyin(field: str):
-    """Order Chinese names by pinyin: the ICU collation zh-u-co-pinyin on PostgreSQL (created by a migration)."""
+    """Order Chinese names by pinyin: the ICU collation zh-u-co-pinyin on PostgreSQL (created by a migration);
+    elsewhere (SQLite) the stored pinyin sort key beside the name (``<field>_pinyin``, set by the services)."""
     if connection.vendor == "postgresql":
         return Collate(F(field), "zh_pinyin")
-    return F(field)
+    return F(f"{field}_pinyin")
 
 
 def roster(user, filters: dict, *, perm: str = "students.view"):

@@ -16,7 +16,7 @@ from suiban.core.idnumbers import parse_id_number, validate_certificate_number, 
 from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version, raise_errors, validate
 from suiban.core.services import field_error as _err
-from suiban.core.text import check_text, control_message, has_control_chars
+from suiban.core.text import check_text, control_message, has_control_chars, pinyin_key
 from suiban.org.models import SchoolClass
 from suiban.students.models import (
     ACTIVE_STATUSES,
@@ -104,6 +104,7 @@ def _check_and_derive(s: Student):
 
 def _derive(s: Student):
     s.region_path = s.school.region_path
+    s.name_pinyin = pinyin_key(s.name)  # PL-13: pinyin order on every database
     s.id_number_hash = lookup_hash(s.id_number)
     s.id_number_masked = mask_id(s.id_number)
     s.student_number_hash = lookup_hash(s.student_number)

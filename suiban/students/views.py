@@ -12,7 +12,7 @@ from suiban.core.errors import DomainError, VersionConflict
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import Region, School, SchoolClass
-from suiban.students import selectors, services
+from suiban.students import selectors, services, sorting
 from suiban.students.forms import (
     AccommodationForm,
     DeferralForm,
@@ -58,6 +58,7 @@ def student_list(request):
     # Masks only (privacy by default, SEC-4): the numbers themselves are not read, not decrypted.
     qs = selectors.roster(request.user, clean).select_related("school", "school_class").defer(
         "family_situation", "medical_notes", *Student.NUMBER_FIELDS)
+    qs, sort = sorting.STUDENTS.apply(qs, request.GET.get("sort"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(s, False) for s in page]
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="", object_repr="roster",
@@ -74,6 +75,7 @@ def student_list(request):
             "school_year").order_by("-school_year__start_year", "grade", "name")
     return render(request, "students/student_list.html", {
         "page": page, "rows": rows, "filters": filters, "schools": schools, "classes": classes, "regions": regions,
+        "sort": sort,
         "categories": CATEGORY_CHOICES, "dgrades": DISABILITY_GRADE_CHOICES, "placements": PLACEMENT_CHOICES,
         "statuses": STATUS_CHOICES, "grades": range(1, 10),
         "can_edit": has_perm(request.user, "students.edit"), "can_export": has_perm(request.user, "students.export"),

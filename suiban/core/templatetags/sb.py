@@ -134,3 +134,47 @@ def required_mark(field=None, later=False):
     text = _("required before submitting for review") if later else _("Required")
     return format_html(' <span class="text-danger" aria-hidden="true">*</span><span class="visually-hidden">{}</span>',
                        text)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key, label, cls=""):
+    """A sortable column header: a link that toggles ascending/descending on ``key`` (``?sort=key`` /
+    ``?sort=-key``), keeping every other query parameter but the page, and ``aria-sort`` on the sorted column."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    current = context.get("sort") or ""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params["sort"] = f"-{key}" if current == key else key
+    if current == key:
+        state, icon, hint = "ascending", "bi-caret-up-fill", _("ascending")
+    elif current == f"-{key}":
+        state, icon, hint = "descending", "bi-caret-down-fill", _("descending")
+    else:
+        state, icon, hint = None, "bi-chevron-expand text-muted", ""
+    aria = format_html(' aria-sort="{}"', state) if state else ""
+    hint_html = format_html('<span class="visually-hidden">（{}）</span>', hint) if hint else ""
+    return format_html('<th scope="col" class="sb-sortable {}"{}><a class="text-reset text-decoration-none" '
+                       'href="?{}">{} <i class="bi {} small" aria-hidden="true"></i>{}</a></th>',
+                       cls, aria, params.urlencode(), label, icon, hint_html)
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key, label):
+    """The sort control of a list that is not a table (cards, a list group): the same toggle as ``sort_th``,
+    the current order marked with ``aria-current`` and said in words."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    current = context.get("sort") or ""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params["sort"] = f"-{key}" if current == key else key
+    if current in (key, f"-{key}"):
+        up = current == key
+        return format_html('<a class="btn btn-sm btn-outline-secondary active" aria-current="true" href="?{}">{} '
+                           '<i class="bi {}" aria-hidden="true"></i><span class="visually-hidden">（{}）</span></a>',
+                           params.urlencode(), label, "bi-caret-up-fill" if up else "bi-caret-down-fill",
+                           _("ascending") if up else _("descending"))
+    return format_html('<a class="btn btn-sm btn-outline-secondary" href="?{}">{}</a>', params.urlencode(), label)

@@ -14,11 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from suiban.core import audit
 from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
+from suiban.core.lists import xlsx_response
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.iep import documents, selectors, services
+from suiban.iep import lists as iep_lists
 from suiban.iep.forms import (
     AmendForm,
     GoalForm,
@@ -38,23 +41,59 @@ from suiban.iep.views.common import PAGE_SIZE, PLAN_FILTERS, _apply_errors, _fla
 from suiban.org.models import School, SchoolYear
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
+EXPORT_LIMIT = 20000
+
 
 # --- plans --------------------------------------------------------------------------------------------------
-@permission_required("iep.view")
-def plan_list(request):
+def _listed_plans(request):
+    """The plans as filtered and sorted on screen (the page and its export)."""
     filters = {k: request.GET.get(k, "") for k in PLAN_FILTERS}
     clean = {k: v for k, v in filters.items()
              if v and (k not in ("school", "student_id") or v.isdigit())
              and (k != "state" or v in dict(PLAN_STATES))}
     qs = selectors.plans(request.user, clean)
+    filters["overdue"] = request.GET.get("overdue", "")
+    if filters["overdue"]:
+        qs = iep_lists.overdue_plans(qs)
+    qs, sort = iep_lists.sort_plans(qs, request.GET.get("sort"))
+    return qs, filters, sort
+
+
+def _plan_rows(plans):
+    on = services.today()
+    for p in plans:
+        due = selectors.next_review_due(p, p.last_review_on)
+        yield p, due, bool(due and due < on)
+
+
+@permission_required("iep.view")
+def plan_export(request):
+    """The plans as on screen (same filters and order) as .xlsx, A4 landscape; audited (SEC-3)."""
+    qs, filters, sort = _listed_plans(request)
+    plans = list(qs[:EXPORT_LIMIT])
+    title = _("Individual education plans")
+    rows = ([p.student.name, p.school.name, p.student.school_class.name if p.student.school_class_id else "",
+             p.school_year.name, p.get_state_display(), p.revision, p.last_review_on, due,
+             _("Overdue") if overdue else ""] for p, due, overdue in _plan_rows(plans))
+    resp = xlsx_response(title=title, headers=[str(h) for h, _w in iep_lists.PLAN_HEADERS], rows=rows,
+                         filename="plans.xlsx", widths=[w for _h, w in iep_lists.PLAN_HEADERS])
+    audit.record(request.user, "iep.plans.exported", object_type="plan", object_id="", object_repr=title,
+                 changes={"filters": {k: v for k, v in filters.items() if v}, "sort": sort, "rows": len(plans)})
+    return resp
+
+
+@permission_required("iep.view")
+def plan_list(request):
+    qs, filters, sort = _listed_plans(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(p, selectors.next_review_due(p, p.last_review_on)) for p in page]
+    rows = list(_plan_rows(page))
     schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
                    .order_by("code")[:301])
     if len(schools) > 300:
         schools = []
     return render(request, "iep/plan_list.html", {
         "page": page, "rows": rows, "filters": filters, "schools": schools, "states": PLAN_STATES,
+        "sort": sort, "overdue_only": bool(filters["overdue"]),
         "years": SchoolYear.objects.order_by("-start_year")[:6], "can_create": has_perm(request.user, "iep.edit"),
     })
 

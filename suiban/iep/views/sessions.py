@@ -13,10 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from suiban.core import audit
 from suiban.core.api_tools import capped_paginator
 from suiban.core.errors import DomainError
+from suiban.core.lists import xlsx_response
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
+from suiban.iep import lists as iep_lists
 from suiban.iep import selectors, services, sessions
 from suiban.iep.forms import (
     SessionCorrectionForm,
@@ -100,8 +103,8 @@ def session_log(request):
                                                     "kind_label": dict(kinds)})
 
 
-@permission_required("iep.records")
-def session_list(request):
+def _listed_sessions(request):
+    """The sessions as filtered and sorted on screen (the page and its export)."""
     filters = {k: request.GET.get(k, "") for k in SESSION_FILTERS}
     qs = Session.objects.visible_to(request.user)
     student = None
@@ -114,15 +117,42 @@ def session_list(request):
             qs = qs.filter(**{lookup: d})
     if filters["outcome"]:
         qs = qs.filter(outcome=filters["outcome"])
-    qs = qs.select_related("school").prefetch_related("attendances__student").order_by("-date", "-id")
-    page = capped_paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))  # millions in a province
-    visible = set(Student.objects.visible_to(request.user, "iep.records")
-                  .filter(pk__in={a.student_id for s in page for a in s.attendances.all()})
+    qs, sort = iep_lists.SESSIONS.apply(qs.select_related("school").prefetch_related("attendances__student"),
+                                        request.GET.get("sort"))
+    return qs, filters, sort, student
+
+
+def _session_rows(user, sessions_):
+    visible = set(Student.objects.visible_to(user, "iep.records")
+                  .filter(pk__in={a.student_id for s in sessions_ for a in s.attendances.all()})
                   .values_list("pk", flat=True))
-    rows = [(s, [(a.student, a.absent) for a in s.attendances.all() if a.student_id in visible], _kind_label(s.kind))
-            for s in page]
+    return [(s, [(a.student, a.absent) for a in s.attendances.all() if a.student_id in visible], _kind_label(s.kind))
+            for s in sessions_]
+
+
+@permission_required("iep.records")
+def session_export(request):
+    """The sessions as on screen (same filters and order) as .xlsx, A4 landscape; audited (SEC-3)."""
+    qs, filters, sort, _student_ = _listed_sessions(request)
+    rows = _session_rows(request.user, list(qs[:EXPORT_LIMIT]))
+    title = _("Tutoring sessions")
+    data = ([s.date, s.school.name, "、".join(st.name + (_("(absent)") if absent else "") for st, absent in students),
+             str(kind), s.hours, s.get_outcome_display(), s.cancel_reason, s.teacher_name]
+            for s, students, kind in rows)
+    resp = xlsx_response(title=title, headers=[str(h) for h, _w in iep_lists.SESSION_HEADERS], rows=data,
+                         filename="sessions.xlsx", widths=[w for _h, w in iep_lists.SESSION_HEADERS])
+    audit.record(request.user, "iep.sessions.exported", object_type="session", object_id="", object_repr=title,
+                 changes={"filters": {k: v for k, v in filters.items() if v}, "sort": sort, "rows": len(rows)})
+    return resp
+
+
+@permission_required("iep.records")
+def session_list(request):
+    qs, filters, sort, student = _listed_sessions(request)
+    page = capped_paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))  # millions in a province
+    rows = _session_rows(request.user, list(page))
     return render(request, "iep/session_list.html", {
-        "page": page, "rows": rows, "filters": filters, "student": student,
+        "page": page, "rows": rows, "filters": filters, "student": student, "sort": sort,
         "outcomes": Session._meta.get_field("outcome").choices, "can_log": has_perm(request.user, "iep.edit"),
     })
 
@@ -186,24 +216,22 @@ def student_weekly(request, pk):
 
 
 BELOW_LIMIT = 200
+EXPORT_LIMIT = 20000
 
 
 @permission_required("iep.records")
 def below_minimum(request):
     """The school's or district's students below the weekly minimum this week and last week (IEP-5)."""
-    filters = {k: request.GET.get(k, "") for k in ("school", "region")}
-    clean = {k: v for k, v in filters.items() if v.isdigit()}
-    if "region" in clean and not Region.objects.visible_to(request.user).filter(pk=clean["region"]).exists():
-        raise Http404
-    monday = sessions.week_start(services.today())
+    filters, clean = _below_clean(request)
+    overdue_only = bool(request.GET.get("overdue"))
     weeks = []
-    for label, week in ((_("This week"), monday), (_("Last week"), monday - timedelta(days=7))):
-        result = selectors.below_minimum(request.user, week, clean)
+    for label, overdue, result in _below_weeks(request, clean, overdue_only):
         rows = list(result.students[:BELOW_LIMIT])
         for s in rows:
             s.shortfall = s.minimum - s.delivered_hours
         weeks.append({"label": label, "week_start": result.week_start, "school_days": result.school_days,
-                      "rows": rows, "count": result.students.count() if len(rows) >= BELOW_LIMIT else len(rows)})
+                      "overdue": overdue, "rows": rows,
+                      "count": result.students.count() if len(rows) >= BELOW_LIMIT else len(rows)})
     schools = list(School.objects.visible_to(request.user, "iep.records").only("id", "name", "code")
                    .order_by("code")[:301])
     regions = []
@@ -211,4 +239,43 @@ def below_minimum(request):
         schools = []
         regions = Region.objects.visible_to(request.user).filter(level=Region.DISTRICT).only("id", "name")
     return render(request, "iep/below_minimum.html", {"weeks": weeks, "filters": filters, "schools": schools,
-                                                      "regions": regions, "limit": BELOW_LIMIT})
+                                                      "regions": regions, "limit": BELOW_LIMIT,
+                                                      "overdue_only": overdue_only})
+
+
+def _below_clean(request):
+    filters = {k: request.GET.get(k, "") for k in ("school", "region")}
+    clean = {k: v for k, v in filters.items() if v.isdigit()}
+    if "region" in clean and not Region.objects.visible_to(request.user).filter(pk=clean["region"]).exists():
+        raise Http404
+    return filters, clean
+
+
+def _below_weeks(request, clean, overdue_only):
+    """(label, overdue, result) for this week (still running) and last week (over: its shortfalls are overdue,
+    IEP-5); "overdue only" keeps last week."""
+    monday = sessions.week_start(services.today())
+    for label, week, overdue in ((_("This week"), monday, False), (_("Last week"), monday - timedelta(days=7), True)):
+        if overdue or not overdue_only:
+            yield label, overdue, selectors.below_minimum(request.user, week, clean)
+
+
+@permission_required("iep.records")
+def below_minimum_export(request):
+    """The students below the weekly minimum as on screen (the same weeks and filters) as .xlsx, A4 landscape;
+    audited (SEC-3)."""
+    filters, clean = _below_clean(request)
+    overdue_only = bool(request.GET.get("overdue"))
+    title = _("Students below the weekly minimum of tutoring hours")
+    data, count = [], 0
+    for _label, overdue, result in _below_weeks(request, clean, overdue_only):
+        for s in result.students[:EXPORT_LIMIT]:
+            count += 1
+            data.append([result.week_start, s.name, s.school.name, s.school_class.name if s.school_class_id else "",
+                         s.delivered_hours, s.minimum, s.minimum - s.delivered_hours,
+                         _("Overdue") if overdue else ""])
+    resp = xlsx_response(title=title, headers=[str(h) for h, _w in iep_lists.BELOW_HEADERS], rows=data,
+                         filename="below-minimum.xlsx", widths=[w for _h, w in iep_lists.BELOW_HEADERS])
+    audit.record(request.user, "iep.below_minimum.exported", object_type="student", object_id="",
+                 object_repr=title, changes={"filters": {**clean, "overdue": overdue_only}, "rows": count})
+    return resp

@@ -216,10 +216,14 @@ def _case(request, case_id):
 
 
 @router.get("/cases", response=CasePage, by_alias=True)
-def list_cases(request, filters: Query[CaseFilter], page: Query[PageIn]):
-    """Cases in scope (PL-9); ``refused=true`` lists the transfers a receiving school refused (PL-7)."""
+def list_cases(request, filters: Query[CaseFilter], page: Query[PageIn], sort: str | None = None):
+    """Cases in scope (PL-9); ``refused=true`` lists the transfers a receiving school refused (PL-7). ``sort``:
+    id, kind, student, school, state, created_at, deadline or effective_date (``-`` for descending); any other
+    value keeps the newest first."""
+    from suiban.students.sorting import CASES
+
     require(request, "cases.view")
-    qs = filtered(request.user, filters.dict(exclude_none=True))
+    qs, _sort = CASES.apply(filtered(request.user, filters.dict(exclude_none=True)), sort)
     total = qs.count()
     start = (page.page - 1) * page.page_size
     return {"count": total, "items": [case_out(c) for c in _related(qs)[start:start + page.page_size]]}

@@ -5,6 +5,7 @@ from suiban.students.cases import views as case_views
 app_name = "cases"
 urlpatterns = [
     path("", case_views.case_list, name="list"),
+    path("export.xlsx", case_views.case_export, name="export"),
     path("new/", case_views.case_create, name="create"),
     path("<int:pk>/", case_views.case_detail, name="detail"),
     path("<int:pk>/transition/", case_views.case_transition, name="transition"),

@@ -11,18 +11,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from suiban.core import audit
 from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, apply_to_form
+from suiban.core.lists import xlsx_response
 from suiban.core.scoping import get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School
+from suiban.students import sorting
+from suiban.students.cases import lists as case_lists
 from suiban.students.cases import services as svc
 from suiban.students.cases.api import filtered, serve_attachment
 from suiban.students.cases.selectors import next_step, waiting_for
 from suiban.students.models import PLACEMENT_CHOICES, Case, Student
 
 PAGE_SIZE = 50
-LIST_FILTERS = ("kind", "state", "school", "refused", "student_id", "incoming", "open", "waiting")
+EXPORT_LIMIT = 20000
+LIST_FILTERS = ("kind", "state", "school", "refused", "student_id", "incoming", "open", "waiting", "overdue")
 
 
 class CaseForm(forms.Form):
@@ -83,14 +88,26 @@ def _case(request, pk):
                               request.user, pk)
 
 
-@permission_required("cases.view")
-def case_list(request):
+def _listed(request):
+    """The cases of the list as filtered and sorted on screen (the page and its export)."""
     filters = {k: request.GET.get(k, "") for k in LIST_FILTERS}
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "student_id") or v.isdigit())}
-    qs = filtered(request.user, clean).select_related("student", "school", "target_school")
+    qs = filtered(request.user, clean).select_related("student__school", "school", "target_school")
+    if filters["overdue"]:
+        qs = case_lists.overdue_only(qs)
+    qs, sort = sorting.CASES.apply(qs, request.GET.get("sort"))
+    return qs, filters, sort
+
+
+@permission_required("cases.view")
+def case_list(request):
+    qs, filters, sort = _listed(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = svc.today()
     for c in page:
         c.next_step = next_step(c)
+        c.due = case_lists.due_date(c)
+        c.overdue = bool(c.due and c.due < today)
     waiting_count = waiting_for(request.user, Case.objects.all()).count()
     oversees = has_perm(request.user, "cases.review") or has_perm(request.user, "cases.decide")
     refused_count = filtered(request.user, {"refused": "1"}).count() if oversees else None
@@ -105,9 +122,24 @@ def case_list(request):
     schools = schools if len(schools) <= 300 else []
     return render(request, "students/case_list.html", {
         "page": page, "filters": filters, "kinds": Case.KINDS, "states": Case.STATES, "schools": schools,
+        "sort": sort, "overdue_only": bool(filters["overdue"]),
         "refused_count": refused_count, "awaiting_answer": awaiting_answer,
         "can_submit": has_perm(request.user, "cases.submit"), "waiting_count": waiting_count,
     })
+
+
+@permission_required("cases.view")
+def case_export(request):
+    """The cases as on screen (same filters and order) as .xlsx, A4 landscape; audited (SEC-3)."""
+    qs, filters, sort = _listed(request)
+    rows = list(qs[:EXPORT_LIMIT])
+    title = _("Cases")
+    resp = xlsx_response(title=title, headers=[str(h) for h, _w in case_lists.EXPORT_HEADERS],
+                         rows=case_lists.export_rows(rows, next_step), filename="cases.xlsx",
+                         widths=[w for _h, w in case_lists.EXPORT_HEADERS])
+    audit.record(request.user, "cases.list.exported", object_type="case", object_id="", object_repr=title,
+                 changes={"filters": {k: v for k, v in filters.items() if v}, "sort": sort, "rows": len(rows)})
+    return resp
 
 
 @permission_required("cases.submit")

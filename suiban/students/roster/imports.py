@@ -264,7 +264,7 @@ def validate_rows(actor, rows: list[ParsedRow]) -> tuple[list[Plan], list[dict],
                 add({"class_id": "school_class"}.get(e["field"], e["field"]), e["message"])
         if s.school_id:
             services._derive(s)
-        exclude = ["school", "school_class", "region_path", "id_number_hash", "id_number_masked",
+        exclude = ["school", "school_class", "region_path", "name_pinyin", "id_number_hash", "id_number_masked",
                    "student_number_hash", "student_number_masked", "certificate_masked", *errs]
         try:
             s.clean_fields(exclude=exclude)
@@ -468,8 +468,8 @@ def _bulk_update(actor, plans, result, schools) -> list[dict]:
     if issues:
         return issues
     today = timezone.localdate()
-    derived = ["region_path", "id_number_hash", "id_number_masked", "student_number_hash", "student_number_masked",
-               "certificate_masked", "version", "updated_at"]
+    derived = ["region_path", "name_pinyin", "id_number_hash", "id_number_masked", "student_number_hash",
+               "student_number_masked", "certificate_masked", "version", "updated_at"]
     replace_guardians, guardians, placements, events, moved = [], [], [], [], []
     for p in changed:
         s = p.student

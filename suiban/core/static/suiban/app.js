@@ -41,6 +41,21 @@
     var q = ev.target.getAttribute && ev.target.getAttribute("data-sb-confirm");
     if (q && !window.confirm(q)) ev.preventDefault();
   });
+  // --- lists as cards on a phone: every cell of a table.sb-cards is labelled with its column's header, once --
+  document.querySelectorAll("table.sb-cards").forEach(function (table) {
+    var labels = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      var a = th.querySelector("a"), el = (a || th).cloneNode(true);
+      el.querySelectorAll(".visually-hidden, i").forEach(function (x) { x.remove(); });
+      return el.textContent.replace(/\s+/g, " ").trim();
+    });
+    table.querySelectorAll("tbody > tr").forEach(function (tr) {
+      var col = 0;
+      Array.prototype.forEach.call(tr.children, function (td) {
+        if (!td.hasAttribute("data-label") && !td.hasAttribute("colspan")) td.setAttribute("data-label", labels[col] || "");
+        col += parseInt(td.getAttribute("colspan") || "1", 10);
+      });
+    });
+  });
   var script = document.currentScript;
   var DRAFT_PREFIX = "suiban-draft:";
 
