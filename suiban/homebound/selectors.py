@@ -137,10 +137,13 @@ def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -
     return {"delivered": _q(delivered), "by_reason": out}
 
 
-def pace_share(school_year: SchoolYear, school_id=None, on: date | None = None) -> Decimal:
-    """The share of the year's counted weeks passed (by the policy of the school, or of any enrolment's school)."""
-    first = (Enrolment.objects.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
-             .select_related("school").first())
+def pace_share(school_year: SchoolYear, school_id=None, on: date | None = None, enrolments=None) -> Decimal:
+    """The share of the year's counted weeks passed (by the policy of the school, or of the first enrolment's
+    school among ``enrolments``, default all of the year): one look-up by primary key, whatever the number of
+    enrolments."""
+    qs = Enrolment.objects.all() if enrolments is None else enrolments
+    qs = qs.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
+    first = qs.order_by("pk").select_related("school").only("id", "school__id", "school__region_path").first()
     return year_weeks(school_year, first.school, on).share if first else Decimal(0)
 
 
@@ -149,16 +152,23 @@ def behind_filter(qs, share: Decimal):
     return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * share)
 
 
+BEHIND_FIELDS = ("id", "student_id", "school_id", "region_path", "state", "hours_delivered", "required_year",
+                 "teacher_names", "student__id", "student__name", "school__id", "school__code", "school__name",
+                 "school__region_path")
+
+
 def behind_pace(user, school_year: SchoolYear, *, on: date | None = None, school_id=None, region_path=None):
     """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
-    year passed — so that the forecast misses it. One query per page (school and teachers' names included)."""
-    share = pace_share(school_year, school_id, on)
-    qs = behind_filter(Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year), share)
-    qs = qs.select_related("student", "school").order_by("school__code", "student__name", "id")
+    year passed — so that the forecast misses it. One query per page (school and teachers' names included), reading
+    only the columns the list shows."""
+    scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year)
     if school_id:
-        qs = qs.filter(school_id=school_id)
+        scoped = scoped.filter(school_id=school_id)
     if region_path:
-        qs = qs.filter(region_path__startswith=region_path)
+        scoped = scoped.filter(region_path__startswith=region_path)
+    share = pace_share(school_year, school_id, on, enrolments=scoped)
+    qs = (behind_filter(scoped, share).select_related("student", "school").only(*BEHIND_FIELDS)
+          .order_by("school__code", "student__name", "id"))
     return qs, share
 
 
