@@ -576,7 +576,7 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
     """HB-4: active enrolments in scope whose hours so far fall short of the yearly minimum's share of the year
     passed, with their school and teachers (one query per page)."""
     require(request, "homebound.view")
-    sy = _year(filters.school_year) or SchoolYear.current()
+    sy = _year(filters.school_year) if filters.school_year else None  # None: the current year, inside the queries
     region_path = None
     if filters.region_id is not None:
         region = Region.objects.visible_to(request.user).filter(pk=filters.region_id).first()

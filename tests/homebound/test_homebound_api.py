@@ -252,3 +252,20 @@ def test_recording_a_visit_runs_a_fixed_number_of_queries(api_client, world, yea
 def _record(world, e, day, teachers, user="hc_s1_resource"):
     return visits.visit_record(actor=world.users[user], enrolment=e, date=day, teacher_ids=teachers,
                                start_time=time(9, 0), end_time=time(12, 0))
+
+
+def test_behind_pace_endpoint_runs_four_queries(api_client, world, year, pool, active_enrolment):
+    """HB-4: the district list behind pace over the API: the token, the pace (one enrolment by primary key, with
+    its school year and school), the count and the page — the current school year is a subquery of these, not a
+    query of its own; the answer lists the students behind."""
+    for _ in range(3):
+        active_enrolment()
+    c = api_client("hc_bureau")
+    c.get("/api/v1/homebound/behind-pace")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.get("/api/v1/homebound/behind-pace?page=1&page_size=50")
+    assert r.status_code == 200, r.content
+    assert len(ctx.captured_queries) <= 4, "\n".join(q["sql"] for q in ctx.captured_queries)
+    body = r.json()
+    qs, share = selectors.behind_pace(world.users["hc_bureau"], year)
+    assert body["count"] == qs.count() >= 3 and body["share_of_year_passed"] == float(share)
