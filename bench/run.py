@@ -715,9 +715,10 @@ def main(argv=None):
     iep_only = bool(rows) and all(r["name"].startswith("IEP") for r in rows)
     lists_only = bool(rows) and all(r["kind"] == "list2" for r in rows)
     peer_only = bool(rows) and all(r["kind"] == "peer import" for r in rows)
+    core = [r for r in rows if r["kind"] != "reference"]  # bench/staff.py reference_row: beside, not a module's
     module = next((m for m, kinds in (("staff", ("filing", "page")), ("homebound", ("hb behind", "hb record")),
                                        ("funds", ("ledger totals",)))
-                   if rows and all(r["kind"] in kinds and (m != "staff" or "staff" in r["name"]) for r in rows)), None)
+                   if core and all(r["kind"] in kinds and (m != "staff" or "staff" in r["name"]) for r in core)), None)
     info["title"] = ("Individual education" if iep_only else "Every list" if lists_only
                      else "Import beside django-import-export" if peer_only
                      else {"staff": "Staff", "homebound": "Home-delivered education", "funds": "Funds ledger"}.get(

@@ -27,7 +27,18 @@ def staff_benchmarks(args, log, api, pages, want):
         log(f"… {name} as scale_province")
         rows.append(bench_get(name, "page", pages["scale_province"], "/staff/filing/", args,
                               username="scale_province"))
+    rows.append(reference_row(args, log, api, "scale_district"))
     return rows
+
+
+def reference_row(args, log, api, who):
+    """GET /api/v1/me, timed beside a module's lists: the fixed cost of any authenticated API request (token,
+    middleware, serialising) — what a list costs above its bare SQL however lean that SQL is."""
+    from bench.run import bench_get
+
+    log(f"… fixed cost of an API request (GET /api/v1/me) as {who}")
+    return bench_get("reference: GET /api/v1/me (fixed cost of an API request)", "reference", api[who],
+                     "/api/v1/me", args, username=who)
 
 
 def ensure_staff(log):
