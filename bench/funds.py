@@ -5,6 +5,7 @@ Ledger entries for the generated province come from ``suiban.demo.funds_scale`` 
 
 def funds_benchmarks(args, log, u, api, want):
     from bench.run import bench_list
+    from bench.staff import analyze, reference_row
     from suiban.demo import funds_scale
     from suiban.funds.models import LedgerEntry
 
@@ -16,9 +17,11 @@ def funds_benchmarks(args, log, u, api, want):
     if not funds_scale.present():
         log("Generating ledger entries for the generated province …")
         funds_scale.generate(seed=args.seed, log=log)
+        analyze()
     for name, who in names:
         if want(name):
             log(f"… {name}")
             rows.append(bench_list(name, api[who], "/api/v1/ledger/balance", args, username=who,
                                    kind="ledger totals", tables=[LedgerEntry._meta.db_table]))
+    rows.append(reference_row(args, log, api, "scale_district"))
     return rows

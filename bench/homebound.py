@@ -24,6 +24,7 @@ def homebound_benchmarks(args, log, u, api, want):
     from django.utils import timezone
 
     from bench.run import Failed, NotAvailable, bench_list, measure, route_exists, summary
+    from bench.staff import analyze, reference_row
     from suiban.demo import homebound_scale as scale
     from suiban.homebound.models import Enrolment
     from suiban.org.models import SchoolYear
@@ -33,8 +34,12 @@ def homebound_benchmarks(args, log, u, api, want):
     if not (want("HB behind") or want("HB record")):
         return rows
     if not scale.present():
+        from bench.staff import ensure_staff
+
+        ensure_staff(log)  # the pools the visits take their teachers from
         log("Generating home-delivered education …")
         scale.generate(seed=args.seed, log=log)
+        analyze()
     name = "HB behind pace (district)"
     if want(name):
         log(f"… {name}")
@@ -90,4 +95,5 @@ def homebound_benchmarks(args, log, u, api, want):
             rows.append(dict(row, status="error", note=str(exc)[:600]))
         else:
             rows.append(dict(row, status="ok", **summary(samples)))
+    rows.append(reference_row(args, log, api, "scale_district"))
     return rows

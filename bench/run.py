@@ -715,15 +715,21 @@ def main(argv=None):
     iep_only = bool(rows) and all(r["name"].startswith("IEP") for r in rows)
     lists_only = bool(rows) and all(r["kind"] == "list2" for r in rows)
     peer_only = bool(rows) and all(r["kind"] == "peer import" for r in rows)
+    core = [r for r in rows if r["kind"] != "reference"]  # bench/staff.py reference_row: beside, not a module's
+    module = next((m for m, kinds in (("staff", ("filing", "page")), ("homebound", ("hb behind", "hb record")),
+                                       ("funds", ("ledger totals",)))
+                   if core and all(r["kind"] in kinds and (m != "staff" or "staff" in r["name"]) for r in core)), None)
     info["title"] = ("Individual education" if iep_only else "Every list" if lists_only
-                     else "Import beside django-import-export" if peer_only else "Students")
+                     else "Import beside django-import-export" if peer_only
+                     else {"staff": "Staff", "homebound": "Home-delivered education", "funds": "Funds ledger"}.get(
+                         module, "Students"))
     info["total_s"] = round(time.perf_counter() - started, 1)
     md = markdown(rows, info)
     print()
     print(md)
     if not args.no_write:
         RESULTS_DIR.mkdir(exist_ok=True)
-        prefix = "iep" if iep_only else "lists" if lists_only else "import-peer" if peer_only else "students"
+        prefix = "iep" if iep_only else "lists" if lists_only else "import-peer" if peer_only else module or "students"
         stem = f"{prefix}-{info['date']}" + (
             "" if info["database"] == "postgresql" else f"-{info['database']}")
         (RESULTS_DIR / f"{stem}.json").write_text(json.dumps({"info": info, "results": rows}, ensure_ascii=False,

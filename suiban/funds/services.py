@@ -145,19 +145,22 @@ def net(qs):
     return qs.exclude(kind=LedgerEntry.REVERSAL).filter(reversed_by__isnull=True)
 
 
-def closed_period(school, day: date_type) -> LedgerPeriod | None:
-    return (LedgerPeriod.objects.filter(school=school, start_date__lte=day, end_date__gte=day)
-            .order_by("-end_date").first())
+def _periods_from(school, day: date_type) -> list[tuple[date_type, date_type]]:
+    """(start, end) of the school's closed periods that end on or after ``day``, in order (one query)."""
+    return list(LedgerPeriod.objects.filter(school=school, end_date__gte=day).order_by("start_date")
+                .values_list("start_date", "end_date"))
 
 
-def open_date(school, day: date_type) -> date_type:
-    """``day`` or, when it lies in a closed period, the first day after the closed periods that cover it."""
-    periods = list(LedgerPeriod.objects.filter(school=school, end_date__gte=day).order_by("start_date")
-                   .values_list("start_date", "end_date"))
+def _open_date(day: date_type, periods) -> date_type:
     for start, end in periods:
         if start <= day <= end:
             day = end + timedelta(days=1)
     return day
+
+
+def open_date(school, day: date_type) -> date_type:
+    """``day`` or, when it lies in a closed period, the first day after the closed periods that cover it."""
+    return _open_date(day, _periods_from(school, day))
 
 
 # --- entries ----------------------------------------------------------------------------------------------
@@ -231,12 +234,14 @@ def _create(entry: LedgerEntry) -> LedgerEntry:
 
 def entry_post(*, actor, school, school_year, kind: str, amount, date: date_type, category: str = "",
                source: str = "", payee: str = "", purpose: str = "", origin: str = LedgerEntry.MANUAL,
-               origin_ref: str = "", corrects: LedgerEntry | None = None) -> LedgerEntry:
+               origin_ref: str = "", corrects: LedgerEntry | None = None, fresh_origin: bool = False) -> LedgerEntry:
     """Post one budget line, income or expense. With an ``origin_ref`` the posting is idempotent.
 
     A posting of another module (``origin`` not manual) is dated into the open period when its date lies in a
     closed one, is paid from the per-pupil funds unless it names a source, and is flagged, never refused, beyond
-    the budget."""
+    the budget. ``fresh_origin``: the caller has just created, inside its own transaction, the record that
+    ``origin_ref`` names (a new visit), so nothing can have posted it before — the look-up and the savepoint that
+    guard a retried posting are skipped (the unique constraint on the origin still holds)."""
     manual = origin == LedgerEntry.MANUAL
     category, source = (category or "").strip(), (source or "").strip()
     payee, purpose = (payee or "").strip(), (purpose or "").strip()
@@ -253,21 +258,19 @@ def entry_post(*, actor, school, school_year, kind: str, amount, date: date_type
         errors.append(field_error("date", _("The date lies outside the school year %(year)s.")
                                   % {"year": year.name}, "out_of_year"))
     _raise(errors)
-    if origin_ref:
-        existing = LedgerEntry.objects.filter(origin=origin, origin_ref=origin_ref).first()
-        if existing is not None:
-            return existing
-    with transaction.atomic():
+    fresh_origin = fresh_origin and bool(origin_ref) and not manual
+    with transaction.atomic(savepoint=not fresh_origin):
         _lock_school(school.pk)
-        if origin_ref:
+        if origin_ref and not fresh_origin:
             existing = LedgerEntry.objects.filter(origin=origin, origin_ref=origin_ref).first()
             if existing is not None:
                 return existing
-        if closed_period(school, date) is not None:
+        periods = _periods_from(school, date)
+        if any(start <= date <= end for start, end in periods):
             if manual and corrects is None:
                 raise DomainError(_("This month or term is closed: date the entry in the open period."),
                                   code="period_closed", field="date")
-            date = open_date(school, date)
+            date = _open_date(date, periods)
         over = False
         if kind == LedgerEntry.EXPENSE and _is_over_budget(school, year, category, money):
             if manual and over_budget_refuses(school):
@@ -278,12 +281,15 @@ def entry_post(*, actor, school, school_year, kind: str, amount, date: date_type
                             amount=money, date=date, category=category, source=source, payee=payee[:100],
                             purpose=purpose[:500], origin=origin, origin_ref=origin_ref, created_by=actor,
                             corrects=corrects, over_budget=over)
-        try:
-            with transaction.atomic():
-                _create(entry)
-        except IntegrityError:
-            # A concurrent posting of the same origin_ref won the race: answer its entry.
-            return LedgerEntry.objects.get(origin=origin, origin_ref=origin_ref)
+        if fresh_origin:
+            _create(entry)
+        else:
+            try:
+                with transaction.atomic():
+                    _create(entry)
+            except IntegrityError:
+                # A concurrent posting of the same origin_ref won the race: answer its entry.
+                return LedgerEntry.objects.get(origin=origin, origin_ref=origin_ref)
         changes = {f: [None, v] for f, v in audit.snapshot(entry, POSTED_FIELDS).items()}
         if corrects is not None:
             changes["corrects"] = [None, corrects.pk]

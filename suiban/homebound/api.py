@@ -389,8 +389,12 @@ class HomeboundVisitFilter(Schema):
     date_to: dt.date | None = None
 
 
-def visit_out(v: Visit, *, subsidy: bool) -> dict:
-    vts = list(v.visit_teachers.all())
+def visit_out(v: Visit, *, subsidy: bool, written: list | None = None) -> dict:
+    """The visit as the API answers it. ``written``: the teacher rows of a visit just recorded (which has no
+    attachments or corrections yet), so nothing is read back."""
+    vts = list(v.visit_teachers.all()) if written is None else written
+    attachments = v.attachments.all() if written is None else []
+    corrections = v.corrections.all() if written is None else []
     return {
         "id": v.pk, "version": v.version, "enrolment_id": v.enrolment_id, "student_id": v.student_id,
         "student_name": v.student.name, "school_id": v.school_id, "date": v.date,
@@ -403,13 +407,13 @@ def visit_out(v: Visit, *, subsidy: bool) -> dict:
         "notes": v.notes, "guardian_training": v.guardian_training, "status": v.status, "reason": v.reason,
         "family_informed": v.family_informed, "makeup_date": v.makeup_date,
         "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type,
-                         "url": f"/api/v1/homebound/visits/{v.pk}/attachments/{a.pk}"} for a in v.attachments.all()],
+                         "url": f"/api/v1/homebound/visits/{v.pk}/attachments/{a.pk}"} for a in attachments],
         "subsidy": f"{v.subsidy:.2f}" if subsidy else None, "client_ref": v.client_ref,
         "recorded_by": v.recorded_by.username if v.recorded_by_id else None, "original": v.original,
         "corrections": [{"number": c.number, "kind": c.kind, "reason": c.reason, "before": c.before,
                          "after": c.after, "corrected_at": c.corrected_at,
                          "corrected_by": c.corrected_by.username if c.corrected_by_id else None}
-                        for c in v.corrections.all()],
+                        for c in corrections],
     }
 
 
@@ -451,12 +455,15 @@ def create_visit(request, payload: HomeboundVisitIn):
     """Record a visit (HB-4..HB-6) and post its subsidy (HB-7). 422 too_few_teachers / teacher_not_in_pool."""
     require(request, "homebound.record")
     data = payload.dict()
-    e = Enrolment.objects.visible_to(request.user).select_related("school__region", "school_year", "student").filter(
-        pk=data.pop("enrolment_id")).first()
+    e = (Enrolment.objects.visible_to(request.user).select_related("school__region", "school_year", "student")
+         .prefetch_related("plan_versions").filter(pk=data.pop("enrolment_id")).first())
     if e is None:
         raise DomainError(_("The object does not exist or is outside your scope."), field="enrolment_id")
     v = visits.visit_record(actor=request.user, enrolment=e, **data)
-    return Status(201, _out(request, _visits(request.user).get(pk=v.pk)))
+    written = getattr(v, "teachers_written", None)
+    if written is None:  # a retried client_ref answers the first visit: read it whole
+        return Status(201, _out(request, _visits(request.user).get(pk=v.pk)))
+    return Status(201, visit_out(v, subsidy=has_perm(request.user, "homebound.subsidy"), written=written))
 
 
 @router.get("/homebound/visits/record.docx")
@@ -569,7 +576,7 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
     """HB-4: active enrolments in scope whose hours so far fall short of the yearly minimum's share of the year
     passed, with their school and teachers (one query per page)."""
     require(request, "homebound.view")
-    sy = _year(filters.school_year) or SchoolYear.current()
+    sy = _year(filters.school_year) if filters.school_year else None  # None: the current year, inside the queries
     region_path = None
     if filters.region_id is not None:
         region = Region.objects.visible_to(request.user).filter(pk=filters.region_id).first()

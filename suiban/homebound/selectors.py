@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from suiban.homebound.models import MISS_REASONS, Enrolment, Visit, VisitTeacher, VisitWeek
@@ -137,11 +137,19 @@ def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -
     return {"delivered": _q(delivered), "by_reason": out}
 
 
-def pace_share(school_year: SchoolYear, school_id=None, on: date | None = None) -> Decimal:
-    """The share of the year's counted weeks passed (by the policy of the school, or of any enrolment's school)."""
-    first = (Enrolment.objects.filter(school_year=school_year, **({"school_id": school_id} if school_id else {}))
-             .select_related("school").first())
-    return year_weeks(school_year, first.school, on).share if first else Decimal(0)
+def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None = None, enrolments=None) -> Decimal:
+    """The share of the year's counted weeks passed (by the policy of the school, or of the first enrolment's
+    school among ``enrolments``, default all of the year): one look-up by primary key, whatever the number of
+    enrolments. ``school_year`` None: the year of ``enrolments`` (filtered to one year by the caller)."""
+    qs = Enrolment.objects.all() if enrolments is None else enrolments
+    if school_year is not None:
+        qs = qs.filter(school_year=school_year)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    first = (qs.order_by("pk").select_related("school", "school_year")
+             .only("id", "school__id", "school__region_path", "school_year__id", "school_year__start_year",
+                   "school_year__start_date", "school_year__end_date").first())
+    return year_weeks(school_year or first.school_year, first.school, on).share if first else Decimal(0)
 
 
 def behind_filter(qs, share: Decimal):
@@ -149,16 +157,27 @@ def behind_filter(qs, share: Decimal):
     return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * share)
 
 
-def behind_pace(user, school_year: SchoolYear, *, on: date | None = None, school_id=None, region_path=None):
+BEHIND_FIELDS = ("id", "student_id", "school_id", "region_path", "state", "hours_delivered", "required_year",
+                 "teacher_names", "student__id", "student__name", "school__id", "school__code", "school__name",
+                 "school__region_path")
+
+
+def behind_pace(user, school_year: SchoolYear | None, *, on: date | None = None, school_id=None, region_path=None):
     """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
-    year passed — so that the forecast misses it. One query per page (school and teachers' names included)."""
-    share = pace_share(school_year, school_id, on)
-    qs = behind_filter(Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year), share)
-    qs = qs.select_related("student", "school").order_by("school__code", "student__name", "id")
+    year passed — so that the forecast misses it. One query per page (school and teachers' names included), reading
+    only the columns the list shows. ``school_year`` None: the current one, as a subquery of the list's queries."""
+    if school_year is None:
+        current = SchoolYear.objects.filter(start_date__lte=today()).order_by("-start_date").values("pk")[:1]
+        scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=Subquery(current))
+    else:
+        scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year)
     if school_id:
-        qs = qs.filter(school_id=school_id)
+        scoped = scoped.filter(school_id=school_id)
     if region_path:
-        qs = qs.filter(region_path__startswith=region_path)
+        scoped = scoped.filter(region_path__startswith=region_path)
+    share = pace_share(school_year, school_id, on, enrolments=scoped)
+    qs = (behind_filter(scoped, share).select_related("student", "school").only(*BEHIND_FIELDS)
+          .order_by("school__code", "student__name", "id"))
     return qs, share
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from suiban.core.services import check_version
 from suiban.core.services import field_error as _err
 from suiban.homebound.models import CRITERIA, CRITERION_LABELS, REHAB_AREAS, Enrolment, EnrolmentDocument, PlanVersion
 from suiban.org.models import Region, SchoolYear
-from suiban.staff.models import StaffMember
+from suiban.staff.models import Pool, PoolMember, StaffMember
 from suiban.staff.selectors import pool_staff
 from suiban.students.models import Student
 
@@ -130,16 +131,27 @@ def pool_teacher_ids(school, school_year) -> set[int]:
     return set(pool_staff(school.pk, school_year.pk, filed_only=True).values_list("pk", flat=True))
 
 
-def check_teachers(teacher_ids, school, school_year, *, field="teacher_ids", minimum=None) -> list[dict]:
+def teachers_with_pool(teacher_ids, school, school_year) -> dict[int, StaffMember]:
+    """The staff members ``teacher_ids`` with ``in_pool`` (in the school's filed pool of that year), one query."""
+    ids = [int(i) for i in teacher_ids]
+    if not ids:
+        return {}
+    members = PoolMember.objects.filter(pool__school_id=school.pk, pool__school_year_id=school_year.pk,
+                                        pool__state=Pool.FILED, staff_id=OuterRef("pk"))
+    return {s.pk: s for s in StaffMember.objects.filter(pk__in=ids).annotate(in_pool=Exists(members))}
+
+
+def check_teachers(teacher_ids, school, school_year, *, field="teacher_ids", minimum=None,
+                   staff: dict | None = None) -> list[dict]:
     """Errors for teachers outside the school's filed pool (``teacher_not_in_pool``) and for fewer teachers than
-    ``minimum`` (``too_few_teachers``)."""
+    ``minimum`` (``too_few_teachers``). ``staff``: the result of ``teachers_with_pool`` when the caller has it."""
     errors = []
-    pool = pool_teacher_ids(school, school_year)
-    names = dict(StaffMember.objects.filter(pk__in=teacher_ids).values_list("pk", "name"))
+    staff = teachers_with_pool(teacher_ids, school, school_year) if staff is None else staff
     for i, tid in enumerate(teacher_ids):
-        if tid not in pool:
+        s = staff.get(tid)
+        if s is None or not s.in_pool:
             errors.append(_err(f"{field}[{i}]", _("%(name)s is not in the school's filed resource-teacher pool for "
-                                                  "this school year.") % {"name": names.get(tid, tid)},
+                                                  "this school year.") % {"name": s.name if s else tid},
                                "teacher_not_in_pool"))
     if minimum is not None and len(teacher_ids) < minimum:
         errors.append(_err(field, _("A home visit is made by at least %(n)d teachers (二对一).") % {"n": minimum},
@@ -216,9 +228,10 @@ def _plan_values(data: dict, base: PlanVersion | None, school, errors: list) -> 
     return values
 
 
-def current_plan(enrolment: Enrolment, on: date | None = None) -> PlanVersion | None:
-    """The plan version in force on ``on`` (default today); before the first one, the first one."""
-    versions = list(enrolment.plan_versions.all())
+def current_plan(enrolment: Enrolment, on: date | None = None, versions=None) -> PlanVersion | None:
+    """The plan version in force on ``on`` (default today); before the first one, the first one. ``versions``: the
+    enrolment's plan versions when the caller has read them."""
+    versions = list(enrolment.plan_versions.all()) if versions is None else versions
     if not versions:
         return None
     on = on or today()

@@ -22,9 +22,12 @@ writing transaction, under the enrolment's row lock (as ``suiban.iep.sessions`` 
 
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from time import monotonic
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +45,7 @@ from suiban.homebound.models import (
     VisitTeacher,
     VisitWeek,
 )
-from suiban.homebound.services import check_teachers, current_plan, param, raise_coded, today
+from suiban.homebound.services import check_teachers, current_plan, param, raise_coded, teachers_with_pool, today
 from suiban.org.models import Term
 from suiban.staff.models import StaffMember
 
@@ -103,10 +106,13 @@ def _normalise(values: dict) -> dict:
     return out
 
 
-def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False) -> tuple[list[dict], dict]:
+def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False,
+                versions=None) -> tuple[list[dict], dict]:
     """Validate plain visit values against the enrolment's plan and the policy; returns (errors, derived) with
-    derived = {hours, short, subsidy_teachers}."""
+    derived = {hours, short, staff} (``staff``: the named teachers, {id: StaffMember with ``in_pool``}).
+    ``versions``: the enrolment's plan versions when the caller has read them."""
     errors = []
+    staff = teachers_with_pool(values["teacher_ids"], enrolment.school, enrolment.school_year)
     school, year = enrolment.school, enrolment.school_year
     day = _date(values.get("date"))
     if day is None:
@@ -124,7 +130,7 @@ def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False) 
     if len(values["notes"]) > 4000:
         errors.append(_err("notes", _("At most %(n)d characters.") % {"n": 4000}))
     hours, short = Decimal("0.00"), False
-    plan = current_plan(enrolment, day) if day else current_plan(enrolment)
+    plan = current_plan(enrolment, day, versions) if day else current_plan(enrolment, versions=versions)
     if values["status"] == Visit.DELIVERED:
         start, end = _time(values.get("start_time")), _time(values.get("end_time"))
         if start is None:
@@ -141,7 +147,7 @@ def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False) 
         if values["reason"]:
             errors.append(_err("reason", _("Only a missed or cancelled visit has a reason.")))
         minimum = None if disowning else param(school, "teachers_per_visit")
-        errors += check_teachers(values["teacher_ids"], school, year, minimum=minimum)
+        errors += check_teachers(values["teacher_ids"], school, year, minimum=minimum, staff=staff)
     elif values["status"] in (Visit.MISSED, Visit.CANCELLED):
         if values["reason"] not in dict(MISS_REASONS):
             errors.append(_err("reason", _("Say why the visit did not take place: family not at home, child ill, "
@@ -149,8 +155,8 @@ def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False) 
         makeup = _date(values.get("makeup_date"))
         if makeup and day and makeup < day:
             errors.append(_err("makeup_date", _("The make-up visit comes after the missed one.")))
-        errors += check_teachers(values["teacher_ids"], school, year)
-    return errors, {"hours": hours, "short": short}
+        errors += check_teachers(values["teacher_ids"], school, year, staff=staff)
+    return errors, {"hours": hours, "short": short, "staff": staff}
 
 
 def _lock_enrolment(enrolment_id: int) -> Enrolment:
@@ -175,7 +181,8 @@ def subsidy_for(v: Visit, n_teachers: int) -> Decimal:
     return (per * n_teachers).quantize(CENT)
 
 
-def _post_subsidy(actor, v: Visit, names: list[str]) -> None:
+def _post_subsidy(actor, v: Visit, names: list[str], *, fresh: bool = False) -> None:
+    """Post the visit's subsidy (``fresh``: the visit was created in this transaction, see ``entry_post``)."""
     from suiban.funds.services import entry_post
 
     v.subsidy = subsidy_for(v, len(names))
@@ -186,7 +193,7 @@ def _post_subsidy(actor, v: Visit, names: list[str]) -> None:
             date=v.date, category="transport_subsidy", payee="、".join(names)[:100],
             purpose=_("Home-delivery transport and meal subsidy: %(student)s, %(date)s, %(n)d teachers")
             % {"student": v.student.name, "date": v.date.isoformat(), "n": len(names)},
-            origin="homebound_subsidy", origin_ref=f"visit:{v.pk}:{v.version}")
+            origin="homebound_subsidy", origin_ref=f"visit:{v.pk}:{v.version}", fresh_origin=fresh)
 
 
 def _reverse_subsidy(actor, v: Visit, reason: str) -> None:
@@ -202,51 +209,106 @@ def visit_record(*, actor, enrolment: Enrolment, date, teacher_ids=(), start_tim
                  guardian_training: bool = False, status: str = "delivered", reason: str = "",
                  family_informed: bool = False, makeup_date=None, client_ref: str = "") -> Visit:
     """Record a visit (HB-4..HB-6) and post its subsidy (HB-7). With a ``client_ref`` already used by the same
-    user, answer that visit and create nothing."""
+    user, answer that visit and create nothing.
+
+    A fixed number of queries, whatever the enrolment's history: one UPDATE of the enrolment takes its row lock,
+    checks the actor's scope and the state and adds the visit to the year figures; one query checks the teachers
+    against the pool; the visit, its teachers (one insert), the posting, the week's summary row (one upsert that
+    adds the visit) and the audit row. The enrolment's plan versions are read once (prefetch them). A visit just
+    written carries ``teachers_written`` (its teacher rows with their staff), so the caller need not read it back;
+    a retried ``client_ref`` answers the first visit as stored."""
     client_ref = (client_ref or "").strip()[:64]
     if client_ref and actor is not None and actor.is_authenticated:
         first = Visit.objects.filter(recorded_by=actor, client_ref=client_ref).first()
         if first is not None:
             return first
-    _require_record(actor, enrolment)
+    if not has_perm(actor, "homebound.record"):
+        raise PermissionDenied()
     values = _normalise({"date": date, "start_time": start_time, "end_time": end_time,
                          "place": place or enrolment.place,
                          "mode": mode, "online": online, "notes": notes, "guardian_training": guardian_training,
                          "teacher_ids": teacher_ids, "status": status, "reason": reason,
                          "family_informed": family_informed, "makeup_date": makeup_date})
+    try:
+        with transaction.atomic():
+            return _record(actor, enrolment, values, client_ref)
+    except IntegrityError:
+        if client_ref:  # a concurrent retry of the same request won: answer its visit
+            first = Visit.objects.filter(recorded_by=actor, client_ref=client_ref).first()
+            if first is not None:
+                return first
+        raise
+
+
+def _record(actor, e: Enrolment, values: dict, client_ref: str) -> Visit:
+    versions = list(e.plan_versions.all())  # one query, or none when the caller prefetched them
+    day = _date(values["date"])
+    terms = term_ranges(e.school_year)
+    delivered = values["status"] == Visit.DELIVERED
+    hours = (hours_between(_time(values["start_time"]), _time(values["end_time"])) or Decimal(0)) if delivered \
+        else Decimal(0)
+    counted = delivered and day is not None and hours > 0 and counts_for_year(day, e.school, terms)
+    # The row lock, the scope, the state and the year figures in one statement (refused below: rolled back).
+    locked = (Enrolment.objects.filter(pk=e.pk, state=Enrolment.ACTIVE).visible_to(actor, "homebound.record")
+              .update(hours_delivered=F("hours_delivered") + (hours if counted else 0),
+                      visits_delivered=F("visits_delivered") + (1 if counted else 0)))
     errors = []
-    if enrolment.state != Enrolment.ACTIVE:
+    if not locked:
+        _require_record(actor, e)
         errors.append(_err("enrolment_id", _("Visits are recorded for an active enrolment."), "not_active"))
-    more, derived = check_visit(enrolment, values)
+    more, derived = check_visit(e, values, versions=versions)
     raise_coded(errors + more)
-    with transaction.atomic():
-        e = _lock_enrolment(enrolment.pk)
-        v = Visit(enrolment=e, student=e.student, school=e.school, region_path=e.region_path,
-                  date=_date(values["date"]), start_time=_time(values["start_time"]),
-                  end_time=_time(values["end_time"]), hours=derived["hours"], short=derived["short"],
-                  place=values["place"], mode=values["mode"], online=values["online"], notes=values["notes"],
-                  guardian_training=values["guardian_training"], status=values["status"], reason=values["reason"],
-                  family_informed=values["family_informed"], makeup_date=_date(values["makeup_date"]),
-                  client_ref=client_ref, original=values, recorded_by=actor)
-        try:
-            with transaction.atomic():
-                v.save()
-        except IntegrityError:
-            if client_ref:  # a concurrent retry of the same request won: answer its visit
-                return Visit.objects.get(recorded_by=actor, client_ref=client_ref)
-            raise
-        own = getattr(getattr(actor, "staff_member", None), "pk", None) if _has_staff(actor) else None
-        now = timezone.now()
-        VisitTeacher.objects.bulk_create([VisitTeacher(visit=v, staff_id=t, confirmed_at=now if t == own else None)
-                                          for t in values["teacher_ids"]])
-        _post_subsidy(actor, v, _names(values["teacher_ids"]))
-        v.save(update_fields=["subsidy", "ledger_entry"])
-        refresh_weeks(e, {week_start(v.date)})
-        audit.record(actor, "homebound.visit.recorded", v, changes={
-            "date": [None, values["date"]], "status": [None, v.status], "hours": [None, str(v.hours)],
-            "teachers": [None, values["teacher_ids"]], "subsidy": [None, str(v.subsidy)],
-            **({"short": [None, True]} if v.short else {})})
-        return v
+    staff = derived["staff"]
+    v = Visit(enrolment=e, student=e.student, school=e.school, region_path=e.region_path, date=day,
+              start_time=_time(values["start_time"]), end_time=_time(values["end_time"]), hours=derived["hours"],
+              short=derived["short"], place=values["place"], mode=values["mode"], online=values["online"],
+              notes=values["notes"], guardian_training=values["guardian_training"], status=values["status"],
+              reason=values["reason"], family_informed=values["family_informed"],
+              makeup_date=_date(values["makeup_date"]), client_ref=client_ref, original=values, recorded_by=actor)
+    v.subsidy = subsidy_for(v, len(values["teacher_ids"]))
+    v.save()
+    now = timezone.now()
+    own = getattr(actor, "pk", None)
+    vts = [VisitTeacher(visit=v, staff=staff[t], confirmed_at=now if own and staff[t].user_id == own else None)
+           for t in values["teacher_ids"]]
+    VisitTeacher.objects.bulk_create(vts)
+    _post_subsidy(actor, v, [staff[t].name for t in values["teacher_ids"]], fresh=True)
+    if v.ledger_entry is not None:
+        Visit.objects.filter(pk=v.pk).update(ledger_entry=v.ledger_entry)
+    _add_to_week(e, v, terms, versions)
+    audit.record(actor, "homebound.visit.recorded", v, changes={
+        "date": [None, values["date"]], "status": [None, v.status], "hours": [None, str(v.hours)],
+        "teachers": [None, values["teacher_ids"]], "subsidy": [None, str(v.subsidy)],
+        **({"short": [None, True]} if v.short else {})})
+    v.teachers_written = vts
+    return v
+
+
+def _add_to_week(e: Enrolment, v: Visit, terms, versions) -> None:
+    """Add one new visit to its week's summary row: one upsert (call under the enrolment's lock). The row counts
+    the week's visits as ``refresh_weeks`` computes them; the requirement is the plan version in force that week."""
+    monday = week_start(v.date)
+    plan = _plan_on(versions, monday)
+    required = plan.visits_per_week if plan and is_term_week(monday, terms) else 0
+    per = plan.hours_per_visit if plan else Decimal(0)
+    delivered = v.status == Visit.DELIVERED
+    row = {"visits": int(delivered), "hours": v.hours if delivered else Decimal(0),
+           "short_visits": int(delivered and v.short), "missed_visits": int(not delivered)}
+    met = row["visits"] - row["short_visits"] >= required
+    qn = connection.ops.quote_name
+    table = qn(VisitWeek._meta.db_table)
+    added = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in row)
+    sql = (f"INSERT INTO {table} ({qn('enrolment_id')}, {qn('week_start')}, {', '.join(qn(c) for c in row)}, "  # noqa: S608 — our own table and column names; values are parameters
+           f"{qn('required_visits')}, {qn('required_hours_per_visit')}, {qn('met')}) "
+           f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+           f"ON CONFLICT ({qn('enrolment_id')}, {qn('week_start')}) DO UPDATE SET {added}, "
+           f"{qn('required_visits')} = excluded.{qn('required_visits')}, "
+           f"{qn('required_hours_per_visit')} = excluded.{qn('required_hours_per_visit')}, "
+           f"{qn('met')} = ({table}.{qn('visits')} + excluded.{qn('visits')} - {table}.{qn('short_visits')} "
+           f"- excluded.{qn('short_visits')} >= excluded.{qn('required_visits')})")
+    with connection.cursor() as cur:
+        cur.execute(sql, [e.pk, monday, row["visits"], row["hours"], row["short_visits"], row["missed_visits"],
+                          required, per, met])
 
 
 def _has_staff(user) -> bool:
@@ -370,8 +432,25 @@ def attachment_add(*, actor, visit: Visit, uploaded_file) -> VisitAttachment:
 
 
 # --- the weekly summary (HB-4) -----------------------------------------------------------------------------
+_TERMS: dict = {}  # (school year id, start, end) → (expires, [(start, end), …])
+_TERMS_SECONDS = 60
+
+
 def term_ranges(school_year) -> list[tuple[date, date]]:
-    return [(t.start_date, t.end_date) for t in Term.objects.filter(school_year=school_year).order_by("number")]
+    """The school year's terms as (start, end), in order; kept a minute per process (a term changes once a year,
+    and a change in this process empties the cache at once)."""
+    key = (school_year.pk, school_year.start_date, school_year.end_date)
+    hit = _TERMS.get(key)
+    if hit is not None and hit[0] > monotonic():
+        return list(hit[1])
+    ranges = [(t.start_date, t.end_date) for t in Term.objects.filter(school_year=school_year).order_by("number")]
+    _TERMS[key] = (monotonic() + _TERMS_SECONDS, tuple(ranges))
+    return ranges
+
+
+@receiver([post_save, post_delete], sender=Term, dispatch_uid="homebound_terms_changed")
+def _terms_changed(**_kwargs) -> None:
+    _TERMS.clear()
 
 
 def is_term_week(monday: date, terms) -> bool:

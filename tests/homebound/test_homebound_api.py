@@ -14,7 +14,7 @@ from hb_helpers import CONFIRMED, HC_S1
 
 from suiban.funds.models import LedgerEntry
 from suiban.homebound import selectors, visits
-from suiban.homebound.models import Enrolment
+from suiban.homebound.models import Enrolment, VisitWeek
 
 
 def _day(year, weekday=1, week=1):
@@ -203,3 +203,69 @@ def test_visit_record_docx_in_the_layout_of_attachment_5(api_client, world, year
     subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
                    check=True, timeout=180, capture_output=True)
     assert (tmp_path / "record.pdf").stat().st_size > 0
+
+
+def _writes(ctx):
+    """The captured queries without the savepoints of the test's enclosing transaction."""
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_recording_a_visit_runs_a_fixed_number_of_queries(api_client, world, year, pool, active_enrolment):
+    """HB-4/HB-7: recording a visit with its subsidy posting, its week's summary and the year figures runs at most
+    12 queries in the service (enrolment lock with scope, state and year figures in one UPDATE; teachers and pool
+    in one query; the visit; its teachers in one insert; the ledger's lock, closed periods, budget totals, entry
+    and audit; the visit's link to its entry; the week's upsert; the audit) and at most 15 over the API (token,
+    enrolment, plan versions) — however many visits the enrolment has, whether its week exists or not — and
+    the summaries it keeps equal a recount."""
+    e = active_enrolment()
+    for week in (1, 2, 3):
+        _record(world, e, _day(year, 1, week), pool[:2])
+    read = Enrolment.objects.select_related("school__region", "school_year", "student").prefetch_related(
+        "plan_versions")
+    for day in (_day(year, 3, 3), _day(year, 1, 4)):  # a week with a visit, a week without
+        e = read.get(pk=e.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            _record(world, e, day, pool[:2])
+        assert len(_writes(ctx)) <= 12, "\n".join(_writes(ctx))
+    c = api_client("hc_s1_resource")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.post("/api/v1/homebound/visits", {"enrolment_id": e.pk, "date": _day(year, 3, 4).isoformat(),
+                                                "start_time": "09:00", "end_time": "12:00", "teacher_ids": pool[:2]})
+    assert r.status_code == 201, r.content
+    assert len(_writes(ctx)) <= 15, "\n".join(_writes(ctx))
+    body = r.json()
+    assert body["subsidy"] == "120.00" and [t["id"] for t in body["teachers"]] == pool[:2]
+    assert body["teachers"][0]["confirmed"] and not body["teachers"][1]["confirmed"]
+    assert body["attachments"] == [] and body["corrections"] == []
+    weeks = {w.week_start: w for w in VisitWeek.objects.filter(enrolment=e)}
+    e.refresh_from_db()
+    kept = ({k: (w.visits, w.hours, w.short_visits, w.missed_visits, w.required_visits, w.met)
+             for k, w in weeks.items()}, e.visits_delivered, e.hours_delivered)
+    visits.refresh_enrolment(e)
+    weeks = {w.week_start: w for w in VisitWeek.objects.filter(enrolment=e)}
+    e.refresh_from_db()
+    assert kept == ({k: (w.visits, w.hours, w.short_visits, w.missed_visits, w.required_visits, w.met)
+                     for k, w in weeks.items()}, e.visits_delivered, e.hours_delivered)
+    assert weeks[visits.week_start(_day(year, 1, 4))].met and e.visits_delivered == 6
+
+
+def _record(world, e, day, teachers, user="hc_s1_resource"):
+    return visits.visit_record(actor=world.users[user], enrolment=e, date=day, teacher_ids=teachers,
+                               start_time=time(9, 0), end_time=time(12, 0))
+
+
+def test_behind_pace_endpoint_runs_four_queries(api_client, world, year, pool, active_enrolment):
+    """HB-4: the district list behind pace over the API: the token, the pace (one enrolment by primary key, with
+    its school year and school), the count and the page — the current school year is a subquery of these, not a
+    query of its own; the answer lists the students behind."""
+    for _ in range(3):
+        active_enrolment()
+    c = api_client("hc_bureau")
+    c.get("/api/v1/homebound/behind-pace")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.get("/api/v1/homebound/behind-pace?page=1&page_size=50")
+    assert r.status_code == 200, r.content
+    assert len(ctx.captured_queries) <= 4, "\n".join(q["sql"] for q in ctx.captured_queries)
+    body = r.json()
+    qs, share = selectors.behind_pace(world.users["hc_bureau"], year)
+    assert body["count"] == qs.count() >= 3 and body["share_of_year_passed"] == float(share)
