@@ -516,14 +516,16 @@ def run_benchmarks(args, log):
     from bench.homebound import homebound_benchmarks
 
     rows += homebound_benchmarks(args, log, u, api, want)
+    from bench.rooms import TARGETS as ROOMS_TARGETS  # issue 12
     from bench.rooms import rooms_benchmarks
 
-    rows += rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)
+    TARGETS.update(ROOMS_TARGETS)
+    rows += [dict(r, module="Rooms") for r in rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)]
     from bench.oversight import TARGETS as OVERSIGHT_TARGETS  # issue 13
     from bench.oversight import oversight_benchmarks
     TARGETS.update(OVERSIGHT_TARGETS)
-    rows += oversight_benchmarks(args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list,
-                                 measure=measure, summary=summary)
+    rows += [dict(r, module="Oversight") for r in oversight_benchmarks(
+        args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list, measure=measure, summary=summary)]
     from bench.lists import list_benchmarks
     rows += list_benchmarks(args, log, u, api, pages, want)
     from bench.peer_import import import_benchmarks
@@ -715,15 +717,17 @@ def main(argv=None):
     iep_only = bool(rows) and all(r["name"].startswith("IEP") for r in rows)
     lists_only = bool(rows) and all(r["kind"] == "list2" for r in rows)
     peer_only = bool(rows) and all(r["kind"] == "peer import" for r in rows)
+    module = next((m for m in ("Rooms", "Oversight") if rows and all(r.get("module") == m for r in rows)), None)
     info["title"] = ("Individual education" if iep_only else "Every list" if lists_only
-                     else "Import beside django-import-export" if peer_only else "Students")
+                     else "Import beside django-import-export" if peer_only else module or "Students")
     info["total_s"] = round(time.perf_counter() - started, 1)
     md = markdown(rows, info)
     print()
     print(md)
     if not args.no_write:
         RESULTS_DIR.mkdir(exist_ok=True)
-        prefix = "iep" if iep_only else "lists" if lists_only else "import-peer" if peer_only else "students"
+        prefix = ("iep" if iep_only else "lists" if lists_only else "import-peer" if peer_only
+                  else module.lower() if module else "students")
         stem = f"{prefix}-{info['date']}" + (
             "" if info["database"] == "postgresql" else f"-{info['database']}")
         (RESULTS_DIR / f"{stem}.json").write_text(json.dumps({"info": info, "results": rows}, ensure_ascii=False,

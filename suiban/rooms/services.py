@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suiban import policy
-from suiban.core import audit
+from suiban.core import audit, runmemo
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.registry import evidence
 from suiban.core.scoping import can, has_perm
@@ -279,6 +279,11 @@ def compute_proposals(school, school_year, lines) -> dict[str, tuple]:
     """RR-7: for each C-level line, the evidence a module registered (for the line, else for its indicator: an
     indicator's proposal is shared out over its lines in proportion to their points, rounded down to an
     allowed score). {code: (Evidence | None, proposed score | None)}."""
+    with runmemo.active():  # the rows several lines read (the room, the school's figures) are read once
+        return _compute_proposals(school, school_year, lines)
+
+
+def _compute_proposals(school, school_year, lines) -> dict[str, tuple]:
     out, by_indicator = {}, {}
     for ln in lines:
         ev = evidence.for_line(ln.code, school, school_year)
