@@ -71,7 +71,8 @@ class DesignatedSchoolForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label=_("disability categories it takes first"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave every box empty if the school is designated for children of every category."))
-    designated_on = forms.DateField(label=_("designated on"), required=False, widget=DATE)
+    designated_on = forms.DateField(label=_("designated on"),
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
