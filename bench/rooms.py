@@ -20,7 +20,7 @@ def rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get):
     from suiban.org.models import Region, School, SchoolYear
     from suiban.rooms import rubric as rb
     from suiban.rooms import services
-    from suiban.rooms.models import Assessment, Room, Round
+    from suiban.rooms.models import Assessment, ItemScore, Room, Round
 
     rows = []
     district = Region.objects.filter(pk__in=u["scale_district"].role_assignments.filter(region__isnull=False)
@@ -56,7 +56,8 @@ def rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get):
                           warmup=args.warmup, budget=args.budget)
         rows.append(dict(row, status="ok", students=school.students.count(), **summary(samples)))
     room_tables = [Room._meta.db_table]
-    assessment_tables = [Assessment._meta.db_table]
+    # the list answers each assessment with its lines: its bare SQL is the page, its lines and its history
+    assessment_tables = [Assessment._meta.db_table, ItemScore._meta.db_table]
     for who in ("scale_district", "scale_province"):
         for name, path, tables in (
                 ("Rooms API room list 1×50", "/api/v1/rooms?page=1&page_size=50", room_tables),
