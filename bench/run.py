@@ -516,14 +516,16 @@ def run_benchmarks(args, log):
     from bench.homebound import homebound_benchmarks
 
     rows += homebound_benchmarks(args, log, u, api, want)
+    from bench.rooms import TARGETS as ROOMS_TARGETS  # issue 12
     from bench.rooms import rooms_benchmarks
 
-    rows += rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)
+    TARGETS.update(ROOMS_TARGETS)
+    rows += [dict(r, module="Rooms") for r in rooms_benchmarks(args, log, u, api, want, measure, summary, bench_get)]
     from bench.oversight import TARGETS as OVERSIGHT_TARGETS  # issue 13
     from bench.oversight import oversight_benchmarks
     TARGETS.update(OVERSIGHT_TARGETS)
-    rows += oversight_benchmarks(args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list,
-                                 measure=measure, summary=summary)
+    rows += [dict(r, module="Oversight") for r in oversight_benchmarks(
+        args, log, u, api, pages, want, bench_get=bench_get, bench_list=bench_list, measure=measure, summary=summary)]
     from bench.lists import list_benchmarks
     rows += list_benchmarks(args, log, u, api, pages, want)
     from bench.peer_import import import_benchmarks
@@ -719,10 +721,12 @@ def main(argv=None):
     module = next((m for m, kinds in (("staff", ("filing", "page")), ("homebound", ("hb behind", "hb record")),
                                        ("funds", ("ledger totals",)))
                    if core and all(r["kind"] in kinds and (m != "staff" or "staff" in r["name"]) for r in core)), None)
+    module = module or next((m.lower() for m in ("Rooms", "Oversight") if rows and all(r.get("module") == m
+                                                                                     for r in rows)), None)
     info["title"] = ("Individual education" if iep_only else "Every list" if lists_only
                      else "Import beside django-import-export" if peer_only
-                     else {"staff": "Staff", "homebound": "Home-delivered education", "funds": "Funds ledger"}.get(
-                         module, "Students"))
+                     else {"staff": "Staff", "homebound": "Home-delivered education", "funds": "Funds ledger",
+                           "rooms": "Rooms", "oversight": "Oversight"}.get(module, "Students"))
     info["total_s"] = round(time.perf_counter() - started, 1)
     md = markdown(rows, info)
     print()

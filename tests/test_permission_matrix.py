@@ -623,9 +623,19 @@ def _oversight_pack(o, t, current):
     return pack
 
 
+def _oversight_designated(o, t, current):
+    from suiban.oversight.models import DesignatedSchool
+
+    school = _models()["School"].objects.get(code=t["school"])
+    return DesignatedSchool.objects.get_or_create(school=school, defaults={
+        "region_path": school.region_path, "categories": ["hearing"], "designated_on": _today()})[0]
+
+
 OVERSIGHT_RESOLVERS: dict[str, Any] = {"finding": _oversight_finding, "census_child": _oversight_census_child,
-                                       "refusal": _oversight_refusal, "pack": _oversight_pack}
-PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school", "pack": "centre"})
+                                       "refusal": _oversight_refusal, "pack": _oversight_pack,
+                                       "designated": _oversight_designated}
+PLACEHOLDER_TARGET.update({"finding": "school", "census_child": "centre", "refusal": "school", "pack": "centre",
+                           "designated": "school"})
 
 # inbox, search and the guardian's pages: ``correction`` is an open correction request about the account's
 # ``student`` (so with the student's scope)
@@ -2033,6 +2043,18 @@ def _ov_census_file(o):
             "file": SimpleUploadedFile("census.xlsx", buf.getvalue())}
 
 
+def _ov_designated_state(o):
+    obj = o["designated_obj"]
+    obj.refresh_from_db()
+    return obj.categories, obj.note, obj.version
+
+
+def _ov_undesignate(o):
+    from suiban.oversight.models import DesignatedSchool
+
+    DesignatedSchool.objects.filter(school_id=o["school"]).delete()
+
+
 def _ov_refusal_decided(o):
     obj = o["refusal_obj"]
     obj.refresh_from_db()
@@ -2077,6 +2099,18 @@ OVERSIGHT_ENDPOINTS: list[EP] = [
     EP("oversight/refusals/<int:pk>/decide/", "/oversight/refusals/{refusal}/decide/", "POST",
        perm="oversight.view", obj="school", change="oversight.census", ok=302,
        data=lambda o: {"decision": "矩阵：就近安排"}, state=_ov_refusal_decided),
+    # designated schools (PL-15): read in scope, named and changed by the bureau
+    EP("oversight/designated/", "/oversight/designated/", perm="oversight.view"),
+    EP("oversight/designated/", "/oversight/designated/?category=hearing&q=%E5%AD%A6", perm="oversight.view"),
+    EP("oversight/designated/", "/oversight/designated/", "POST", perm="oversight.view", change="oversight.govern",
+       ok=302, uses=("school",), state=_ov_count("DesignatedSchool"), setup=_ov_undesignate,
+       data=lambda o: {"school": o["school"], "categories": ["visual", "hearing"], "designated_on": _iso(_today()),
+                       "note": "矩阵定点"}),
+    EP("oversight/designated/<int:pk>/", "/oversight/designated/{designated}/", perm="oversight.view",
+       obj="school"),
+    EP("oversight/designated/<int:pk>/", "/oversight/designated/{designated}/", "POST", perm="oversight.view",
+       obj="school", change="oversight.govern", ok=302, state=_ov_designated_state,
+       data=lambda o: {"categories": ["intellectual"], "designated_on": _iso(_today()), "note": "矩阵修改"}),
     # barrier-free checklist (OV-5), archive custody (AR-4)
     EP("oversight/schools/<int:school_id>/accessibility/", "/oversight/schools/{school}/accessibility/",
        perm="oversight.view", obj="school"),

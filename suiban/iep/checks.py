@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from suiban.core import runmemo
 from suiban.core.registry import Check, FindingData, checks
 from suiban.iep import selectors
 from suiban.iep.models import Plan, Review
@@ -21,16 +22,15 @@ from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Studen
 PLAN_WATCHES = ("students.student", "iep.plan", "iep.review", "policy.policyoverride")
 
 
-def _plan_findings(school_ids, part: str):
-    """The rows of ``selectors.findings`` (IEP-1, IEP-3) for many schools at once: ONE query over the students in
-    inclusion with their plan of the current school year and its last review; the review interval per school
-    from the policy (resolved per district). Yields (school id, school year name, item) for ``part``."""
+def _plan_rows(school_ids):
+    """(current school year, rows of the students in inclusion with their plan of that year and its last review,
+    review interval per school) — read once per run of the findings engine for the four plan checks."""
     from suiban.students.checks import school_values
 
     on = today()
     year = SchoolYear.objects.filter(start_date__lte=on, end_date__gte=on).first()
     if year is None:
-        return
+        return None, [], {}
     year_plans = Plan.objects.filter(student=OuterRef("pk"), school_year=year)
     last_review = (Review.objects.filter(plan__student=OuterRef("pk"), plan__school_year=year)
                    .order_by().values("plan__student").annotate(m=Max("review_date")).values("m"))
@@ -43,7 +43,20 @@ def _plan_findings(school_ids, part: str):
                                   last_review_on=Subquery(last_review))
                 .order_by("school_id", "grade", "name", "pk")
                 .values("pk", "name", "school_id", "plan_id", "plan_state", "in_force_on", "last_review_on"))
-    interval = school_values({r["school_id"] for r in rows}, "iep_review_interval_weeks") if rows else {}
+    interval = school_values(school_ids, "iep_review_interval_weeks") if rows else {}
+    return year, rows, interval
+
+
+def _plan_findings(school_ids, part: str):
+    """The rows of ``selectors.findings`` (IEP-1, IEP-3) for many schools at once: ONE query over the students in
+    inclusion with their plan of the current school year and its last review (shared by the four plan checks of
+    a run); the review interval per school from the policy (resolved per district). Yields (school id, school
+    year name, item) for ``part``."""
+    on = today()
+    year, rows, interval = runmemo.memo(("iep.plan_rows", runmemo.ids_key(school_ids)),
+                                        lambda: _plan_rows(school_ids))
+    if year is None:
+        return
     for r in rows:
         item = {"student_id": r["pk"], "student_name": r["name"], "plan_id": r["plan_id"]}
         if r["plan_id"] is None:

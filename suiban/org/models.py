@@ -201,8 +201,12 @@ class SchoolYear(models.Model):
     def current(cls, today: date | None = None):
         from django.utils import timezone
 
+        from suiban.core import runmemo
+
         today = today or timezone.localdate()
-        return cls.objects.filter(start_date__lte=today).order_by("-start_date").first()
+        # read once per run of the findings engine, whichever checks ask (no memo outside a run)
+        return runmemo.memo(("org.SchoolYear.current", today),
+                            lambda: cls.objects.filter(start_date__lte=today).order_by("-start_date").first())
 
 
 class Term(models.Model):

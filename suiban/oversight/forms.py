@@ -63,3 +63,20 @@ class ActivityForm(forms.Form):
     held_on = forms.DateField(label=_("date"), required=False, widget=DATE)
     participants = forms.IntegerField(label=_("participants"), min_value=0, initial=0)
     summary = forms.CharField(label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DesignatedSchoolForm(forms.Form):
+    """PL-15: the disability categories a designated school (定点学校) takes first, since when, and a note."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("disability categories it takes first"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave every box empty if the school is designated for children of every category."))
+    designated_on = forms.DateField(label=_("designated on"),
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from suiban.students.models import CATEGORY_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = CATEGORY_CHOICES

@@ -3,6 +3,7 @@ barrier-free checklist (OV-5), the archive-custody table of the county centre (A
 activities (OV-4). Reads start from ``visible_to``; writes go through ``suiban.oversight.services``."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from suiban.oversight.forms import (
     CensusImportForm,
     CustodianForm,
     DecisionForm,
+    DesignatedSchoolForm,
     FollowUpForm,
     GovernanceForm,
     RefusalForm,
@@ -28,6 +30,7 @@ from suiban.oversight.models import (
     Activity,
     ArchiveCustodian,
     CensusChild,
+    DesignatedSchool,
     EnrolmentRefusal,
     GovernanceRecord,
 )
@@ -153,6 +156,100 @@ def refusal_decide(request, pk):
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("oversight:refusals")
+
+
+# --- designated schools (PL-15) ------------------------------------------------------------------------------
+DESIGNATED_PAGE_SIZE = 50
+
+
+def _designate(request, form, school, version=None) -> bool:
+    """The bureau's write through ``services.school_designate``; True once saved (the caller redirects)."""
+    return _save_record(request, form, school, _("Choose a school."),
+                        lambda: services.school_designate(actor=request.user, school=school, version=version,
+                                                          **form.cleaned_data),
+                        _("Designated school saved."))
+
+
+@permission_required("oversight.view")
+def designated_list(request):
+    """PL-15: the designated schools in the caller's scope, filtered by district, disability category and name;
+    the bureau names another one here."""
+    from django.core.paginator import Paginator
+
+    from suiban.org.models import Region, School
+    from suiban.students.models import CATEGORY_CHOICES
+
+    form = DesignatedSchoolForm(request.POST or None)
+    if request.method == "POST":
+        if not has_perm(request.user, "oversight.govern"):
+            return _forbidden(request)
+        sid = request.POST.get("school", "")
+        school = School.objects.visible_to(request.user, "oversight.govern").filter(pk=sid).first() \
+            if sid.isdigit() and len(sid) < 12 else None
+        if _designate(request, form, school):
+            return redirect("oversight:designated_detail",
+                            pk=DesignatedSchool.objects.only("pk").get(school=school).pk)
+    districts = list(Region.objects.visible_to(request.user, "oversight.view").filter(level=Region.DISTRICT)
+                     .only("id", "name").order_by("code"))
+    filters = {k: request.GET.get(k, "").strip() for k in ("region", "category", "q")}
+    qs = DesignatedSchool.objects.visible_to(request.user).select_related("school__region")
+    if filters["region"]:
+        region = next((d for d in districts if str(d.pk) == filters["region"]), None)
+        if region is None:
+            raise Http404
+        qs = qs.filter(school__region=region)
+    if filters["category"] in dict(CATEGORY_CHOICES):
+        # an empty list means every category; the codes are matched quoted in the stored list (any database)
+        qs = qs.filter(Q(categories__icontains=f'"{filters["category"]}"') | Q(categories=[]))
+    if filters["q"]:
+        qs = qs.filter(school__name__icontains=filters["q"][:50])
+    page = Paginator(qs.order_by("school__code"), DESIGNATED_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(CATEGORY_CHOICES)
+    for d in page.object_list:
+        d.category_labels = [labels.get(c, c) for c in d.categories]
+    can_govern = has_perm(request.user, "oversight.govern")
+    designated = DesignatedSchool.objects.values("school_id")
+    schools = list(School.objects.visible_to(request.user, "oversight.govern").filter(is_active=True)
+                   .exclude(kind="special").exclude(pk__in=designated).only("id", "name", "code")
+                   .order_by("code")[:300]) if can_govern else []
+    return render(request, "oversight/designated_list.html", {
+        "page": page, "rows": page.object_list, "count": page.paginator.count, "filters": filters,
+        "districts": districts if len(districts) > 1 else [], "categories": CATEGORY_CHOICES,
+        "form": form, "schools": schools, "can_govern": can_govern, "title": _("Designated schools")})
+
+
+@permission_required("oversight.view")
+def designated_detail(request, pk):
+    """PL-15: one designated school — what it takes, since when, its students of those categories and the children
+    of the district's census who wait for a place; the bureau changes it here."""
+    from django.db.models import Count
+
+    from suiban.students.models import ACTIVE_STATUSES, CATEGORY_CHOICES, Student
+
+    d = get_visible_or_404(DesignatedSchool.objects.select_related("school__region"), request.user, pk)
+    school = d.school
+    can_govern = can(request.user, "oversight.govern", school)
+    form = DesignatedSchoolForm(request.POST or None, initial={
+        "categories": d.categories, "designated_on": d.designated_on, "note": d.note})
+    if request.method == "POST":
+        if not can_govern:
+            return _forbidden(request)
+        version = request.POST.get("version", "")
+        if _designate(request, form, school, int(version) if version.isdigit() and len(version) < 10 else None):
+            return redirect("oversight:designated_detail", pk=d.pk)
+    labels = dict(CATEGORY_CHOICES)
+    wanted = d.categories or list(labels)
+    counts = dict(Student.objects.filter(school=school, status__in=ACTIVE_STATUSES, disability_category__in=wanted)
+                  .values_list("disability_category").annotate(n=Count("id")).order_by())
+    students = [(labels[c], counts.get(c, 0)) for c in wanted if c in labels]
+    waiting = None
+    if can(request.user, "oversight.census", school.region):
+        waiting = CensusChild.objects.visible_to(request.user, "oversight.census").filter(
+            region_id=school.region_id, state="not_in_school", disability_category__in=wanted).count()
+    return render(request, "oversight/designated_detail.html", {
+        "d": d, "school": school, "category_labels": [labels.get(c, c) for c in d.categories],
+        "students": students, "waiting": waiting, "form": form, "can_govern": can_govern,
+        "title": school.name})
 
 
 # --- barrier-free checklist (OV-5) and archive custody (AR-4) -------------------------------------------------

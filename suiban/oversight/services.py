@@ -129,25 +129,40 @@ def refusal_decide(*, actor, refusal: EnrolmentRefusal, version: int | None, dec
         return locked
 
 
-def school_designate(*, actor, school, categories: list[str], designated_on: date, note: str = "") -> DesignatedSchool:
-    """The bureau names a designated school (定点学校) for some disability categories (PL-15)."""
+def school_designate(*, actor, school, categories: list[str], designated_on: date, note: str = "",
+                     version: int | None = None) -> DesignatedSchool:
+    """The bureau names a designated school (定点学校) for some disability categories, or changes what it named
+    (PL-15); ``version`` guards an edit against a concurrent one."""
     from suiban.students.models import CATEGORY_CHOICES
 
     _require(actor, "oversight.govern", school)
     errors = []
     known = dict(CATEGORY_CHOICES)
-    if any(c not in known for c in categories):
+    categories = [c for c, _label in CATEGORY_CHOICES if c in set(categories or ())] \
+        if all(c in known for c in categories or ()) else None
+    if categories is None:
         errors.append(field_error("categories", _("Choose one of the allowed values."), "invalid"))
     day = _date(errors, "designated_on", designated_on)
+    if day and day > timezone.localdate():
+        errors.append(field_error("designated_on", _("The date cannot be in the future."), "invalid"))
+    note = _text(errors, "note", note, required=False, max_length=2000)
     raise_errors(errors)
+    fields = ["categories", "designated_on", "note"]
     with transaction.atomic():
         d, created = DesignatedSchool.objects.select_for_update().get_or_create(
             school=school, defaults={"region_path": school.region_path, "designated_on": day,
                                      "categories": list(categories), "note": note})
-        if not created:
-            d.categories, d.designated_on, d.note, d.version = list(categories), day, note, d.version + 1
-            d.save()
-        audit.record(actor, "oversight.designated_school.set", d, changes={"categories": [None, list(categories)]})
+        if created:
+            audit.record(actor, "oversight.designated_school.set", d,
+                         changes={"categories": [None, list(categories)], "designated_on": [None, str(day)],
+                                  "note": [None, note]})
+            return d
+        if version is not None:
+            check_version(d, version)
+        before = audit.snapshot(d, fields)
+        d.categories, d.designated_on, d.note, d.version = list(categories), day, note, d.version + 1
+        d.save()
+        audit.record(actor, "oversight.designated_school.set", d, changes=audit.diff(before, audit.snapshot(d, fields)))
         return d
 
 

@@ -4,7 +4,7 @@ rooms without a full-time resource teacher in the school's pool (ST-4)."""
 
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,13 +23,14 @@ def _schools(school_ids):
 
 def schools_without_room(school_ids=None):
     """RR-1: at/over the threshold and neither owning an active room nor served by one."""
-    qs = _schools(school_ids).annotate(n=Count("students", filter=Q(
-        students__placement__in=INCLUSION_PLACEMENTS, students__status__in=ACTIVE_STATUSES), distinct=True))
-    served = set(Room.objects.filter(is_active=True).values_list("school_id", flat=True)) | set(
-        Room.serves.through.objects.filter(room__is_active=True).values_list("school_id", flat=True))
+    own = Room.objects.filter(is_active=True, school=OuterRef("pk"))
+    serving = Room.serves.through.objects.filter(room__is_active=True, school=OuterRef("pk"))
+    qs = (_schools(school_ids).exclude(Exists(own)).exclude(Exists(serving))  # one query, only these schools
+          .annotate(n=Count("students", filter=Q(students__placement__in=INCLUSION_PLACEMENTS,
+                                                 students__status__in=ACTIVE_STATUSES), distinct=True)))
     for s in qs.filter(n__gt=0):
         minimum = policy.value(s, "resource_room_min_students")
-        if s.n >= minimum and s.pk not in served:
+        if s.n >= minimum:
             yield FindingData("school", s.pk, s.name, s.pk,
                               _("%(n)s students in inclusion (threshold %(min)s) and no resource room serving the "
                                 "school.") % {"n": s.n, "min": minimum}, key="no_room")
@@ -65,11 +66,12 @@ def rooms_without_full_time_teacher(school_ids=None):
     year = SchoolYear.current()
     if year is None:
         return
-    full_time = set(PoolMember.objects.filter(pool__school_year=year, full_time=True)
-                    .values_list("pool__school_id", flat=True))
+    members = PoolMember.objects.filter(pool__school_year=year, full_time=True)
     qs = Room.objects.filter(is_active=True).select_related("school")
     if school_ids is not None:
         qs = qs.filter(school_id__in=school_ids)
+        members = members.filter(pool__school_id__in=school_ids)
+    full_time = set(members.values_list("pool__school_id", flat=True))
     for r in qs:
         if r.school_id not in full_time:
             yield FindingData("room", r.pk, str(r), r.school_id,

@@ -11,16 +11,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from suiban import policy
+from suiban.core import runmemo
 from suiban.core.registry import Evidence, evidence
 from suiban.rooms.models import EQUIPMENT_CATEGORIES, ZONES, Room
 
 
 def room_for(school) -> Room | None:
-    """The school's own room (dedicated first), else one that serves it."""
-    rooms = list(Room.objects.filter(Q(school=school) | Q(serves=school), is_active=True)
-                 .select_related("school").prefetch_related("staff").distinct())
-    rooms.sort(key=lambda r: (r.school_id != school.pk, r.use != Room.DEDICATED, r.pk))
-    return rooms[0] if rooms else None
+    """The school's own room (dedicated first), else one that serves it — read once while the proposals of a
+    school are computed (``services.compute_proposals``), however many lines look at the room."""
+    def read():
+        rooms = list(Room.objects.filter(Q(school=school) | Q(serves=school), is_active=True)
+                     .select_related("school").prefetch_related("staff").distinct())
+        rooms.sort(key=lambda r: (r.school_id != school.pk, r.use != Room.DEDICATED, r.pk))
+        return rooms[0] if rooms else None
+
+    return runmemo.memo(("rooms.room_for", school.pk), read)
 
 
 def _link(room) -> tuple[tuple[str, str], ...]:

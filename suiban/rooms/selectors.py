@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 
+from suiban.core import runmemo
 from suiban.rooms import rubric as rb
 from suiban.rooms.models import Assessment, AssessmentEvent, Room, Round
 
@@ -12,7 +13,10 @@ def rooms(user):
 
 
 def assessments(user):
+    """Assessments in scope with their round (without its rubric snapshot: ``lines_of`` reads it once per round),
+    school, lines and history."""
     return (Assessment.objects.visible_to(user).select_related("round__school_year", "school")
+            .defer("round__rubric")
             .prefetch_related("items", Prefetch("events", AssessmentEvent.objects.select_related("actor")))
             .order_by("-round__school_year__start_year", "round_id", "school__code"))
 
@@ -26,8 +30,14 @@ def overview(rnd: Round, user=None):
 
 
 def lines_of(rnd: Round) -> dict[str, rb.Line]:
-    """The round's rubric lines (the snapshot never changes once the round is open)."""
-    return rb.line_map(rnd.rubric)
+    """The round's rubric lines (the snapshot never changes once the round is open) — parsed once per round while
+    a list is answered (``runmemo``), and read from the database then if the round was loaded without it."""
+    def read():
+        if "rubric" in rnd.get_deferred_fields():
+            return rb.line_map(Round.objects.values_list("rubric", flat=True).get(pk=rnd.pk))
+        return rb.line_map(rnd.rubric)
+
+    return runmemo.memo(("rooms.lines_of", rnd.pk), read)
 
 
 def plaques(user):

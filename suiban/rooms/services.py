@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suiban import policy
-from suiban.core import audit
+from suiban.core import audit, runmemo
 from suiban.core.errors import DomainError, NotFound, PermissionDenied
 from suiban.core.registry import evidence
 from suiban.core.scoping import can, has_perm
@@ -279,6 +279,11 @@ def compute_proposals(school, school_year, lines) -> dict[str, tuple]:
     """RR-7: for each C-level line, the evidence a module registered (for the line, else for its indicator: an
     indicator's proposal is shared out over its lines in proportion to their points, rounded down to an
     allowed score). {code: (Evidence | None, proposed score | None)}."""
+    with runmemo.active():  # the rows several lines read (the room, the school's figures) are read once
+        return _compute_proposals(school, school_year, lines)
+
+
+def _compute_proposals(school, school_year, lines) -> dict[str, tuple]:
     out, by_indicator = {}, {}
     for ln in lines:
         ev = evidence.for_line(ln.code, school, school_year)
@@ -510,18 +515,32 @@ STEPS = [
 ]
 
 
-def may_take(user, a: Assessment, step: Step) -> bool:
+STEP_PERMS = {"self": "assessment.self", "manage": "assessment.manage"}
+
+
+def may_take(user, a: Assessment, step: Step, scope: dict | None = None) -> bool:
+    """``scope`` ({who: ids of assessments the user may move that way}, from ``step_scope``) answers for a page of
+    assessments at once; without it each question is one query."""
     if step.src != a.state:
         return False
-    if step.who == "self":
-        return can(user, "assessment.self", a)
     if step.who == "panel":
-        return has_perm(user, "assessment.score") and a.round.on_panel(user)
-    return can(user, "assessment.manage", a)
+        return has_perm(user, "assessment.score") and runmemo.memo(
+            ("rooms.on_panel", a.round_id, user.pk), lambda: a.round.on_panel(user))
+    if scope is not None:
+        return a.pk in scope[step.who]
+    return can(user, STEP_PERMS[step.who], a)
 
 
-def steps_for(user, a: Assessment) -> list[Step]:
-    return [s for s in STEPS if may_take(user, a, s)]
+def step_scope(user, assessments) -> dict[str, set[int]]:
+    """For a page of assessments: the ids the user may move as the school and as the bureau — one query each
+    (a list answers its allowed transitions without a query per assessment and step)."""
+    ids = [a.pk for a in assessments]
+    return {who: set(Assessment.objects.visible_to(user, perm).filter(pk__in=ids).values_list("pk", flat=True))
+            if ids and has_perm(user, perm) else set() for who, perm in STEP_PERMS.items()}
+
+
+def steps_for(user, a: Assessment, scope: dict | None = None) -> list[Step]:
+    return [s for s in STEPS if may_take(user, a, s, scope)]
 
 
 def skipped_carry_over(a: Assessment, rows=None) -> list[dict]:

@@ -7,14 +7,15 @@ through the cached policy resolution, never per student.
 
 from datetime import date, timedelta
 
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suiban import policy
+from suiban.core import runmemo
 from suiban.core.registry import Check, FindingData, checks
-from suiban.org.models import School, SchoolClass, SchoolYear
+from suiban.org.models import School, SchoolYear
 from suiban.students.models import (
     ACTIVE_STATUSES,
     ARCHIVE_ITEMS,
@@ -35,18 +36,40 @@ def today() -> date:
 
 def school_values(school_ids, name: str) -> dict[int, object]:
     """{school id: policy value of ``name``} for ``school_ids`` (None: every school). Resolved once per district
-    (the value its schools inherit) and once per school with its own override — not once per school."""
+    (the value its schools inherit) and once per school with its own override — not once per school. Within one
+    run of the findings engine the schools, their districts and their overrides are read once for every name."""
+    return runmemo.memo(("school_values", runmemo.ids_key(school_ids), name),
+                        lambda: _school_values(school_ids, name))
+
+
+def _school_places(school_ids):
+    """(rows of (school id, region id), {region id: region}, {(school id, policy name)} overridden) for the run."""
     from suiban.org.models import Region
     from suiban.policy.models import PolicyOverride
 
-    qs = School.objects.all() if school_ids is None else School.objects.filter(pk__in=school_ids)
-    rows = list(qs.values_list("pk", "region_id"))
-    own = set(PolicyOverride.objects.filter(name=name, school__isnull=False, school_id__in=[pk for pk, _r in rows])
-              .values_list("school_id", flat=True)) if rows else set()
-    by_region = {r.pk: policy.value(r, name) for r in Region.objects.filter(pk__in={rid for _pk, rid in rows})}
+    def read():
+        qs = School.objects.all() if school_ids is None else School.objects.filter(pk__in=school_ids)
+        rows = list(qs.values_list("pk", "region_id"))
+        regions = {r.pk: r for r in Region.objects.filter(pk__in={rid for _pk, rid in rows})} if rows else {}
+        own = set()
+        if rows:
+            overrides = PolicyOverride.objects.filter(school__isnull=False)
+            if school_ids is not None:
+                overrides = overrides.filter(school_id__in=[pk for pk, _r in rows])
+            own = set(overrides.values_list("school_id", "name"))
+        return rows, regions, own
+
+    return runmemo.memo(("school_places", runmemo.ids_key(school_ids)), read)
+
+
+def _school_values(school_ids, name: str) -> dict[int, object]:
+    rows, regions, own = _school_places(school_ids)
+    by_region = {rid: policy.value(r, name) for rid, r in regions.items()}
     out = {pk: by_region[rid] for pk, rid in rows}
-    for school in School.objects.filter(pk__in=own).select_related("region"):
-        out[school.pk] = policy.value(school, name)
+    mine = [sid for sid, n in own if n == name]
+    if mine:
+        for school in School.objects.filter(pk__in=mine).select_related("region"):
+            out[school.pk] = policy.value(school, name)
     return out
 
 
@@ -91,6 +114,18 @@ checks.register(Check(
 
 
 # --- PL-4: class over the cap ------------------------------------------------------------------------------
+def _class_counts(school_ids, year):
+    """{class id: (school id, students in inclusion, class name)} of the school year's classes with any student
+    in inclusion — one read shared by the advised and the hard limit in a run of the findings engine."""
+    def read():
+        rows = list(_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS,
+                                                 school_class__school_year=year)
+                    .order_by().values("school_class_id", "school_id", "school_class__name").annotate(n=Count("id")))
+        return {r["school_class_id"]: (r["school_id"], r["n"], r["school_class__name"]) for r in rows}
+
+    return runmemo.memo(("students.class_counts", runmemo.ids_key(school_ids), year.pk), read)
+
+
 def _classes_over(school_ids, param: str):
     year = SchoolYear.current(today())
     if year is None:
@@ -98,17 +133,12 @@ def _classes_over(school_ids, param: str):
     limit = school_values(school_ids, param)
     if not limit:
         return
-    rows = (_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS,
-                                         school_class__school_year=year)
-            .order_by().values("school_class_id", "school_id").annotate(n=Count("id"))
-            .filter(n__gt=min(limit.values())))
-    over = {r["school_class_id"]: r for r in rows if r["n"] > limit[r["school_id"]]}
-    names = dict(SchoolClass.objects.filter(pk__in=over).annotate(label=F("name"))
-                 .values_list("pk", "label")) if over else {}
-    for class_id, r in over.items():
+    for class_id, (school_id, n, name) in _class_counts(school_ids, year).items():
+        if n <= limit[school_id]:
+            continue
         evidence = _("%(n)s students in inclusion in this class; the limit is %(max)s.") % {
-            "n": r["n"], "max": limit[r["school_id"]]}
-        yield FindingData("class", class_id, names.get(class_id, ""), r["school_id"], evidence)
+            "n": n, "max": limit[school_id]}
+        yield FindingData("class", class_id, name, school_id, evidence)
 
 
 def class_over_advised(school_ids):

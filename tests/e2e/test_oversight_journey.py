@@ -65,3 +65,32 @@ def test_findings_and_dashboard_work_on_a_phone(server, new_page, ui):
     ui.shot(page, "oversight_findings_phone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert not page.js_errors
+
+
+def test_bureau_names_a_designated_school_and_reads_it_on_a_phone(server, new_page, ui):
+    """PL-15: the bureau names a designated school on its page (through the service), sees it in the list with its
+    categories in words, opens it; the page works on a phone."""
+    from suiban.org.models import School
+
+    s1 = School.objects.get(code="3502050101")
+    page = new_page()
+    ui.login(page, server, "hc_bureau")
+    page.goto(f"{server}/oversight/designated/")
+    page.select_option("#d-school", str(s1.pk))
+    page.locator("input[name=categories][value=intellectual]").check()
+    page.fill("#id_designated_on", "2026-09-01")
+    page.fill("#id_note", "智力障碍学生定点学校")
+    page.locator("form[method=post] button.btn-primary").click()
+    page.wait_for_load_state("networkidle")
+    assert "/oversight/designated/" in page.url and s1.name in page.locator("h1").inner_text()
+    assert "智力残疾" in page.locator("main").inner_text()
+    ui.shot(page, "oversight_designated_detail")
+    page.goto(f"{server}/oversight/designated/")
+    text = page.locator("main").inner_text()
+    assert s1.name in text and "听力残疾" in text and not page.bad_responses
+    ui.shot(page, "oversight_designated_list")
+    phone = new_page(viewport={"width": 390, "height": 844})
+    ui.login(phone, server, "hc_bureau")
+    phone.goto(f"{server}/oversight/designated/")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    ui.shot(phone, "oversight_designated_phone")

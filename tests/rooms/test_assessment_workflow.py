@@ -184,6 +184,10 @@ def test_inbox_items_for_school_panel_and_bureau(world):
     """RR-4 / RR-6: the school sees its self-assessment (due date of the round) and rectification; the panel
     sees what it must score; the bureau sees scored assessments to close or send to rectification."""
     u = world.users
+
+    def mine(user, a):  # the assessment's items (an item of another kind may carry the same object id)
+        return [i for i in inbox.items_for(user) if i.object_id == a.pk and i.kind.startswith("rooms.")]
+
     rnd = open_round(world, self_due=services.today() + timedelta(days=30))
     a = _a(rnd)
     school = mine(u["hc_s1_leader"], a)
