@@ -70,7 +70,7 @@ class SchoolClassForm(forms.ModelForm):
 
     class Meta:
         model = SchoolClass
-        fields = ["school", "school_year", "grade", "name", "class_teacher"]
+        fields = ["school", "school_year", "grade", "name", "kind", "class_teacher"]
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from suiban.org.models import School, SchoolClass, SchoolYear
 from suiban.students.models import (
     ACTIVE_STATUSES,
     ARCHIVE_ITEMS,
+    CAPPED_PLACEMENT,
     INCLUSION_PLACEMENTS,
     ArchiveFile,
     Case,
@@ -98,8 +99,9 @@ def _classes_over(school_ids, param: str):
     limit = school_values(school_ids, param)
     if not limit:
         return
-    rows = (_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS,
-                                         school_class__school_year=year)
+    # PL-2/PL-4: the cap is an ordinary class's and counts its 随班就读 students; special classes are left out.
+    rows = (_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement=CAPPED_PLACEMENT,
+                                         school_class__school_year=year, school_class__kind=SchoolClass.ORDINARY)
             .order_by().values("school_class_id", "school_id").annotate(n=Count("id"))
             .filter(n__gt=min(limit.values())))
     over = {r["school_class_id"]: r for r in rows if r["n"] > limit[r["school_id"]]}
