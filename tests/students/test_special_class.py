@@ -170,3 +170,21 @@ def test_the_class_page_sets_and_shows_the_kind(world, user_client):
     assert sc.kind == "special"
     r = c.get(f"/org/classes/?school={school.pk}&grade=5")
     assert "五年级特教班" in r.content.decode() and "普通学校附设特教班" in r.content.decode()
+
+
+def test_a_special_class_moves_up_a_grade_as_a_special_class_with_its_pupils(world):
+    """PL-2 with ORG-2: at the start of the next school year 三年级特教班 becomes 四年级特教班, still a special class,
+    and its pupils move up into it — beyond the ordinary classes' cap, which does not apply to it."""
+    from suiban.students.rollover import start_school_year
+
+    sc = special_class(world, grade=3, name="三年级特教班")
+    pupils = [new_student(world, grade=3, placement="special_class", school_class=sc) for _i in range(4)]
+    summary = start_school_year(actor=world.users["hc_bureau"], start_year=sc.school_year.start_year + 1,
+                                schools=[HC_S1])[HC_S1]
+    moved = SchoolClass.objects.get(school=sc.school, school_year__start_year=sc.school_year.start_year + 1,
+                                    name="四年级特教班")
+    assert moved.kind == SchoolClass.SPECIAL and moved.grade == 4
+    assert set(Student.objects.filter(school_class=moved).values_list("pk", flat=True)) == {p.pk for p in pupils}
+    assert not set(summary["unplaced"]) & {p.pk for p in pupils}
+    ordinary = SchoolClass.objects.filter(school=sc.school, school_year=moved.school_year, grade=4)
+    assert all(c.kind == SchoolClass.ORDINARY for c in ordinary.exclude(pk=moved.pk))
