@@ -17,7 +17,9 @@ from suiban.org import services as org_services
 from suiban.org.models import SchoolClass, SchoolYear, class_name
 from suiban.students import services
 from suiban.students.models import Student
+from suiban.students.roster import imports as roster_imports
 from tests.oversight.helpers import open_finding, run
+from tests.students.test_roster import errors_by_row, student_row, upload, workbook_bytes
 
 HC_S1 = "3502050101"
 TEST_REGION = "350212"
@@ -188,3 +190,26 @@ def test_a_special_class_moves_up_a_grade_as_a_special_class_with_its_pupils(wor
     assert not set(summary["unplaced"]) & {p.pk for p in pupils}
     ordinary = SchoolClass.objects.filter(school=sc.school, school_year=moved.school_year, grade=4)
     assert all(c.kind == SchoolClass.ORDINARY for c in ordinary.exclude(pk=moved.pk))
+
+
+@pytest.fixture(params=["services", "bulk"])
+def import_path(request, monkeypatch):
+    """Both write paths of the roster import: row by row (small files) and the bulk path (large files)."""
+    monkeypatch.setattr(roster_imports, "BULK_MIN_ROWS", 1 if request.param == "bulk" else 10**9)
+    return request.param
+
+
+def test_a_roster_import_fills_a_special_class_beyond_the_cap_but_keeps_regular_students_out(
+        world, api_client, import_path):
+    """PL-2, PL-4 on import (both write paths): five rows placed 附设特教班 into the school's special class are
+    imported (no class cap there); a row placed 随班就读 into the special class is refused on the class column."""
+    special_class(world, grade=3, name="三年级特教班")
+    rows = [student_row(601 + 2 * i, birth=date(2016, 3, 4), grade=3, klass="三年级特教班", 安置方式="附设特教班")
+            for i in range(5)]
+    wrong = student_row(613, birth=date(2016, 3, 4), grade=3, klass="三年级特教班")
+    resp = upload(api_client("hc_s1_leader"), workbook_bytes([*rows, wrong]))
+    assert resp.status_code == 422
+    assert set(errors_by_row(resp)) == {7} and errors_by_row(resp)[7][0]["column"] == "班级"
+    resp = upload(api_client("hc_s1_leader"), workbook_bytes(rows))
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["created"] == 5 and not resp.json().get("warnings")
