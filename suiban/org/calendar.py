@@ -82,7 +82,8 @@ def local_term(term: Term, subject=None):
 
 def own_calendar_region_paths() -> frozenset[str]:
     """The paths of the regions that set calendar dates of their own: by an override, or by a profile attached to
-    them that states one (the regions below them inherit the dates). Kept with the policy resolutions."""
+    them that states one other than the installation's (the regions below inherit the dates). Kept with the
+    policy resolutions."""
     return cached(("calendar-regions",), _own_calendar_region_paths)
 
 
@@ -98,7 +99,9 @@ def _own_calendar_region_paths() -> frozenset[str]:
 
     paths = set(PolicyOverride.objects.filter(name__in=CALENDAR_PARAMS, region__isnull=False)
                 .values_list("region__path", flat=True))
-    codes = [code for code, p in registry().profiles.items() if any(n in p.flat for n in CALENDAR_PARAMS)]
+    installation = {n: policy.value(None, n) for n in CALENDAR_PARAMS}
+    codes = [code for code, p in registry().profiles.items()
+             if any(n in p.flat and p.flat[n][0] != installation[n] for n in CALENDAR_PARAMS)]
     if codes:
         paths |= set(Region.objects.filter(profile__in=codes).values_list("path", flat=True))
     return frozenset(paths)

@@ -5,6 +5,7 @@ dates are product defaults: neither source document fixes them."""
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from suiban.demo import world as demo
 from suiban.iep import selectors
@@ -34,7 +35,10 @@ def test_calendar_parameters_are_product_defaults_citing_no_clause():
         assert p.rule == "ORG-2"
         assert "GD" not in p.source and "§" not in p.source
         assert "产品默认值" in p.source
-        assert "product default" in str(p.label)
+        with translation.override("en"):
+            assert "product default" in str(p.label)
+        with translation.override("zh-hans"):
+            assert "产品默认值" in str(p.label)
 
 
 def test_a_district_start_date_moves_its_schools_term_weeks_not_another_districts(world, hc_starts_late):
@@ -83,3 +87,15 @@ def test_the_below_minimum_list_leaves_out_a_district_whose_term_has_not_started
         assert api_client("gd_bureau").get(url).json()["count"] == gd_before
     finally:
         invalidate()
+
+
+def test_the_guangdong_profile_states_no_calendar_date(world):
+    """ORG-2: the Guangdong rules fix no school-year date, so their profile states none: the date a Guangdong
+    school gets is the product default, and the policy says so (origin "built-in default", not the profile)."""
+    from suiban.policy.profiles import registry
+    from suiban.policy.resolve import resolve_all
+
+    gd = registry().profiles["gd-2020"]
+    assert not set(CALENDAR_PARAMS) & set(gd.flat)
+    _profile, resolved = resolve_all(world.schools[GD_S1])
+    assert all(resolved[name].origin == "default" for name in CALENDAR_PARAMS)
