@@ -213,3 +213,18 @@ def test_a_roster_import_fills_a_special_class_beyond_the_cap_but_keeps_regular_
     resp = upload(api_client("hc_s1_leader"), workbook_bytes(rows))
     assert resp.status_code == 200, resp.content
     assert resp.json()["created"] == 5 and not resp.json().get("warnings")
+
+
+def test_a_class_form_posted_without_the_kind_makes_an_ordinary_class_and_keeps_a_special_one(world, user_client):
+    """PL-2: the kind is a new field with a default: a form posted without it (an older client) creates an
+    ordinary class, and an edit without it keeps a special class special."""
+    c = user_client("admin")
+    school, year = world.schools[HC_S1], SchoolYear.current(timezone.localdate())
+    r = c.post("/org/classes/new/", {"school": school.pk, "school_year": year.pk, "grade": 5, "name": "五年级（9）班"})
+    assert r.status_code == 302
+    assert SchoolClass.objects.get(school=school, name="五年级（9）班").kind == "ordinary"
+    sc = special_class(world, grade=5, name="五年级特教班")
+    r = c.post(f"/org/classes/{sc.pk}/edit/", {"grade": 5, "name": "五年级培智班", "version": sc.version})
+    assert r.status_code == 302
+    sc.refresh_from_db()
+    assert (sc.name, sc.kind) == ("五年级培智班", "special")
