@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from suiban.core.models import VersionedModel
 from suiban.core.scoping import ScopedManager
@@ -270,7 +271,14 @@ class SchoolClass(VersionedModel):
         indexes = [models.Index(fields=["school", "school_year", "grade"], name="class_school_year_grade_idx")]
 
     def __str__(self):
-        return f"{self.school.name} {self.name}"
+        return f"{self.school.name} {self.name_with_kind}"
+
+    @property
+    def name_with_kind(self) -> str:
+        """The name, followed by （附设特教班） for a special class: PL-2, wherever a class is chosen or named."""
+        if self.kind == self.SPECIAL:
+            return f"{self.name}（{pgettext('class kind', 'Special class')}）"
+        return self.name
 
     def clean(self):
         if self.school_id and self.grade and self.grade not in self.school.allowed_grades():

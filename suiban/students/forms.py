@@ -59,7 +59,8 @@ class StudentForm(forms.Form):
         self.fields["school_class"].queryset = (SchoolClass.objects.visible_to(actor, "students.edit")
                                                 .select_related("school", "school_year")
                                                 .order_by("school__code", "-school_year__start_year", "grade", "name"))
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school.name} {c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = (
+            lambda c: f"{c.school.name} {c.school_year} {c.name_with_kind}")
 
     def guardians(self):
         out = []
@@ -93,7 +94,7 @@ class PlaceForm(forms.Form):
     def __init__(self, *args, classes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name_with_kind}"
 
 
 class PlacementForm(forms.Form):
@@ -105,7 +106,7 @@ class PlacementForm(forms.Form):
     def __init__(self, *args, classes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name_with_kind}"
 
 
 class DeferralForm(forms.ModelForm):

@@ -228,3 +228,12 @@ def test_a_class_form_posted_without_the_kind_makes_an_ordinary_class_and_keeps_
     assert r.status_code == 302
     sc.refresh_from_db()
     assert (sc.name, sc.kind) == ("五年级培智班", "special")
+
+
+def test_the_place_page_names_a_special_class_as_such(world, user_client):
+    """PL-2: where a pupil is placed, the class choice says which class is a special class (附设特教班)."""
+    sc = special_class(world, grade=3, name="三年级（3）班")
+    s = new_student(world, grade=3, placement="special_class")
+    html = user_client("hc_s1_resource").get(f"/students/{s.pk}/place/").content.decode()
+    assert "三年级（3）班（附设特教班）" in html
+    assert f'value="{sc.pk}"' in html
