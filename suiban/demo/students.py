@@ -9,7 +9,9 @@ and only the missing ones are created.
 The first school of each district is laid out by hand so that API.md's promises hold:
 ≥ 5 students in inclusion, a class with 0, classes with 1–2 and 三年级（1）班 at the hard maximum of 3
 (``class_hard_max``). The second school has fewer than 5. ``hc_s1_class`` teaches 海沧区沧江小学
-三年级（1）班 and ``hc_parent`` (刘芳) is the guardian of its first student.
+三年级（1）班 and ``hc_parent`` (刘芳) is the guardian of its first student. In the other schools a pupil placed
+in a special class (PL-2) learns in the school's special class of the grade (七年级特教班 …, kind "special"),
+created with its first pupil; those pupils count against no ordinary class's cap (PL-4).
 
 The name, birth-date, identity-number and certificate helpers are shared with the scale generator
 (``suiban.demo.scale``).
@@ -24,6 +26,8 @@ from suiban.accounts.models import RoleAssignment
 from suiban.core.crypto import lookup_hash
 from suiban.core.idnumbers import CATEGORY_DIGITS, make_id_number
 from suiban.demo.world import World, class_name, current_start_year, step
+from suiban.org import services as org_services
+from suiban.org.models import GRADE_NUMERALS, SchoolClass
 from suiban.students import services as student_services
 from suiban.students.models import Student
 
@@ -139,6 +143,11 @@ NAMED = {  # handles for later steps (cases etc.): index into the district's pla
 }
 
 
+def special_class_name(grade: int) -> str:
+    """The demo's special class attached to an ordinary school (附设特教班) of a grade: "七年级特教班"."""
+    return f"{GRADE_NUMERALS[grade - 1]}年级特教班"
+
+
 def plan_district(district: str, start_year: int, hard_max: int) -> list[dict]:
     """The district's students as plain data (no database access): deterministic for (district, start year)."""
     prefix, _actor, first, second, others, special = DISTRICTS[district]
@@ -169,8 +178,10 @@ def plan_district(district: str, start_year: int, hard_max: int) -> list[dict]:
             if free:
                 n = rng.choice(free)
                 per_class[(school, g, n)] = per_class.get((school, g, n), 0) + 1
-                slots.append((school, class_name(g, n), g, rng.choices(("regular_class", "special_class"),
-                                                                         weights=(9, 1))[0], "active", "other"))
+                placement = rng.choices(("regular_class", "special_class"), weights=(9, 1))[0]
+                # PL-2: a pupil placed in a special class learns in the school's special class of the grade.
+                cname = special_class_name(g) if placement == "special_class" else class_name(g, n)
+                slots.append((school, cname, g, placement, "active", "other"))
                 continue
         if r < 0.86:
             slots.append((school, None, g, "homebound", "active", "other"))
@@ -241,15 +252,29 @@ def students(world: World):
             student_number_hash__in=[lookup_hash(p["fields"]["student_number"]) for p in plan])}
         for p in plan:
             s = existing.get(p["fields"]["student_number"])
+            school_class = _class_for(world, p["school"], p["class_name"]) if p["class_name"] else None
             if s is None:
-                fields = dict(p["fields"], school=world.schools[p["school"]],
-                              school_class=world.classes[(p["school"], p["class_name"])] if p["class_name"] else None)
+                fields = dict(p["fields"], school=world.schools[p["school"]], school_class=school_class)
                 s, _warnings = student_services.student_create(actor=actor, guardians=p["guardians"],
                                                                committee_opinion=p["opinion"], **fields)
             world.students[s.student_number] = s
             if p["key"]:
                 world.students[p["key"]] = s
     _resolve_pending_roles(world)
+
+
+def _class_for(world: World, school_code: str, name: str) -> SchoolClass:
+    """A class of the classes step, or a special class (PL-2) created the first time a pupil is placed in it."""
+    key = (school_code, name)
+    if key not in world.classes:
+        school, sy = world.schools[school_code], world.years[current_start_year()]
+        sc = SchoolClass.objects.filter(school=school, school_year=sy, name=name).first()
+        if sc is None:
+            grade = GRADE_NUMERALS.index(name[0]) + 1
+            sc = org_services.class_create(actor=world.admin, school=school, school_year=sy, grade=grade, name=name,
+                                           kind=SchoolClass.SPECIAL)
+        world.classes[key] = sc
+    return world.classes[key]
 
 
 def _resolve_pending_roles(world: World):

@@ -163,7 +163,7 @@ def tutoring_below_minimum(school_ids):
     rows = (students
             .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
             .annotate(delivered=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")), output_field=hours),
-                      minimum=selectors._minimum_case(students, days))
+                      minimum=selectors._minimum_case(students, days, monday, selectors._terms_around(monday)))
             .filter(delivered__lt=F("minimum"))
             .values_list("pk", "name", "school_id", "delivered", "minimum"))
     for pk, name, school_id, delivered, minimum in rows:

@@ -41,6 +41,7 @@ from suiban.iep.models import (
 )
 from suiban.iep.services import today, training_kinds
 from suiban.iep.support import EMPHASES
+from suiban.org.calendar import term_dates
 from suiban.org.models import Term
 
 # In document order; every key is a section of both the Word document and the print view (``id="sec-<key>"``).
@@ -132,7 +133,8 @@ def tutoring(plan: Plan) -> dict:
         weeks = [w for w in selectors.weekly_hours(plan.student, term, on=on) if not w["upcoming"]
                  and plan.start_date - timedelta(days=4) <= w["week_start"] <= plan.end_date]
         terms.append({
-            "name": term.get_number_display(), "period": f"{_d(term.start_date)} – {_d(term.end_date)}",
+            "name": term.get_number_display(),
+            "period": "{} – {}".format(*map(_d, term_dates(term, plan.student.school))),
             "weeks": [{"week_start": _d(w["week_start"]), "delivered": _h(w["delivered_hours"]),
                        "minimum": _h(w["minimum"]), "met": w["met"],
                        "result": _("met") if w["met"] else _("not met")} for w in weeks],

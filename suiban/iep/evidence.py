@@ -62,7 +62,7 @@ def weekly_tutoring(school, school_year):
     minimum = policy.value(school, "tutoring_min_hours_per_week")
     now = today()
     weeks = [(monday, days) for term in Term.objects.filter(school_year=school_year, start_date__lte=now)
-             for monday, days in term_weeks(term) if monday <= now]
+             for monday, days in term_weeks(term, school) if monday <= now]
     if not weeks:
         return Evidence(_("No term week has passed yet in %(year)s.") % {"year": school_year.name},
                         ((_("Weekly hours"), reverse("iep:below_minimum")),), None,

@@ -24,6 +24,8 @@ from suiban import policy
 from suiban.iep.models import GoalAttainment, Plan, Review, WeeklyHours
 from suiban.iep.services import today
 from suiban.iep.sessions import week_start
+from suiban.org import calendar
+from suiban.org.calendar import local_term
 from suiban.org.models import Region, School, SchoolYear, Term
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
@@ -162,8 +164,10 @@ def _school_days(monday: date, terms) -> int:
                if any(t.start_date <= monday + timedelta(days=i) <= t.end_date for t in terms))
 
 
-def term_weeks(term: Term) -> list[tuple[date, int]]:
-    """The term's weeks as (Monday, school days of the week inside the term), for weeks with school days."""
+def term_weeks(term: Term, subject=None) -> list[tuple[date, int]]:
+    """The term's weeks as (Monday, school days of the week inside the term), for weeks with school days — by the
+    calendar of ``subject``'s school or region where it sets its own dates (ORG-2)."""
+    term = local_term(term, subject)
     out, monday = [], week_start(term.start_date)
     while monday <= term.end_date:
         days = _school_days(monday, [term])
@@ -208,7 +212,7 @@ def weekly_hours(student: Student, term: Term, *, on: date | None = None) -> lis
     """IEP-5: delivered class hours per term week against the policy minimum (one query on the summary)."""
     on = on or today()
     minimum = policy.value(student.school, MINIMUM)
-    weeks = term_weeks(term)
+    weeks = term_weeks(term, student.school)
     if not weeks:
         return []
     got = dict(WeeklyHours.objects.filter(student=student, week_start__gte=weeks[0][0], week_start__lte=weeks[-1][0])
@@ -222,36 +226,64 @@ def weekly_hours(student: Student, term: Term, *, on: date | None = None) -> lis
     return out
 
 
-def _minimum_case(students, days: int):
+def _calendar_days(subject, monday: date, terms) -> int:
+    """The school days of the week of ``monday`` by ``subject``'s own calendar (ORG-2)."""
+    return _school_days(monday, [local_term(t, subject) for t in terms])
+
+
+def _minimum_case(students, days: int, monday: date | None = None, terms=()):
     """The weekly minimum of each student's school as one SQL CASE (⚙ tutoring_min_hours_per_week).
 
     The value is resolved per district (the region value every school of the district inherits) and, for the
-    few schools with their own override, per school — not once per school in scope."""
+    few schools with their own override, per school — not once per school in scope. With ``monday`` and the
+    installation's ``terms`` around it, a district or school whose calendar sets its own term dates (ORG-2) is
+    held to the share of its own school days of that week (none outside its term)."""
     from suiban.policy.models import PolicyOverride
+
+    local = monday is not None and _local_calendars()
+
+    def days_for(subject):
+        return _calendar_days(subject, monday, terms) if local else days
 
     override_ids = set(PolicyOverride.objects.filter(name=MINIMUM, school__isnull=False,
                                                      school_id__in=students.order_by().values("school_id"))
                        .values_list("school_id", flat=True))
+    if local:
+        override_ids |= calendar.own_calendar_school_ids()
     whens = []
     for school in School.objects.filter(pk__in=override_ids):
-        whens.append(When(school_id=school.pk, then=Value(weekly_minimum(policy.value(school, MINIMUM), days))))
-    # Only the regions under a region override can differ from the default: no scan of the students for their
-    # districts (a province's DISTINCT over 10⁵ students cost more than the page).
+        whens.append(When(school_id=school.pk,
+                          then=Value(weekly_minimum(policy.value(school, MINIMUM), days_for(school)))))
+    # Only the regions under a region override (or, for the calendar, a profile) can differ from the default: no
+    # scan of the students for their districts (a province's DISTINCT over 10⁵ students cost more than the page).
     overridden = list(PolicyOverride.objects.filter(name=MINIMUM, region__isnull=False)
                       .values_list("region__path", flat=True))
+    if local:
+        overridden += list(calendar.own_calendar_region_paths())
     default_value = weekly_minimum(policy.value(None, MINIMUM), days)
     by_value: dict[Decimal, list[str]] = {}
     if overridden:
         under = Q()
-        for path in overridden:
+        for path in set(overridden):
             under |= Q(path__startswith=path)
         for region in Region.objects.filter(under):
-            value = weekly_minimum(policy.value(region, MINIMUM), days)
+            value = weekly_minimum(policy.value(region, MINIMUM), days_for(region))
             if value != default_value:
                 by_value.setdefault(value, []).append(region.path)
     for value, region_paths in by_value.items():
         whens.append(When(region_path__in=region_paths, then=Value(value)))
     return Case(*whens, default=Value(default_value), output_field=HOURS)
+
+
+def _terms_around(monday: date) -> list:
+    """The installation's terms a regional calendar could move into the week of ``monday`` (ORG-2)."""
+    return list(Term.objects.filter(start_date__lte=monday + timedelta(days=200), end_date__gte=monday - timedelta(
+        days=200)).select_related("school_year"))
+
+
+def _local_calendars() -> bool:
+    """Whether any region or school keeps calendar dates of its own (an override or an attached profile)."""
+    return bool(calendar.own_calendar_region_paths() or calendar.own_calendar_school_ids())
 
 
 @dataclass
@@ -279,13 +311,13 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
     if "region" in f:
         region = Region.objects.visible_to(user).filter(pk=int(f["region"])).first()
         students = students.filter(region_path__startswith=region.path) if region else students.none()
-    if not days:  # not a term week: the minimum does not apply
+    if not days and not _local_calendars():  # not a term week anywhere: the minimum does not apply
         return BelowMinimum(monday, 0, students.none())
     qs = (students
           .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
           .annotate(delivered_hours=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")),
                                              output_field=HOURS),
-                    minimum=_minimum_case(students, days))
+                    minimum=_minimum_case(students, days, monday, _terms_around(monday)))
           .filter(delivered_hours__lt=F("minimum"))
           .select_related("school", "school_class")
           .order_by("school__code", "grade", "name", "pk"))

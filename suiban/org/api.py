@@ -43,6 +43,9 @@ class ClassOut(Schema):
     school_year: str
     inclusion_count: int
     class_teacher: str | None
+    kind: Literal["ordinary", "special"] = Field(
+        "ordinary", description="ordinary class, or special: a special class attached to an ordinary school "
+                                "(附设特教班, PL-2); the class cap of PL-4 applies to ordinary classes only")
 
 
 class RegionPage(Schema):
@@ -124,14 +127,18 @@ class ClassPage(Schema):
 
 
 @router.get("/schools/{school_id}/classes", response=ClassPage)
-def school_classes(request, school_id: int, page: Query[PageIn], grade: int | None = Query(None, ge=1, le=9)):
-    """Classes of the current school year with their number of students in inclusion (PL-4)."""
+def school_classes(request, school_id: int, page: Query[PageIn], grade: int | None = Query(None, ge=1, le=9),
+                   kind: Literal["ordinary", "special"] | None = None):
+    """Classes of the current school year with their kind (ordinary, or a special class attached to the school:
+    PL-2) and their number of students in inclusion (PL-4)."""
     require(request, "org.view")
     s = get_visible_or_404(School, request.user, school_id)
     qs = selectors.current_classes(s, request.user)
     if grade:
         qs = qs.filter(grade=grade)
+    if kind:
+        qs = qs.filter(kind=kind)
     return paginate(qs, page, lambda c: {
         "id": c.id, "version": c.version, "name": c.name, "grade": c.grade, "school_year": c.school_year.name,
-        "inclusion_count": c.inclusion_count,
+        "inclusion_count": c.inclusion_count, "kind": c.kind,
         "class_teacher": c.class_teacher.display_name if c.class_teacher else None})

@@ -70,7 +70,7 @@ class SchoolClassForm(forms.ModelForm):
 
     class Meta:
         model = SchoolClass
-        fields = ["school", "school_year", "grade", "name", "class_teacher"]
+        fields = ["school", "school_year", "grade", "name", "kind", "class_teacher"]
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,10 +80,15 @@ class SchoolClassForm(forms.ModelForm):
         schools = [self.instance.school_id] if self.instance.pk else self.fields["school"].queryset.values("pk")
         self.fields["class_teacher"].queryset = class_teacher_choices(schools)
         self.fields["class_teacher"].label_from_instance = lambda u: f"{u.display_name} ({u.username})"
+        # PL-2: a form posted without the kind (an older client) keeps the class's kind, or makes an ordinary one.
+        self.fields["kind"].required = False
         if self.instance.pk:
             for f in ("school", "school_year"):
                 self.fields[f].disabled = True
             self.initial["version"] = self.instance.version
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.instance.kind or SchoolClass.ORDINARY
 
 
 class SchoolYearForm(forms.Form):

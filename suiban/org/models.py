@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from suiban.core.models import VersionedModel
 from suiban.core.scoping import ScopedManager
@@ -239,11 +240,22 @@ def class_name(grade: int, number: int) -> str:
 
 
 class SchoolClass(VersionedModel):
+    """A class of a school year. Its kind (PL-2, PL-4, GD §11–12): an ordinary class, where students in inclusion
+    learn with their classmates (随班就读, at most ⚙ class_hard_max of them), or a special class attached to an
+    ordinary school (附设特教班), a placement of its own whose pupils do not count against that cap."""
+
+    ORDINARY, SPECIAL = "ordinary", "special"
+    KIND_CHOICES = [(ORDINARY, _("Ordinary class")), (SPECIAL, _("Special class attached to an ordinary school"))]
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school"))
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="classes",
                                     verbose_name=_("school year"))
     grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(1), MaxValueValidator(9)])
     name = models.CharField(_("class name"), max_length=50)
+    kind = models.CharField(_("class kind"), max_length=10, choices=KIND_CHOICES, default=ORDINARY,
+                            help_text=_("A special class is a placement of its own: its pupils do not count against "
+                                        "the cap of students in inclusion of an ordinary class. Based on the "
+                                        "Guangdong implementation rules, articles 11 and 12."))
     class_teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="taught_classes", verbose_name=_("class teacher"),
@@ -263,11 +275,25 @@ class SchoolClass(VersionedModel):
         indexes = [models.Index(fields=["school", "school_year", "grade"], name="class_school_year_grade_idx")]
 
     def __str__(self):
-        return f"{self.school.name} {self.name}"
+        return f"{self.school.name} {self.name_with_kind}"
+
+    @property
+    def name_with_kind(self) -> str:
+        """The name, followed by （附设特教班） for a special class: PL-2, wherever a class is chosen or named."""
+        if self.kind == self.SPECIAL:
+            return f"{self.name}（{pgettext('class kind', 'Special class')}）"
+        return self.name
 
     def clean(self):
         if self.school_id and self.grade and self.grade not in self.school.allowed_grades():
             raise ValidationError({"grade": _("This school does not teach grade %(grade)s.") % {"grade": self.grade}})
+        if self.kind == self.SPECIAL and self.school_id and self.school.kind == School.SPECIAL:
+            raise ValidationError({"kind": _("A special class is attached to an ordinary school; the classes of a "
+                                             "special-education school are ordinary classes of that school.")})
+
+    @property
+    def is_special(self) -> bool:
+        return self.kind == self.SPECIAL
 
     def audit_scope(self):
         return self.school.region_path, self.school_id

@@ -126,14 +126,26 @@ def _check_class_teacher(school, teacher):
         raise DomainError(_("Choose a teacher of this school as class teacher."), field="class_teacher")
 
 
-def class_create(*, actor, school, school_year, grade, name, class_teacher=None):
+def _check_kind(kind):
+    if kind not in dict(SchoolClass.KIND_CHOICES):
+        raise DomainError(_("Choose an ordinary class or a special class."), field="kind")
+
+
+# Set by the students module: the number of students placed in inclusion in an ordinary class (随班就读) that a
+# class holds — a class holding any cannot become a special class (PL-2, PL-4).
+REGULAR_PUPILS = {"count": lambda school_class: 0}
+
+
+def class_create(*, actor, school, school_year, grade, name, class_teacher=None, kind=SchoolClass.ORDINARY):
+    """A class of ``kind``: ordinary, or a special class attached to an ordinary school (附设特教班, PL-2)."""
     _require(actor, "org.manage_classes")
     _in_scope(actor, "org.manage_classes", school, "school")
+    _check_kind(kind)
     _check_class_teacher(school, class_teacher)
     if SchoolClass.objects.filter(school=school, school_year=school_year, name=name).exists():
         raise DomainError(_("A class with this name exists in this school year."), field="name")
     return services.create(SchoolClass, actor=actor, action="org.class.created", school=school,
-                           school_year=school_year, grade=grade, name=name, class_teacher=class_teacher)
+                           school_year=school_year, grade=grade, name=name, kind=kind, class_teacher=class_teacher)
 
 
 def class_update(*, actor, school_class, version, **fields):
@@ -141,5 +153,13 @@ def class_update(*, actor, school_class, version, **fields):
     _in_scope(actor, "org.manage_classes", school_class, "school")
     if fields.get("class_teacher") is not None and fields["class_teacher"] != school_class.class_teacher:
         _check_class_teacher(school_class.school, fields["class_teacher"])
+    if "kind" in fields:
+        _check_kind(fields["kind"])
+        if fields["kind"] == SchoolClass.SPECIAL and school_class.kind != SchoolClass.SPECIAL:
+            n = REGULAR_PUPILS["count"](school_class)
+            if n:
+                raise DomainError(_("%(n)d students in inclusion learn in this ordinary class: place them in "
+                                    "another ordinary class before it becomes a special class.") % {"n": n},
+                                  field="kind")
     return services.update(school_class, actor=actor, action="org.class.updated", version=version, fields=fields)
 

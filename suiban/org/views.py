@@ -220,7 +220,8 @@ def class_create(request):
     return _form_page(
         request, form, _("New class"), [(_("Classes"), "org:class_list")],
         lambda d: services.class_create(actor=request.user, school=d["school"], school_year=d["school_year"],
-                                        grade=d["grade"], name=d["name"], class_teacher=d["class_teacher"]),
+                                        grade=d["grade"], name=d["name"], kind=d["kind"],
+                                        class_teacher=d["class_teacher"]),
         lambda o: f"/org/schools/{o.school_id}/", _("Class created."))
 
 
@@ -233,7 +234,8 @@ def class_edit(request, pk):
     return _form_page(
         request, form, _("Edit class"), [(_("Classes"), "org:class_list"), (str(sc), None)],
         lambda d: services.class_update(actor=request.user, school_class=sc, version=d.get("version"),
-                                        grade=d["grade"], name=d["name"], class_teacher=d["class_teacher"]),
+                                        grade=d["grade"], name=d["name"], kind=d["kind"],
+                                        class_teacher=d["class_teacher"]),
         lambda o: f"/org/schools/{o.school_id}/", _("Class saved."))
 
 

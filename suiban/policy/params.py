@@ -28,11 +28,20 @@ def _p(name, type_, default, rule, source, label, **kw):
     PARAMS[name] = Param(name, type_, default, rule, source, label, **kw)
 
 
-# ORG-2 — school calendar
-_p("school_year_start", MONTH_DAY, "09-01", "ORG-2", "GD §13", _("School year starts on"))
-_p("term1_end", MONTH_DAY, "01-20", "ORG-2", "GD §13", _("First term ends on"))
-_p("term2_start", MONTH_DAY, "02-20", "ORG-2", "GD §13", _("Second term starts on"))
-_p("term2_end", MONTH_DAY, "07-10", "ORG-2", "GD §13", _("Second term ends on"))
+# ORG-2 — school calendar: neither source document fixes the dates of the school year (GD §13–14 speak of "the
+# end of a term" and "the new school year" only), so these are the product's defaults, set per province or
+# district where its education calendar differs; the calendar of a school resolves along its region
+# (``suiban.org.calendar``).
+CALENDAR_SOURCE = "产品默认值（两份文件均未规定学年和学期的起止日期，按本地校历设置）"
+CALENDAR_PARAMS = ("school_year_start", "term1_end", "term2_start", "term2_end")
+_p("school_year_start", MONTH_DAY, "09-01", "ORG-2", CALENDAR_SOURCE,
+   _("School year starts on (product default: neither source document gives the date)"))
+_p("term1_end", MONTH_DAY, "01-20", "ORG-2", CALENDAR_SOURCE,
+   _("First term ends on (product default: neither source document gives the date)"))
+_p("term2_start", MONTH_DAY, "02-20", "ORG-2", CALENDAR_SOURCE,
+   _("Second term starts on (product default: neither source document gives the date)"))
+_p("term2_end", MONTH_DAY, "07-10", "ORG-2", CALENDAR_SOURCE,
+   _("Second term ends on (product default: neither source document gives the date)"))
 # PL-1 — disability certificate
 _p("certificate_validity_years", INT, 10, "PL-1", "第二代残疾人证", _("Disability certificate valid for (years)"),
    minimum=1, maximum=50)

@@ -81,6 +81,12 @@ def _cached(key, compute):
     return result
 
 
+def cached(key: tuple, compute):
+    """A value derived from the policy tables (overrides, attached profiles), kept and invalidated with the
+    resolutions."""
+    return _cached(("derived", *key), compute)
+
+
 def _schools_with_overrides() -> frozenset:
     """School-level overrides are rare: one query says which schools have any, so every other school
     shares its district's resolution (a province-wide import resolves ~120 districts, not 16,000 schools)."""

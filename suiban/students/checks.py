@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy
 from suiban import policy
 from suiban.core import runmemo
 from suiban.core.registry import Check, FindingData, checks
-from suiban.org.models import School, SchoolYear
+from suiban.org.models import School, SchoolClass, SchoolYear
 from suiban.students.models import (
     ACTIVE_STATUSES,
     ARCHIVE_ITEMS,
+    CAPPED_PLACEMENT,
     INCLUSION_PLACEMENTS,
     ArchiveFile,
     Case,
@@ -115,11 +116,13 @@ checks.register(Check(
 
 # --- PL-4: class over the cap ------------------------------------------------------------------------------
 def _class_counts(school_ids, year):
-    """{class id: (school id, students in inclusion, class name)} of the school year's classes with any student
-    in inclusion — one read shared by the advised and the hard limit in a run of the findings engine."""
+    """{class id: (school id, students in inclusion, class name)} of the school year's ordinary classes with any
+    随班就读 student — one read shared by the advised and the hard limit in a run of the findings engine.
+    PL-2/PL-4: the cap is an ordinary class's and counts its 随班就读 students; special classes are left out."""
     def read():
-        rows = list(_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS,
-                                                 school_class__school_year=year)
+        rows = list(_students(school_ids).filter(status__in=ACTIVE_STATUSES, placement=CAPPED_PLACEMENT,
+                                                 school_class__school_year=year,
+                                                 school_class__kind=SchoolClass.ORDINARY)
                     .order_by().values("school_class_id", "school_id", "school_class__name").annotate(n=Count("id")))
         return {r["school_class_id"]: (r["school_id"], r["n"], r["school_class__name"]) for r in rows}
 

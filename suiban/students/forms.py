@@ -88,7 +88,8 @@ class StudentForm(forms.Form):
         self.fields["school_class"].queryset = (SchoolClass.objects.visible_to(actor, "students.edit")
                                                 .select_related("school", "school_year")
                                                 .order_by("school__code", "-school_year__start_year", "grade", "name"))
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school.name} {c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = (
+            lambda c: f"{c.school.name} {c.school_year} {c.name_with_kind}")
         division_widget(self.fields["hukou_region_code"])
 
     def guardians(self):
@@ -128,7 +129,7 @@ class PlaceForm(forms.Form):
     def __init__(self, *args, classes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name_with_kind}"
 
 
 class PlacementForm(forms.Form):
@@ -140,7 +141,7 @@ class PlacementForm(forms.Form):
     def __init__(self, *args, classes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].queryset = classes if classes is not None else SchoolClass.objects.none()
-        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name}"
+        self.fields["school_class"].label_from_instance = lambda c: f"{c.school_year} {c.name_with_kind}"
 
 
 class DeferralForm(forms.ModelForm):

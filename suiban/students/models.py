@@ -38,6 +38,10 @@ STATUS_CHOICES = [
 ]
 # Placements counted as "in inclusion" in an ordinary school's class (PL-4, RR-1).
 INCLUSION_PLACEMENTS = ("regular_class", "special_class")
+# The placement the class cap of PL-4 counts (随班就读 in an ordinary class, GD §12). Pupils placed in a special
+# class attached to an ordinary school (附设特教班, GD §11) are a placement of their own: they never count against
+# an ordinary class's cap, and a special class has no such cap.
+CAPPED_PLACEMENT = "regular_class"
 ACTIVE_STATUSES = ("active",)
 LEAVING_STATUSES = ("graduated", "completed", "attended")
 

@@ -51,10 +51,18 @@ from suiban.core.models import AuditEvent
 from suiban.core.scoping import has_perm
 from suiban.core.services import validate
 from suiban.org import services as org_services
-from suiban.org.models import School, SchoolClass, SchoolYear, Term, class_name
+from suiban.org.models import GRADE_NUMERALS, School, SchoolClass, SchoolYear, Term, class_name
 from suiban.students import services
 from suiban.students.cases import services as cases
-from suiban.students.models import INCLUSION_PLACEMENTS, Case, CaseEvent, LeavingRecord, PlacementRecord, Student
+from suiban.students.models import (
+    CAPPED_PLACEMENT,
+    INCLUSION_PLACEMENTS,
+    Case,
+    CaseEvent,
+    LeavingRecord,
+    PlacementRecord,
+    Student,
+)
 
 PERMISSION = "students.rollover"
 ROLLED_OVER = "students.year.rolled_over"
@@ -202,11 +210,29 @@ def _mirror_classes(actor, school, previous, new_year, summary) -> dict[int, Sch
             sc = org_services.class_create(actor=actor, school=school, school_year=new_year, grade=grade, name=name)
             existing[name] = sc
             summary["classes_created"] += 1
-        return sc if sc.grade == grade else None
+        return sc if sc.grade == grade and not sc.is_special else None
+
+    def special_for(c):
+        """PL-2: a special class moves up as a special class; "三年级特教班" becomes "四年级特教班"."""
+        old_grade = f"{GRADE_NUMERALS[c.grade - 1]}年级"
+        name = c.name.replace(old_grade, f"{GRADE_NUMERALS[c.grade]}年级", 1) if old_grade in c.name else c.name
+        sc = existing.get(name)
+        if sc is None:
+            sc = org_services.class_create(actor=actor, school=school, school_year=new_year, grade=c.grade + 1,
+                                           name=name, kind=SchoolClass.SPECIAL)
+            existing[name] = sc
+            summary["classes_created"] += 1
+        return sc if sc.grade == c.grade + 1 and sc.is_special else None
 
     mapping = {}
     for c in old:
-        n = _class_number(c, by_grade[c.grade])
+        if c.is_special:
+            if c.grade + 1 in allowed:
+                target = special_for(c)
+                if target is not None:
+                    mapping[c.pk] = target
+            continue
+        n = _class_number(c, [o for o in by_grade[c.grade] if not o.is_special])
         if c.grade == entry:
             get_or_create(entry, n)  # the new intake's classes
         if c.grade + 1 in allowed:
@@ -223,7 +249,7 @@ def _promote(actor, s: Student, class_map, new_year, summary):
     s.grade += 1  # never down: PL-11
     s.school_class = None
     if target is not None:
-        if s.placement in INCLUSION_PLACEMENTS:
+        if s.placement == CAPPED_PLACEMENT:  # PL-4 counts 随班就读 in an ordinary class only
             try:
                 summary["warnings"] += services.class_cap_check(target, exclude_student_id=s.pk)
             except DomainError:  # PL-4: the new class would exceed the hard maximum

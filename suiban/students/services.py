@@ -20,6 +20,7 @@ from suiban.core.text import check_text, control_message, has_control_chars, pin
 from suiban.org.models import SchoolClass
 from suiban.students.models import (
     ACTIVE_STATUSES,
+    CAPPED_PLACEMENT,
     INCLUSION_PLACEMENTS,
     Deferral,
     ExamAccommodation,
@@ -90,6 +91,9 @@ def check_record(s: Student) -> list[dict]:
         elif s.grade and sc.grade != s.grade:
             errors.append(_err("class_id", _("The class is in %(c)s but the student is in %(s)s.")
                                % {"c": grade_label(sc.grade), "s": grade_label(s.grade)}))
+        if sc.is_special and s.placement == CAPPED_PLACEMENT:  # PL-2: 随班就读 means an ordinary class
+            errors.append(_err("class_id", _("This is a special class attached to the school: a student in "
+                                             "inclusion in an ordinary class is placed in an ordinary class.")))
     return errors
 
 
@@ -125,14 +129,16 @@ def _check_duplicates(s: Student) -> list[dict]:
 def class_cap_check(school_class: SchoolClass, *, exclude_student_id=None, lock=True) -> list[str]:
     """PL-4: refuse beyond the hard maximum; warn beyond the advised maximum. Returns warnings.
 
-    The class row is locked (SELECT … FOR UPDATE) so that two placements racing for the last seat are
+    The cap is that of an ordinary class and counts its students in inclusion placed there (随班就读); a special
+    class attached to the school (附设特教班, PL-2) has no such cap, and its pupils count against no ordinary
+    class. The class row is locked (SELECT … FOR UPDATE) so that two placements racing for the last seat are
     serialised: the second one sees the first one's student and is refused.
     """
+    if school_class.is_special:
+        return []
     if lock:
         SchoolClass.objects.select_for_update().filter(pk=school_class.pk).first()
-    current = (Student.objects.filter(school_class=school_class, placement__in=INCLUSION_PLACEMENTS,
-                                      status__in=ACTIVE_STATUSES)
-               .exclude(pk=exclude_student_id).count())
+    current = capped_count(school_class, exclude_student_id=exclude_student_id)
     hard = policy.value(school_class.school, "class_hard_max")
     advised = policy.value(school_class.school, "class_advised_max")
     after = current + 1
@@ -148,8 +154,16 @@ def class_cap_check(school_class: SchoolClass, *, exclude_student_id=None, lock=
     return []
 
 
+def capped_count(school_class: SchoolClass, *, exclude_student_id=None) -> int:
+    """PL-4: the students that count against the cap of an ordinary class (active, placed 随班就读)."""
+    return (Student.objects.filter(school_class=school_class, placement=CAPPED_PLACEMENT, status__in=ACTIVE_STATUSES)
+            .exclude(pk=exclude_student_id).count())
+
+
 def _counts_in_class(s: Student) -> bool:
-    return bool(s.school_class_id) and s.placement in INCLUSION_PLACEMENTS and s.status in ACTIVE_STATUSES
+    """Whether the student takes one of the capped seats of an ordinary class (PL-4)."""
+    return (bool(s.school_class_id) and s.placement == CAPPED_PLACEMENT and s.status in ACTIVE_STATUSES
+            and not s.school_class.is_special)
 
 
 def _require_in_scope(actor, perm, obj, field):

@@ -43,7 +43,14 @@ from suiban.core.models import AuditEvent
 from suiban.core.scoping import has_perm
 from suiban.org.models import School, SchoolClass, SchoolYear
 from suiban.students import services
-from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Guardian, PlacementRecord, Student
+from suiban.students.models import (
+    ACTIVE_STATUSES,
+    CAPPED_PLACEMENT,
+    INCLUSION_PLACEMENTS,
+    Guardian,
+    PlacementRecord,
+    Student,
+)
 from suiban.students.roster.columns import (
     _CHUNK,
     _COLUMN_ORDER,
@@ -165,10 +172,11 @@ class _Context:
         for chunk in _chunks(found):
             self.visible.update(Student.objects.visible_to(actor, "students.import").filter(pk__in=chunk)
                                 .values_list("pk", flat=True))
-        # PL-4: students in inclusion per class now; updated row by row as the file would place them.
-        self.counts = {c.pk: 0 for c in self.classes.values()}
+        # PL-4: students in inclusion per ordinary class now (a special class has no cap and its pupils count
+        # against none); updated row by row as the file would place them.
+        self.counts = {c.pk: 0 for c in self.classes.values() if not c.is_special}
         for chunk in _chunks(self.counts):
-            for row in (Student.objects.filter(school_class_id__in=chunk, placement__in=INCLUSION_PLACEMENTS,
+            for row in (Student.objects.filter(school_class_id__in=chunk, placement=CAPPED_PLACEMENT,
                                                status__in=ACTIVE_STATUSES)
                         .values("school_class_id").annotate(n=Count("pk"))):
                 self.counts[row["school_class_id"]] = row["n"]
