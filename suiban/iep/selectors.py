@@ -227,18 +227,17 @@ def _minimum_case(students, days: int):
 
     The value is resolved per district (the region value every school of the district inherits) and, for the
     few schools with their own override, per school — not once per school in scope."""
-    from suiban.policy.models import PolicyOverride
+    from suiban.policy.resolve import overridden as overrides_of
 
-    override_ids = set(PolicyOverride.objects.filter(name=MINIMUM, school__isnull=False,
-                                                     school_id__in=students.order_by().values("school_id"))
-                       .values_list("school_id", flat=True))
+    # The schools and regions with an override of their own are few and cached with the policy; a school out of
+    # scope adds a branch no row takes.
+    override_ids, overridden = overrides_of(MINIMUM)
     whens = []
-    for school in School.objects.filter(pk__in=override_ids):
-        whens.append(When(school_id=school.pk, then=Value(weekly_minimum(policy.value(school, MINIMUM), days))))
+    if override_ids:
+        for school in School.objects.filter(pk__in=override_ids):
+            whens.append(When(school_id=school.pk, then=Value(weekly_minimum(policy.value(school, MINIMUM), days))))
     # Only the regions under a region override can differ from the default: no scan of the students for their
     # districts (a province's DISTINCT over 10⁵ students cost more than the page).
-    overridden = list(PolicyOverride.objects.filter(name=MINIMUM, region__isnull=False)
-                      .values_list("region__path", flat=True))
     default_value = weekly_minimum(policy.value(None, MINIMUM), days)
     by_value: dict[Decimal, list[str]] = {}
     if overridden:
@@ -259,6 +258,12 @@ class BelowMinimum:
     week_start: date
     school_days: int
     students: object  # queryset of Student annotated with delivered_hours and minimum
+
+
+# What the list shows of each student (API and page): the rows are sorted after the join, so every column read
+# is carried through the sort, and the encrypted ones would be decrypted for nothing.
+BELOW_MINIMUM_FIELDS = ("id", "name", "grade", "school_id", "school_class_id", "region_path", "school__name",
+                        "school__code", "school_class__name")
 
 
 def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
@@ -288,5 +293,6 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
                     minimum=_minimum_case(students, days))
           .filter(delivered_hours__lt=F("minimum"))
           .select_related("school", "school_class")
+          .only(*BELOW_MINIMUM_FIELDS)
           .order_by("school__code", "grade", "name", "pk"))
     return BelowMinimum(monday, days, qs)

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import support

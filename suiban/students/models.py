@@ -94,6 +94,11 @@ class Student(VersionedModel):
             models.Index(fields=["disability_category", "disability_grade"], name="student_category_idx"),
             models.Index(fields=["placement"], name="student_placement_idx"),
             models.Index(fields=["name"], name="student_name_idx"),
+            # The students in inclusion of a region (IEP-5 below-minimum list and count): read from the index
+            # alone, without the wide rows of the table.
+            models.Index(fields=["region_path", "id", "school"], name="student_inclusion_region_idx",
+                         opclasses=["varchar_pattern_ops", "int8_ops", "int8_ops"],
+                         condition=models.Q(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(repeating_grade=False), name="student_no_grade_repetition"),

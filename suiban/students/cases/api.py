@@ -6,10 +6,10 @@ from typing import Literal
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
