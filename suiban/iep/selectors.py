@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     F,
     FilteredRelation,
@@ -19,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 
 from suiban import policy
 from suiban.iep.models import GoalAttainment, Plan, Review, WeeklyHours
@@ -56,6 +58,7 @@ def plans(user, filters: dict, *, perm: str = "iep.view"):
     # database computes it for the page's rows only (a province holds ~10⁵ plans).
     last_review = Review.objects.filter(plan=OuterRef("pk")).order_by("-review_date").values("review_date")[:1]
     return (qs.select_related("student__school_class", "school", "school_year")
+            .defer(*Student.encrypted_fields("student"))
             .annotate(last_review_on=Subquery(last_review))
             .order_by("-school_year__start_year", "school_id", "student__name", "id"))
 
@@ -258,6 +261,26 @@ class BelowMinimum:
     week_start: date
     school_days: int
     students: object  # queryset of Student annotated with delivered_hours and minimum
+    scope: object = None  # the students in inclusion in scope (before the week's join)
+    minimum: object = None  # the SQL expression of each student's weekly minimum
+
+
+def count_below(results: list[BelowMinimum]) -> list[int]:
+    """How many students each result lists. Weeks of the same scope are counted in one pass over the students
+    (one LEFT JOIN of the summary per week, a filtered COUNT each): a province's two weeks cost about one count."""
+    live = [r for r in results if r.school_days and r.scope is not None]
+    if len(live) < 2:
+        return [r.students.count() for r in results]
+    qs = live[0].scope
+    aggregates = {}
+    for i, r in enumerate(live):
+        qs = qs.alias(**{f"w{i}": FilteredRelation("iep_weekly_hours",
+                                                   condition=Q(iep_weekly_hours__week_start=r.week_start))})
+        delivered = Coalesce(F(f"w{i}__delivered_hours"), Value(Decimal("0")), output_field=HOURS)
+        aggregates[f"c{i}"] = Count("pk", filter=LessThan(delivered, r.minimum))
+    counts = qs.order_by().aggregate(**aggregates)
+    by_result = {id(r): counts[f"c{i}"] for i, r in enumerate(live)}
+    return [by_result.get(id(r), 0) for r in results]
 
 
 # What the list shows of each student (API and page): the rows are sorted after the join, so every column read
@@ -286,13 +309,14 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
         students = students.filter(region_path__startswith=region.path) if region else students.none()
     if not days:  # not a term week: the minimum does not apply
         return BelowMinimum(monday, 0, students.none())
+    minimum = _minimum_case(students, days)
     qs = (students
           .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
           .annotate(delivered_hours=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")),
                                              output_field=HOURS),
-                    minimum=_minimum_case(students, days))
+                    minimum=minimum)
           .filter(delivered_hours__lt=F("minimum"))
           .select_related("school", "school_class")
           .only(*BELOW_MINIMUM_FIELDS)
           .order_by("school__code", "grade", "name", "pk"))
-    return BelowMinimum(monday, days, qs)
+    return BelowMinimum(monday, days, qs, students, minimum)

@@ -165,7 +165,7 @@ def _student_for_write(request, student_id: int) -> Student:
 def _filtered(request, model, f: dict):
     require(request, "iep.records")
     f = field_named(f)
-    qs = model.objects.visible_to(request.user).select_related("student")
+    qs = model.objects.visible_to(request.user).select_related("student").defer(*Student.encrypted_fields("student"))
     if f.get("student_id") is not None:
         qs = qs.filter(student_id=f["student_id"])
     if f.get("school") is not None:
@@ -191,7 +191,8 @@ def evaluation_out(e: Evaluation) -> dict:
 
 
 def _eval_related(qs):
-    return qs.select_related("student", "term__school_year").prefetch_related("scores")
+    return (qs.select_related("student", "term__school_year").defer(*Student.encrypted_fields("student"))
+            .prefetch_related("scores"))
 
 
 @router.get("/evaluations", response=EvaluationPage)

@@ -82,6 +82,13 @@ class Student(VersionedModel):
     LOOKUP_HASHES = {"id_number_hash": "id_number", "student_number_hash": "student_number"}
     # Read only where a number is revealed, edited or exported in full (lists show the masks).
     NUMBER_FIELDS = ("id_number", "student_number", "certificate_number")
+    # Encrypted at rest (SEC-4): every one read is decrypted per row. A list that joins the students but shows none
+    # of them defers them: ``.defer(*Student.encrypted_fields("student"))``.
+    ENCRYPTED_FIELDS = ("family_situation", "medical_notes", *NUMBER_FIELDS)
+
+    @classmethod
+    def encrypted_fields(cls, via: str = "") -> list[str]:
+        return [f"{via}__{f}" if via else f for f in cls.ENCRYPTED_FIELDS]
 
     class Meta:
         ordering = ["school_id", "grade", "name", "id"]

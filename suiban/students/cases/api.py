@@ -222,7 +222,8 @@ def list_cases(request, filters: Query[CaseFilter], page: Query[PageIn]):
     qs = filtered(request.user, filters.dict(exclude_none=True))
     total = qs.count()
     start = (page.page - 1) * page.page_size
-    return {"count": total, "items": [case_out(c) for c in _related(qs)[start:start + page.page_size]]}
+    rows = _related(qs).defer(*Student.encrypted_fields("student"))[start:start + page.page_size]
+    return {"count": total, "items": [case_out(c) for c in rows]}
 
 
 @router.post("/cases", response={201: CaseDetailOut}, by_alias=True)

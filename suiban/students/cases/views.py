@@ -72,7 +72,8 @@ def _case(request, pk):
 def case_list(request):
     filters = {k: request.GET.get(k, "") for k in LIST_FILTERS}
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "student_id") or v.isdigit())}
-    qs = filtered(request.user, clean).select_related("student", "school", "target_school")
+    qs = (filtered(request.user, clean).select_related("student", "school", "target_school")
+          .defer(*Student.encrypted_fields("student")))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page:
         c.next_step = next_step(c)
