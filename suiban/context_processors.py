@@ -7,10 +7,9 @@ def shell(request):
         return {}
     from suiban.accounts.middleware import idle_seconds
 
-    assignments = user.active_assignments()
     return {
         "shell_menu": menu_for(user, request.path),
-        "shell_roles": assignments,
+        "shell_roles": user.role_lines(),
         "shell_idle_seconds": idle_seconds(),
         "shell_search": not family_only(user),  # a guardian has one child: no search box
     }

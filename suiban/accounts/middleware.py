@@ -16,6 +16,7 @@ SESSION_KEY = "suiban_last_activity"
 # Polling the remaining time must not itself count as activity.
 PASSIVE_PATHS = ("/accounts/session/status",)
 EXEMPT_PREFIXES = ("/static/", "/i18n/")
+STAMP_SECONDS = 15
 
 
 def idle_seconds() -> int:
@@ -42,7 +43,11 @@ class IdleTimeoutMiddleware:
                 messages.warning(request, _("Your session has ended after a period of inactivity. "
                                             "Please log in again; the form you were typing has been kept."))
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
-            if request.path not in PASSIVE_PATHS:
+            # The stamp is rewritten when it is STAMP_SECONDS old (or on any non-GET request), not on every page:
+            # rewriting it each time costs a session UPDATE per request. A session may so end up to STAMP_SECONDS
+            # before the full idle period after the last page view, never later.
+            if request.path not in PASSIVE_PATHS and (now - last >= STAMP_SECONDS or request.method != "GET"
+                                                      or SESSION_KEY not in request.session):
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
 

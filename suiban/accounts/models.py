@@ -76,8 +76,7 @@ class User(AbstractUser):
         if cached is None:
             from django.core.cache import cache
 
-            # The role table is part of the key too (a role's permissions are data that a deployment may change).
-            key = f"suiban:grants:{self.pk}:{self.roles_version}:{hash(tuple(map(id, ROLES.values())))}"
+            key = self._cache_key("grants")
             cached = cache.get(key)
             if cached is None:
                 cached = [a.as_grant() for a in self.active_assignments()]
@@ -88,8 +87,51 @@ class User(AbstractUser):
     def role_codes(self) -> set[str]:
         return {g.role for g in self.grants()}
 
+    def _cache_key(self, kind: str) -> str:
+        # The role table is part of the key too (a role's permissions are data that a deployment may change).
+        return f"suiban:{kind}:{self.pk}:{self.roles_version}:{hash(tuple(map(id, ROLES.values())))}"
+
+    def role_lines(self) -> list["RoleLine"]:
+        """The user's roles as the page shell shows them (role, scope name), without a query on most requests:
+        kept in the cache beside the grants under the same ``roles_version`` stamp. A role scoped to one child
+        is read afresh every time (a child's name is not put in the cache)."""
+        cached = getattr(self, "_role_lines_cache", None)
+        if cached is not None:
+            return cached
+        from django.core.cache import cache
+
+        key = self._cache_key("role-lines")
+        raw = cache.get(key)
+        if raw is None:
+            assignments = self.active_assignments()
+            raw = [(a.role, a.scope_name if a.scope_type not in (SCOPE_ALL, SCOPE_STUDENT) else None)
+                   for a in assignments]
+            if not any(a.scope_type == SCOPE_STUDENT for a in assignments):
+                cache.set(key, raw, GRANTS_CACHE_SECONDS)
+            else:
+                raw = [(a.role, a.scope_name) for a in assignments]
+        self._role_lines_cache = [RoleLine(role, name) for role, name in raw]
+        return self._role_lines_cache
+
     def audit_scope(self):
         return "", None
+
+
+class RoleLine:
+    """One role of the user as the shell lists it: ``role_label · scope_name`` (labels translated when shown)."""
+
+    __slots__ = ("role", "_scope_name")
+
+    def __init__(self, role: str, scope_name: str | None):
+        self.role, self._scope_name = role, scope_name
+
+    @property
+    def role_label(self):
+        return ROLES[self.role].label if self.role in ROLES else self.role
+
+    @property
+    def scope_name(self) -> str:
+        return self._scope_name if self._scope_name is not None else str(_("Everything"))
 
 
 class RoleAssignment(models.Model):

@@ -277,7 +277,7 @@ def _roles_changed(user: User) -> None:
     """A role was assigned or revoked: bump the stamp the cached grants are keyed by (ORG-3, SEC-2)."""
     User.objects.filter(pk=user.pk).update(roles_version=F("roles_version") + 1)
     user.refresh_from_db(fields=["roles_version"])
-    for attr in ("_grants_cache", "_assignments_cache"):
+    for attr in ("_grants_cache", "_assignments_cache", "_role_lines_cache"):
         user.__dict__.pop(attr, None)
 
 

@@ -1,9 +1,9 @@
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
-from suiban.core.api_tools import PageIn, paginate, require
+from suiban.core.api_tools import PageIn, Schema, paginate, require
 from suiban.core.views import audit_queryset
 
 

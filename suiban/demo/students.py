@@ -287,6 +287,6 @@ def _resolve_pending_roles(world: World):
             continue
         if not RoleAssignment.objects.filter(user=user, role=role, student=student, revoked_at__isnull=True).exists():
             account_services.role_assign(actor=world.users["secadmin"], user=user, role=role, student=student)
-            for cache in ("_assignments_cache", "_grants_cache"):
+            for cache in ("_assignments_cache", "_grants_cache", "_role_lines_cache"):
                 user.__dict__.pop(cache, None)
     world.pending_roles[:] = still_pending

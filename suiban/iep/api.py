@@ -11,11 +11,11 @@ from typing import Any, Literal
 from django.db.models import Max
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
 from suiban import policy
 from suiban.core import audit
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import can, get_visible_or_404
 from suiban.iep import selectors, services

@@ -468,7 +468,10 @@ class WeeklyHours(models.Model):
     class Meta:
         ordering = ["student_id", "week_start"]
         constraints = [models.UniqueConstraint(fields=["student", "week_start"], name="iep_weekly_unique")]
-        indexes = [models.Index(fields=["week_start"], name="iep_weekly_week_idx")]
+        # A week's rows with their hours, read from the index alone (IEP-5: the below-minimum list joins a whole
+        # region's students to one week).
+        indexes = [models.Index(fields=["week_start", "student", "delivered_hours"],
+                                name="iep_weekly_week_student_idx")]
 
     def __str__(self):
         return f"{self.student_id} {self.week_start} {self.delivered_hours}"

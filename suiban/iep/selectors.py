@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     F,
     FilteredRelation,
@@ -19,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 
 from suiban import policy
 from suiban.iep.models import GoalAttainment, Plan, Review, WeeklyHours
@@ -58,6 +60,7 @@ def plans(user, filters: dict, *, perm: str = "iep.view"):
     # database computes it for the page's rows only (a province holds ~10⁵ plans).
     last_review = Review.objects.filter(plan=OuterRef("pk")).order_by("-review_date").values("review_date")[:1]
     return (qs.select_related("student__school_class", "school", "school_year")
+            .defer(*Student.encrypted_fields("student"))
             .annotate(last_review_on=Subquery(last_review))
             .order_by("-school_year__start_year", "school_id", "student__name", "id"))
 
@@ -238,28 +241,26 @@ def _minimum_case(students, days: int, monday: date | None = None, terms=()):
     few schools with their own override, per school — not once per school in scope. With ``monday`` and the
     installation's ``terms`` around it, a district or school whose calendar sets its own term dates (ORG-2) is
     held to the share of its own school days of that week (none outside its term)."""
-    from suiban.policy.models import PolicyOverride
+    from suiban.policy.resolve import overridden as overrides_of
 
     local = monday is not None and _local_calendars()
 
     def days_for(subject):
         return _calendar_days(subject, monday, terms) if local else days
 
-    override_ids = set(PolicyOverride.objects.filter(name=MINIMUM, school__isnull=False,
-                                                     school_id__in=students.order_by().values("school_id"))
-                       .values_list("school_id", flat=True))
+    # The schools and regions with an override of their own are few and cached with the policy; a school out of
+    # scope adds a branch no row takes.
+    override_ids, overridden = overrides_of(MINIMUM)
+    override_ids, overridden = set(override_ids), list(overridden)
     if local:
         override_ids |= calendar.own_calendar_school_ids()
+        overridden += list(calendar.own_calendar_region_paths())
     whens = []
-    for school in School.objects.filter(pk__in=override_ids):
+    for school in School.objects.filter(pk__in=override_ids) if override_ids else ():
         whens.append(When(school_id=school.pk,
                           then=Value(weekly_minimum(policy.value(school, MINIMUM), days_for(school)))))
     # Only the regions under a region override (or, for the calendar, a profile) can differ from the default: no
     # scan of the students for their districts (a province's DISTINCT over 10⁵ students cost more than the page).
-    overridden = list(PolicyOverride.objects.filter(name=MINIMUM, region__isnull=False)
-                      .values_list("region__path", flat=True))
-    if local:
-        overridden += list(calendar.own_calendar_region_paths())
     default_value = weekly_minimum(policy.value(None, MINIMUM), days)
     by_value: dict[Decimal, list[str]] = {}
     if overridden:
@@ -291,6 +292,32 @@ class BelowMinimum:
     week_start: date
     school_days: int
     students: object  # queryset of Student annotated with delivered_hours and minimum
+    scope: object = None  # the students in inclusion in scope (before the week's join)
+    minimum: object = None  # the SQL expression of each student's weekly minimum
+
+
+def count_below(results: list[BelowMinimum]) -> list[int]:
+    """How many students each result lists. Weeks of the same scope are counted in one pass over the students
+    (one LEFT JOIN of the summary per week, a filtered COUNT each): a province's two weeks cost about one count."""
+    live = [r for r in results if r.scope is not None]  # no scope: not a term week anywhere, nothing listed
+    if len(live) < 2:
+        return [r.students.count() for r in results]
+    qs = live[0].scope
+    aggregates = {}
+    for i, r in enumerate(live):
+        qs = qs.alias(**{f"w{i}": FilteredRelation("iep_weekly_hours",
+                                                   condition=Q(iep_weekly_hours__week_start=r.week_start))})
+        delivered = Coalesce(F(f"w{i}__delivered_hours"), Value(Decimal("0")), output_field=HOURS)
+        aggregates[f"c{i}"] = Count("pk", filter=LessThan(delivered, r.minimum))
+    counts = qs.order_by().aggregate(**aggregates)
+    by_result = {id(r): counts[f"c{i}"] for i, r in enumerate(live)}
+    return [by_result.get(id(r), 0) for r in results]
+
+
+# What the list shows of each student (API and page): the rows are sorted after the join, so every column read
+# is carried through the sort, and the encrypted ones would be decrypted for nothing.
+BELOW_MINIMUM_FIELDS = ("id", "name", "grade", "school_id", "school_class_id", "region_path", "school__name",
+                        "school__code", "school_class__name")
 
 
 def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
@@ -313,15 +340,17 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
         students = students.filter(region_path__startswith=region.path) if region else students.none()
     if not days and not _local_calendars():  # not a term week anywhere: the minimum does not apply
         return BelowMinimum(monday, 0, students.none())
+    minimum = _minimum_case(students, days, monday, _terms_around(monday))
     qs = (students
           .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
           .annotate(delivered_hours=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")),
                                              output_field=HOURS),
-                    minimum=_minimum_case(students, days, monday, _terms_around(monday)))
+                    minimum=minimum)
           .filter(delivered_hours__lt=F("minimum"))
           .select_related("school", "school_class")
+          .only(*BELOW_MINIMUM_FIELDS)
           .order_by("school__code", "grade", "name", "pk"))
-    return BelowMinimum(monday, days, qs)
+    return BelowMinimum(monday, days, qs, students, minimum)
 
 
 # IEP-2 (GD §27(2), GD A6.3.2): the team meeting's participants are picked from the people who work for the

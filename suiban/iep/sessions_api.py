@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -15,7 +16,7 @@ from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
 from suiban.iep.filters import field_named
 from suiban.iep.lists import SESSIONS as SESSION_SORT
-from suiban.iep.models import Session
+from suiban.iep.models import Session, SessionAttendance
 from suiban.org.models import Region, Term
 from suiban.students.models import Student
 
@@ -176,8 +177,11 @@ def session_out(s: Session, visible: set[int] | None) -> dict:
 
 
 def _related(qs):
+    # The attendances with their students in one query, without the students' encrypted columns (not shown).
+    attendances = Prefetch("attendances", queryset=SessionAttendance.objects.select_related("student")
+                           .defer(*Student.encrypted_fields("student")))
     return qs.select_related("school", "logged_by").prefetch_related(
-        "attendances__student", "goals", "corrections__corrected_by")
+        attendances, "goals", "corrections__corrected_by")
 
 
 def _visible_students(user, rows) -> set[int]:

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import support
@@ -165,7 +165,7 @@ def _student_for_write(request, student_id: int) -> Student:
 def _filtered(request, model, f: dict):
     require(request, "iep.records")
     f = field_named(f)
-    qs = model.objects.visible_to(request.user).select_related("student")
+    qs = model.objects.visible_to(request.user).select_related("student").defer(*Student.encrypted_fields("student"))
     if f.get("student_id") is not None:
         qs = qs.filter(student_id=f["student_id"])
     if f.get("school") is not None:
@@ -191,7 +191,8 @@ def evaluation_out(e: Evaluation) -> dict:
 
 
 def _eval_related(qs):
-    return qs.select_related("student", "term__school_year").prefetch_related("scores")
+    return (qs.select_related("student", "term__school_year").defer(*Student.encrypted_fields("student"))
+            .prefetch_related("scores"))
 
 
 @router.get("/evaluations", response=EvaluationPage)

@@ -1,8 +1,8 @@
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
-from suiban.core.api_tools import Id, PageIn, paginate, require
+from suiban.core.api_tools import Id, PageIn, Schema, paginate, require
 from suiban.core.scoping import get_visible_or_404
 from suiban.org import selectors
 from suiban.org.models import Region, School

@@ -96,6 +96,19 @@ def _schools_with_overrides() -> frozenset:
         PolicyOverride.objects.filter(school__isnull=False).values_list("school_id", flat=True)))
 
 
+def overridden(name: str) -> tuple[frozenset, tuple]:
+    """(ids of the schools, paths of the regions) with their own override of ``name``: cached like every
+    resolution, so a list computing a parameter per school in SQL (a CASE) asks the database once a while."""
+    from suiban.policy.models import PolicyOverride
+
+    def compute():
+        rows = list(PolicyOverride.objects.filter(name=name).filter(Q(school__isnull=False) | Q(region__isnull=False))
+                    .values_list("school_id", "region__path"))
+        return (frozenset(s for s, _p in rows if s is not None), tuple(sorted({p for _s, p in rows if p})))
+
+    return _cached(("overridden", name), compute)
+
+
 def resolve_all(subject) -> tuple[str | None, dict[str, Resolved]]:
     region_path, school_id = _subject_key(subject)
     if school_id and school_id not in _schools_with_overrides():

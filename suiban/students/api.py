@@ -5,11 +5,11 @@ from datetime import date
 from typing import Literal
 
 from django.db import transaction
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja import Status as HttpStatus
 
 from suiban.core import audit
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, grants_for
 from suiban.org.models import School, SchoolClass

@@ -89,6 +89,13 @@ class Student(VersionedModel):
     LOOKUP_HASHES = {"id_number_hash": "id_number", "student_number_hash": "student_number"}
     # Read only where a number is revealed, edited or exported in full (lists show the masks).
     NUMBER_FIELDS = ("id_number", "student_number", "certificate_number")
+    # Encrypted at rest (SEC-4): every one read is decrypted per row. A list that joins the students but shows none
+    # of them defers them: ``.defer(*Student.encrypted_fields("student"))``.
+    ENCRYPTED_FIELDS = ("family_situation", "medical_notes", *NUMBER_FIELDS)
+
+    @classmethod
+    def encrypted_fields(cls, via: str = "") -> list[str]:
+        return [f"{via}__{f}" if via else f for f in cls.ENCRYPTED_FIELDS]
 
     class Meta:
         ordering = ["school_id", "grade", "name", "id"]
@@ -105,6 +112,11 @@ class Student(VersionedModel):
             models.Index(fields=["school", "name_pinyin", "id"], name="student_school_pinyin_idx"),
             models.Index(fields=["name_pinyin", "id"], name="student_pinyin_idx"),
             models.Index(fields=["school", "grade", "name_pinyin", "id"], name="student_school_grade_idx"),
+            # The students in inclusion of a region (IEP-5 below-minimum list and count): read from the index
+            # alone, without the wide rows of the table.
+            models.Index(fields=["region_path", "id", "school"], name="student_inclusion_region_idx",
+                         opclasses=["varchar_pattern_ops", "int8_ops", "int8_ops"],
+                         condition=models.Q(placement__in=INCLUSION_PLACEMENTS, status__in=ACTIVE_STATUSES)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(repeating_grade=False), name="student_no_grade_repetition"),

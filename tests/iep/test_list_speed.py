@@ -50,3 +50,26 @@ def test_plan_list_query_count_does_not_grow_with_reviews(world, api_client):
     with CaptureQueriesContext(connection) as ctx2:
         client.get("/api/v1/ieps?page_size=5")
     assert len(ctx2.captured_queries) == before <= 4
+
+
+def test_the_weeks_below_the_minimum_are_counted_together_in_one_query(world, new_student, past_term):
+    """IEP-5: the page counts this week and last week in one pass over the students (a filtered count per week),
+    each count equal to the one its own list gives."""
+    from decimal import Decimal
+
+    from iep_helpers import full_weeks
+
+    from suiban.iep import selectors
+    from suiban.iep.models import WeeklyHours
+
+    first, second = full_weeks(past_term)[11:13]
+    met = new_student()
+    new_student()
+    WeeklyHours.objects.create(student=met, week_start=first, delivered_hours=Decimal("5"), delivered_sessions=2)
+    bureau = world.users["hc_bureau"]
+    results = [selectors.below_minimum(bureau, week, {}) for week in (first, second)]
+    expected = [r.students.count() for r in results]
+    assert expected[1] == expected[0] + 1 > 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.count_below(results) == expected
+    assert len(ctx.captured_queries) == 1

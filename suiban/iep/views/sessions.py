@@ -7,7 +7,7 @@ not allow the action gets the 403 page."""
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
@@ -29,6 +29,7 @@ from suiban.iep.models import (
     INDIVIDUAL_TUTORING,
     Goal,
     Session,
+    SessionAttendance,
 )
 from suiban.iep.views.common import (
     CASELOAD_LIMIT,
@@ -117,7 +118,7 @@ def _listed_sessions(request):
             qs = qs.filter(**{lookup: d})
     if filters["outcome"]:
         qs = qs.filter(outcome=filters["outcome"])
-    qs, sort = iep_lists.SESSIONS.apply(qs.select_related("school").prefetch_related("attendances__student"),
+    qs, sort = iep_lists.SESSIONS.apply(qs.select_related("school").prefetch_related(_attendances()),
                                         request.GET.get("sort"))
     return qs, filters, sort, student
 
@@ -195,6 +196,12 @@ def session_correct(request, pk):
         "title": _("Correct a session") if editable else _("Session")})
 
 
+def _attendances():
+    """A session's attendances with their students in one query, without the students' encrypted columns."""
+    return Prefetch("attendances", queryset=SessionAttendance.objects.select_related("student")
+                    .defer(*Student.encrypted_fields("student")))
+
+
 # --- weekly hours and the below-minimum list ----------------------------------------------------------------
 @permission_required("iep.records")
 def student_weekly(request, pk):
@@ -230,8 +237,11 @@ def below_minimum(request):
         for s in rows:
             s.shortfall = s.minimum - s.delivered_hours
         weeks.append({"label": label, "week_start": result.week_start, "school_days": result.school_days,
-                      "overdue": overdue, "rows": rows,
-                      "count": result.students.count() if len(rows) >= BELOW_LIMIT else len(rows)})
+                      "overdue": overdue, "rows": rows, "count": len(rows), "result": result})
+    # A full page may have more rows: those weeks are counted, together in one query.
+    full = [w for w in weeks if len(w["rows"]) >= BELOW_LIMIT]
+    for w, n in zip(full, selectors.count_below([w["result"] for w in full]), strict=True):
+        w["count"] = n
     schools = list(School.objects.visible_to(request.user, "iep.records").only("id", "name", "code")
                    .order_by("code")[:301])
     regions = []

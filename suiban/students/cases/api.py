@@ -6,10 +6,10 @@ from typing import Literal
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, Schema, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
@@ -226,7 +226,8 @@ def list_cases(request, filters: Query[CaseFilter], page: Query[PageIn], sort: s
     qs, _sort = CASES.apply(filtered(request.user, filters.dict(exclude_none=True)), sort)
     total = qs.count()
     start = (page.page - 1) * page.page_size
-    return {"count": total, "items": [case_out(c) for c in _related(qs)[start:start + page.page_size]]}
+    rows = _related(qs).defer(*Student.encrypted_fields("student"))[start:start + page.page_size]
+    return {"count": total, "items": [case_out(c) for c in rows]}
 
 
 @router.post("/cases", response={201: CaseDetailOut}, by_alias=True)

@@ -92,7 +92,8 @@ def _listed(request):
     """The cases of the list as filtered and sorted on screen (the page and its export)."""
     filters = {k: request.GET.get(k, "") for k in LIST_FILTERS}
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "student_id") or v.isdigit())}
-    qs = filtered(request.user, clean).select_related("student__school", "school", "target_school")
+    qs = (filtered(request.user, clean).select_related("student__school", "school", "target_school")
+          .defer(*Student.encrypted_fields("student")))
     if filters["overdue"]:
         qs = case_lists.overdue_only(qs)
     qs, sort = sorting.CASES.apply(qs, request.GET.get("sort"))
