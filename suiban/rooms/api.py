@@ -7,7 +7,6 @@ a stale ``version`` → 409 ``version_conflict``."""
 import json
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -352,19 +351,21 @@ def _page_items(assessments) -> dict[int, list]:
     dict per line: a page of 50 assessments holds about 2,000 lines)."""
     out: dict[int, list] = {a.pk: [] for a in assessments}
     for row in (ItemScore.objects.filter(assessment_id__in=list(out)).order_by("assessment_id", "position", "id")
-                .values_list(*ITEM_FIELDS)):
-        out[row[0]].append(SimpleNamespace(**dict(zip(ITEM_FIELDS, row, strict=True))))
+                .values_list(*ITEM_FIELDS, named=True)):
+        out[row.assessment_id].append(row)
     return out
 
 
 def _item_out(it, lines: dict) -> dict:
+    """One line of an assessment; the rubric's lists (allowed values, methods) are shared by the lines of a page,
+    never changed: the answer is written out or copied by the schema."""
     line = lines.get(it.code, NO_LINE)
     self_score, proposed = it.self_score, it.proposed_score
     photo = it.photo if isinstance(it.photo, str) else it.photo.name
     return {
         "code": it.code, "area": line["area"], "indicator": line["indicator"], "text": line["text"],
-        "points": str(it.points), "allowed": list(line["allowed"]), "source": line["source"],
-        "methods": list(line["methods"]), "proposed_score": None if proposed is None else str(proposed),
+        "points": str(it.points), "allowed": line["allowed"], "source": line["source"],
+        "methods": line["methods"], "proposed_score": None if proposed is None else str(proposed),
         "evidence": it.evidence, "evidence_links": it.evidence_links, "reasoning": it.reasoning,
         "self_score": None if self_score is None else str(self_score), "self_note": it.self_note,
         "panel_score": None if it.panel_score is None else str(it.panel_score),
