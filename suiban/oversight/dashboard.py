@@ -108,22 +108,57 @@ def _scoped(model, user, scope: Scope):
 
 
 # --- areas ------------------------------------------------------------------------------------------------
-def students_area(user, scope: Scope) -> dict:
-    qs = _scoped(Student, user, scope)
-    active = qs.filter(status__in=ACTIVE_STATUSES)
+STUDENT_KEYS = ("status", "gender", "disability_category", "placement", "grade")
+
+
+class StudentCounts:
+    """The students in scope counted once, grouped by status, sex, category, placement and grade (one pass over
+    the students table); every student figure of the dashboard is a sum over these groups."""
+
+    def __init__(self, user, scope: Scope):
+        qs = _scoped(Student, user, scope)
+        self.rows = list(qs.order_by().values_list(*STUDENT_KEYS).annotate(n=Count("id")))
+
+    def count(self, *, active=True, **where) -> int:
+        return sum(r[-1] for r in self.rows if self._match(r, active, where))
+
+    def by(self, field, *, active=True) -> dict:
+        i, out = STUDENT_KEYS.index(field), {}
+        for r in self.rows:
+            if self._match(r, active, {}):
+                out[r[i]] = out.get(r[i], 0) + r[-1]
+        return out
+
+    @staticmethod
+    def _match(r, active, where) -> bool:
+        if active and r[0] not in ACTIVE_STATUSES:
+            return False
+        for field, allowed in where.items():
+            value = r[STUDENT_KEYS.index(field)]
+            if value not in (allowed if isinstance(allowed, (list, tuple, set, frozenset)) else (allowed,)):
+                return False
+        return True
+
+
+def _counts(user, scope: Scope, counts: StudentCounts | None) -> StudentCounts:
+    return counts if counts is not None else StudentCounts(user, scope)
+
+
+def students_area(user, scope: Scope, counts: StudentCounts | None = None) -> dict:
+    counts = _counts(user, scope, counts)
     base = {**scope.params(), "status": "active"}
     roster = "students:list"
 
     def grouped(field, choices, extra=None):
-        counts = dict(active.order_by().values_list(field).annotate(n=Count("id")))
-        return [{"code": code, "label": str(label), "count": counts.get(code, 0),
+        found = counts.by(field)
+        return [{"code": code, "label": str(label), "count": found.get(code, 0),
                  "url": _url(roster, {**base, field: code, **(extra or {})})} for code, label in choices]
 
-    by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
-    by_sex = dict(active.order_by().values_list("gender").annotate(n=Count("id")))
+    by_status = counts.by("status", active=False)
+    by_sex = counts.by("gender")
     return {
-        "total": active.count(),
-        "inclusion": active.filter(placement__in=INCLUSION_PLACEMENTS).count(),
+        "total": counts.count(),
+        "inclusion": counts.count(placement=INCLUSION_PLACEMENTS),
         "url": _url(roster, base),
         "by_category": grouped("disability_category", CATEGORY_CHOICES),
         "by_placement": grouped("placement", PLACEMENT_CHOICES),
@@ -134,15 +169,36 @@ def students_area(user, scope: Scope) -> dict:
     }
 
 
-def findings_area(user, scope: Scope) -> dict:
-    qs = scope.filter(Finding.objects.visible_to(user, PERM)).filter(state="open")
+class FindingCounts:
+    """The findings in scope counted once, grouped by state, rule, check, severity and the day first seen (one
+    pass over the findings table): the findings area, the tutoring shortfall and the trend read these groups."""
+
+    def __init__(self, user, scope: Scope):
+        qs = scope.filter(Finding.objects.visible_to(user, PERM))
+        self.rows = list(qs.order_by().values_list("state", "rule", "check_code", "severity", TruncDate("first_seen"))
+                         .annotate(n=Count("id")))
+
+    def open_by(self, i: int) -> dict:
+        out = {}
+        for r in self.rows:
+            if r[0] == "open":
+                out[r[i]] = out.get(r[i], 0) + r[-1]
+        return out
+
+    def opened(self) -> list[tuple]:
+        """[(day first seen, n)] of every finding, open or resolved."""
+        return [(r[4], r[-1]) for r in self.rows]
+
+
+def findings_area(user, scope: Scope, found: FindingCounts | None = None) -> dict:
+    found = found if found is not None else FindingCounts(user, scope)
     params = scope.params(region_key="region_id", school_key="school_id")
     link = "oversight:findings"
-    by_rule = dict(qs.order_by().values_list("rule").annotate(n=Count("id")))
+    by_rule = found.open_by(1)
     titles = {}
     for c in checks.checks.values():
         titles.setdefault(c.rule, str(c.title))
-    by_sev = dict(qs.order_by().values_list("severity").annotate(n=Count("id")))
+    by_sev = found.open_by(3)
     return {
         "open": sum(by_rule.values()),
         "url": _url(link, {**params, "state": "open"}),
@@ -154,29 +210,44 @@ def findings_area(user, scope: Scope) -> dict:
     }
 
 
-def tutoring_area(user, scope: Scope) -> dict:
+class WeeklyCounts:
+    """Tutoring hours delivered to the students in scope, summed per week, student status and placement in one
+    pass (the students joined to their weekly hours): this week's hours and the yearly trend read these sums."""
+
+    def __init__(self, user, scope: Scope):
+        self.rows = list(_scoped(Student, user, scope).filter(iep_weekly_hours__week_start__isnull=False).order_by()
+                         .values_list("iep_weekly_hours__week_start", "status", "placement")
+                         .annotate(h=Sum("iep_weekly_hours__delivered_hours")))
+
+    def week(self, monday) -> Decimal:
+        return sum((Decimal(r[-1] or 0) for r in self.rows if r[0] == monday and r[1] in ACTIVE_STATUSES
+                    and r[2] in INCLUSION_PLACEMENTS), Decimal("0"))
+
+    def between(self, first, last) -> Decimal:
+        return sum((Decimal(r[-1] or 0) for r in self.rows if first <= r[0] <= last), Decimal("0"))
+
+
+def tutoring_area(user, scope: Scope, counts: StudentCounts | None = None, weekly: WeeklyCounts | None = None,
+                  found: FindingCounts | None = None) -> dict:
     from suiban.iep.checks import last_term_week
-    from suiban.iep.models import WeeklyHours
     from suiban.iep.services import today
 
     monday, _days = last_term_week(today())
-    students = _scoped(Student, user, scope).filter(status__in=ACTIVE_STATUSES, placement__in=INCLUSION_PLACEMENTS)
-    out = {"week_start": monday.isoformat() if monday else None, "students": students.count(), "hours": "0",
+    n = _counts(user, scope, counts).count(placement=INCLUSION_PLACEMENTS)
+    out = {"week_start": monday.isoformat() if monday else None, "students": n, "hours": "0",
            "below_minimum": 0}
     if monday:
-        hours = (WeeklyHours.objects.filter(week_start=monday, student__in=students)
-                 .aggregate(h=Sum("delivered_hours"))["h"]) or Decimal("0")
-        out["hours"] = f"{Decimal(hours):.2f}"
-        below = scope.filter(Finding.objects.visible_to(user, PERM)).filter(state="open", check_code="IEP-5")
-        out["below_minimum"] = below.count()
+        weekly = weekly if weekly is not None else WeeklyCounts(user, scope)
+        out["hours"] = f"{weekly.week(monday):.2f}"
+        found = found if found is not None else FindingCounts(user, scope)
+        out["below_minimum"] = found.open_by(2).get("IEP-5", 0)
         out["url"] = _url("oversight:findings", {**scope.params(region_key="region_id", school_key="school_id"),
                                                  "state": "open", "rule": "IEP-5"})
     return out
 
 
-def homebound_area(user, scope: Scope) -> dict:
-    active = _scoped(Student, user, scope).filter(status__in=ACTIVE_STATUSES, placement="homebound")
-    out = {"students": active.count(),
+def homebound_area(user, scope: Scope, counts: StudentCounts | None = None) -> dict:
+    out = {"students": _counts(user, scope, counts).count(placement="homebound"),
            "url": _url("students:list", {**scope.params(), "status": "active", "placement": "homebound"})}
     visit = _model("homebound.Visit")
     if visit is not None and hasattr(visit.objects, "visible_to"):
@@ -238,24 +309,19 @@ def funds_area(user, scope: Scope) -> dict | None:
             "by_category": [{"code": k or "", "amount": f"{Decimal(v or 0):.2f}"} for k, v in sorted(spent.items())]}
 
 
-def trends(user, scope: Scope) -> list[dict]:
+def trends(user, scope: Scope, weekly: WeeklyCounts | None = None, found: FindingCounts | None = None) -> list[dict]:
     """Per school year: plans, tutoring hours delivered and findings first seen (OV-2 trends)."""
-    from suiban.iep.models import Plan, WeeklyHours
+    from suiban.iep.models import Plan
     from suiban.org.models import SchoolYear
 
     years = list(SchoolYear.objects.order_by("start_year")[:10])
     plans = dict(scope.filter(Plan.objects.visible_to(user, PERM)).order_by().values_list("school_year__start_year")
                  .annotate(n=Count("id")))
-    students = _scoped(Student, user, scope)
-    weekly = (WeeklyHours.objects.filter(student__in=students).order_by().values_list("week_start")
-              .annotate(h=Sum("delivered_hours")))
-    opened = (scope.filter(Finding.objects.visible_to(user, PERM)).order_by()
-              .values_list(TruncDate("first_seen")).annotate(n=Count("id")))
-    weekly, opened = list(weekly), list(opened)
+    weekly = weekly if weekly is not None else WeeklyCounts(user, scope)
+    opened = (found if found is not None else FindingCounts(user, scope)).opened()
     out = []
     for y in years:
-        first = y.start_date - timedelta(days=6)
-        hours = sum((Decimal(h or 0) for week, h in weekly if first <= week <= y.end_date), Decimal("0"))
+        hours = weekly.between(y.start_date - timedelta(days=6), y.end_date)
         n = sum(c for day, c in opened if day and y.start_date <= day <= y.end_date)
         out.append({"school_year": y.name, "plans": plans.get(y.start_year, 0),
                     "tutoring_hours": f"{hours:.2f}", "findings_opened": n})
@@ -264,14 +330,15 @@ def trends(user, scope: Scope) -> list[dict]:
 
 def dashboard(user, *, region_id=None, school_id=None) -> dict:
     scope = resolve_scope(user, region_id, school_id)
+    counts, found, weekly = StudentCounts(user, scope), FindingCounts(user, scope), WeeklyCounts(user, scope)
     return {
         "scope": {"type": scope.kind, "id": scope.id, "name": scope.name, "level": scope.level},
-        "students": students_area(user, scope),
-        "findings": findings_area(user, scope),
-        "homebound": homebound_area(user, scope),
-        "tutoring": tutoring_area(user, scope),
+        "students": students_area(user, scope, counts),
+        "findings": findings_area(user, scope, found),
+        "homebound": homebound_area(user, scope, counts),
+        "tutoring": tutoring_area(user, scope, counts, weekly, found),
         "pools": pools_area(user, scope),
         "assessments": assessments_area(user, scope),
         "funds": funds_area(user, scope),
-        "trends": trends(user, scope),
+        "trends": trends(user, scope, weekly, found),
     }

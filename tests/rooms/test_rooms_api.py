@@ -135,6 +135,25 @@ def test_assessment_list_query_count_is_fixed(world, api_client, django_assert_m
     assert r.status_code == 200 and r.json()["count"] >= 4
 
 
+def test_assessment_list_answers_exactly_the_schema_and_the_details(world, api_client):
+    """API.md / RR-4: the list, written out directly for speed, answers each assessment with exactly the fields
+    and values of ``AssessmentPage`` (as the schema itself would write them) and of its detail."""
+    from suiban.rooms.api import AssessmentPage
+
+    a = Assessment.objects.get(round__name="海沧区资源教室评估（示范）", school__code=HC_S1)
+    Assessment.objects.filter(pk=a.pk).update(rectification_due="2027-01-15", carried_over=[{"code": "4.1"}])
+    c = api_client("hc_bureau")
+    r = c.get("/api/v1/assessments?page_size=500")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert body["count"] == len(body["items"]) >= 4
+    assert body == AssessmentPage.model_validate(body).model_dump(mode="json", by_alias=True)
+    mine = next(x for x in body["items"] if x["id"] == a.pk)
+    assert mine["rectification_due"] == "2027-01-15" and mine["items"]
+    for row in body["items"]:
+        assert row == c.get(f"/api/v1/assessments/{row['id']}").json()
+
+
 def test_a_served_school_sees_the_shared_room_but_cannot_change_it(world, api_client):
     """RR-1: the second school sees the room of the first school that serves it; only the owning school and
     the bureau change it (403 for the served school); a school it does not serve does not see it (404)."""
