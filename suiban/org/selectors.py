@@ -6,10 +6,14 @@ from suiban.org.models import SchoolClass, SchoolYear
 
 # The students module replaces this with the real annotation (students in inclusion per class).
 INCLUSION_COUNT = {"expression": Value(0, output_field=IntegerField())}
+# …and this with the active pupils per class (a special class shows them as its own figure, PL-2).
+PUPIL_COUNT = {"expression": Value(0, output_field=IntegerField())}
 
 
 def classes_with_inclusion_count(qs):
-    return qs.annotate(inclusion_count=INCLUSION_COUNT["expression"])
+    """Classes with ``inclusion_count`` (pupils placed 随班就读 in an ordinary class; none in a special class) and
+    ``pupil_count`` (all active pupils of the class)."""
+    return qs.annotate(inclusion_count=INCLUSION_COUNT["expression"], pupil_count=PUPIL_COUNT["expression"])
 
 
 def current_classes(school, user):
