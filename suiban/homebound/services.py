@@ -24,7 +24,7 @@ from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version
 from suiban.core.services import field_error as _err
 from suiban.homebound.models import CRITERIA, CRITERION_LABELS, REHAB_AREAS, Enrolment, EnrolmentDocument, PlanVersion
-from suiban.org.calendar import school_year_dates
+from suiban.org.calendar import current_school_year, school_year_dates
 from suiban.org.models import Region, SchoolYear
 from suiban.staff.models import Pool, PoolMember, StaffMember
 from suiban.staff.selectors import pool_staff
@@ -267,7 +267,8 @@ def enrolment_create(*, actor, student: Student, school_year: SchoolYear | None 
     unknown = set(plan) - set(PLAN_KEYS)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
-    school_year = school_year or SchoolYear.current(today())
+    # The year in course by the student's school calendar (ORG-2: a district may start its year later).
+    school_year = school_year or current_school_year(student.school if student.school_id else None, today())
     if school_year is None:
         raise DomainError(_("There is no current school year."), field="school_year")
     errors = []

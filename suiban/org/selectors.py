@@ -2,7 +2,7 @@
 
 from django.db.models import Count, IntegerField, Value
 
-from suiban.org.models import SchoolClass, SchoolYear
+from suiban.org.models import SchoolClass
 
 # The students module replaces this with the real annotation (students in inclusion per class).
 INCLUSION_COUNT = {"expression": Value(0, output_field=IntegerField())}
@@ -17,7 +17,10 @@ def classes_with_inclusion_count(qs):
 
 
 def current_classes(school, user):
-    sy = SchoolYear.current()
+    """The school's classes of the year in course by its own calendar (ORG-2)."""
+    from suiban.org.calendar import current_school_year
+
+    sy = current_school_year(school)
     qs = SchoolClass.objects.visible_to(user).filter(school=school).select_related("school_year", "class_teacher")
     if sy is not None:
         qs = qs.filter(school_year=sy)

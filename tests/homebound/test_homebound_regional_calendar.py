@@ -12,6 +12,7 @@ from suiban.core.errors import DomainError
 from suiban.homebound import selectors, services, visits
 from suiban.homebound.models import Enrolment
 from suiban.homebound.visits import term_ranges, week_start
+from suiban.org.calendar import current_school_year
 from suiban.org.models import School
 from suiban.policy.models import PolicyOverride
 from suiban.policy.resolve import invalidate
@@ -108,3 +109,15 @@ def test_enrolment_and_visits_lie_within_the_districts_school_year(world, year, 
     v = visits.visit_record(actor=leader, enrolment=e, date=_late_start(year) + timedelta(days=3),
                             teacher_ids=pool[:2], start_time=time(9, 0), end_time=time(12, 0))
     assert v.hours == Decimal("3.00")
+
+
+def test_the_current_school_year_of_a_district_that_starts_later(world, year, hc_starts_late):
+    """ORG-2: on 10 September, a district whose year starts on 25 September is still in last year's school year —
+    the year a new home-delivery enrolment or plan defaults to there — while another district is in the new one."""
+    hc, gd = School.objects.get(code=HC_S1), School.objects.get(code=GD_S1)
+    day = date(year.start_year, 9, 10)
+    assert current_school_year(hc, day) == current_school_year(gd, day) == year
+    hc_starts_late()
+    assert current_school_year(hc, day).start_year == year.start_year - 1
+    assert current_school_year(gd, day) == year
+    assert current_school_year(hc, _late_start(year)) == year
