@@ -121,3 +121,18 @@ def test_the_current_school_year_of_a_district_that_starts_later(world, year, hc
     assert current_school_year(hc, day).start_year == year.start_year - 1
     assert current_school_year(gd, day) == year
     assert current_school_year(hc, _late_start(year)) == year
+
+
+def test_behind_pace_list_and_pages_answer_with_a_district_calendar(world, year, active_enrolment, hc_starts_late,
+                                                                    api_client, user_client):
+    """HB-4 with ORG-2: with a district calendar of its own, the district list behind pace answers each student's
+    expected hours by the district's share of the year, and the enrolment and behind-pace pages still show."""
+    e = active_enrolment()
+    hc_starts_late()
+    r = api_client("hc_bureau").get("/api/v1/homebound/behind-pace?page_size=100")
+    assert r.status_code == 200, r.content
+    share = selectors.year_weeks(year, School.objects.get(code=HC_S1)).share
+    item = next(i for i in r.json()["items"] if i["enrolment_id"] == e.pk)
+    assert item["expected_to_date"] == pytest.approx(float(e.required_year * share), abs=0.01)
+    for url in ("/homebound/", "/homebound/behind/"):
+        assert user_client("hc_bureau").get(url).status_code == 200
