@@ -45,6 +45,7 @@ from suiban.funds.models import (
     LedgerPeriod,
     LedgerReceipt,
 )
+from suiban.org.calendar import school_year_dates, term_dates
 from suiban.org.models import School, SchoolYear
 from suiban.policy import resolve
 
@@ -254,7 +255,7 @@ def entry_post(*, actor, school, school_year, kind: str, amount, date: date_type
         errors.append(field_error("school_year", _("Choose a school year."), "required"))
     _check_fields(school, kind=kind, money=money, date=date, category=category, source=source, payee=payee,
                   purpose=purpose, errors=errors, manual=manual)
-    if manual and year is not None and date is not None and not (year.start_date <= date <= year.end_date):
+    if manual and year is not None and date is not None and not _within_year(year, school, date):
         errors.append(field_error("date", _("The date lies outside the school year %(year)s.")
                                   % {"year": year.name}, "out_of_year"))
     _raise(errors)
@@ -382,8 +383,16 @@ def receipt_downloaded(*, actor, receipt: LedgerReceipt) -> None:
 
 
 # --- periods ----------------------------------------------------------------------------------------------
-def period_bounds(school_year: SchoolYear, kind: str, which) -> tuple[date_type, date_type] | None:
-    """(start, end) of the month ``which`` ("YYYY-MM") or the term ``which`` (1 or 2) of the school year."""
+def _within_year(year: SchoolYear, school, day) -> bool:
+    """Whether ``day`` lies in the school year by the school's own calendar (ORG-2)."""
+    first, last = school_year_dates(year, school)
+    return first <= day <= last
+
+
+def period_bounds(school_year: SchoolYear, kind: str, which, school=None) -> tuple[date_type, date_type] | None:
+    """(start, end) of the month ``which`` ("YYYY-MM") or the term ``which`` (1 or 2) of the school year, by the
+    calendar of ``school``'s region (ORG-2)."""
+    year_start, year_end = school_year_dates(school_year, school)
     if kind == LedgerPeriod.MONTH:
         try:
             y, m = (int(x) for x in str(which).split("-"))
@@ -391,14 +400,14 @@ def period_bounds(school_year: SchoolYear, kind: str, which) -> tuple[date_type,
         except (ValueError, TypeError):
             return None
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if not (school_year.start_date <= start <= school_year.end_date):
+        if not (year_start.replace(day=1) <= start <= year_end):
             return None
-        return start, min(end, school_year.end_date)
+        return max(start, year_start), min(end, year_end)
     if kind == LedgerPeriod.TERM:
         term = school_year.terms.filter(number=int(which) if str(which).isdigit() else 0).first()
         if term is None:
             return None
-        return term.start_date, term.end_date
+        return term_dates(term, school)
     return None
 
 
@@ -409,7 +418,7 @@ def period_close(*, actor, school, school_year, kind: str, which) -> LedgerPerio
     year = _year_of(school_year)
     if kind not in (LedgerPeriod.MONTH, LedgerPeriod.TERM):
         errors.append(field_error("kind", _("Choose a month or a term."), "invalid_choice"))
-    bounds = period_bounds(year, kind, which) if year is not None and not errors else None
+    bounds = period_bounds(year, kind, which, school) if year is not None and not errors else None
     if not errors and bounds is None:
         errors.append(field_error("period", _("Choose a month or term of the school year."), "invalid_choice"))
     if bounds is not None and bounds[1] >= timezone.localdate():

@@ -30,6 +30,7 @@ from suiban.funds.models import (
     category_label,
     source_label,
 )
+from suiban.org.calendar import school_year_dates
 from suiban.org.models import School, SchoolYear
 
 PAGE_SIZE = 50
@@ -58,10 +59,12 @@ def _year_from(value) -> SchoolYear:
     return year or SchoolYear.current() or SchoolYear.objects.order_by("-start_year").first()
 
 
-def _months(year: SchoolYear) -> list[tuple[str, str]]:
-    out, d = [], year.start_date.replace(day=1)
+def _months(year: SchoolYear, school=None) -> list[tuple[str, str]]:
+    """The months of the school year so far, by the calendar of the school's region (ORG-2)."""
+    first, last = school_year_dates(year, school)
+    out, d = [], first.replace(day=1)
     today = timezone.localdate()
-    while d <= min(year.end_date, today):
+    while d <= min(last, today):
         out.append((f"{d:%Y-%m}", _("%(year)d-%(month)02d") % {"year": d.year, "month": d.month}))
         d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
     return out
@@ -101,7 +104,7 @@ def _ledger_context(request, school, year, *, entry_form=None, reverse_forms=Non
                                               initial={"date": timezone.localdate()}),
         "reverse_forms": reverse_forms or {},
         "reverse_categories": categories,
-        "period_form": period_form or PeriodForm(months=_months(year)),
+        "period_form": period_form or PeriodForm(months=_months(year, school)),
         "receipt_form": receipt_form,
         "periods": LedgerPeriod.objects.filter(school=school, school_year=year).order_by("start_date"),
         "allocations": FundAllocation.objects.filter(school=school, school_year=year).order_by("allocated_on"),
@@ -234,7 +237,7 @@ def close_period(request, pk):
     year = _year_from(request.POST.get("year"))
     if not can(request.user, "funds.edit", school):
         return forbidden(request)
-    form = PeriodForm(request.POST, months=_months(year))
+    form = PeriodForm(request.POST, months=_months(year, school))
     if form.is_valid():
         try:
             services.period_close(actor=request.user, school=school, school_year=year,

@@ -588,9 +588,10 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
     start = (page.page - 1) * page.page_size
     items = [{"enrolment_id": e.pk, "student_id": e.student_id, "student_name": e.student.name,
               "school_id": e.school_id, "school_name": e.school.name, "teachers": e.teacher_names,
-              "hours_year": float(e.hours_delivered), "expected_to_date": float(e.required_year * share),
+              "hours_year": float(e.hours_delivered),
+              "expected_to_date": float(e.required_year * selectors.share_of(e, share)),
               "required_year": float(e.required_year)} for e in qs[start:start + page.page_size]]
-    return {"count": total, "items": items, "share_of_year_passed": float(share)}
+    return {"count": total, "items": items, "share_of_year_passed": float(selectors.installation_share(share))}
 
 
 class HomeboundWorkloadOut(Schema):

@@ -28,7 +28,7 @@ def behind_pace(school_ids):
     share = selectors.pace_share(year)
     qs = _in(selectors.behind_filter(Enrolment.objects.filter(school_year=year), share), school_ids)
     for e in qs.select_related("student"):
-        expected = e.required_year * share
+        expected = e.required_year * selectors.share_of(e, share)
         yield FindingData(
             subject_type="student", subject_id=e.student_id, subject_name=e.student.name, school_id=e.school_id,
             evidence=_("%(hours)s class hours delivered, %(expected)s expected by now of %(year)s for the year; "

@@ -115,9 +115,10 @@ def visit_records(visits: list[Visit], name: str | None = None) -> tuple[bytes, 
 
 def term_records(user, e: Enrolment, term_number: int | None) -> tuple[bytes, str]:
     from suiban.homebound.api import _visits
+    from suiban.org.calendar import local_term
     from suiban.org.models import Term
 
-    terms = list(Term.objects.filter(school_year=e.school_year).order_by("number"))
+    terms = [local_term(t, e.school) for t in Term.objects.filter(school_year=e.school_year).order_by("number")]
     from django.utils import timezone
 
     today = timezone.localdate()

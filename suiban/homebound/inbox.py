@@ -26,15 +26,18 @@ def visits_to_record(user):
         return []
     today = services.today()
     monday = week_start(today)
-    if not is_term_week(monday, term_ranges(year)):
+    regional = selectors.regional_calendars()  # then each school's own term weeks decide (ORG-2)
+    if not regional and not is_term_week(monday, term_ranges(year)):
         return []
     enrolments = list(Enrolment.objects.visible_to(user, "homebound.record")
                       .filter(school_year=year, state=Enrolment.ACTIVE)
-                      .select_related("student").prefetch_related("plan_versions")[:500])
+                      .select_related("student", "school").prefetch_related("plan_versions")[:500])
     done = dict(VisitWeek.objects.filter(enrolment__in=enrolments, week_start=monday)
                 .values_list("enrolment_id", "visits"))
     items = []
     for e in enrolments:
+        if regional and not is_term_week(monday, term_ranges(year, e.school)):
+            continue
         plan = services.current_plan(e, today)
         if plan is None or staff_id not in plan.teacher_ids:
             continue

@@ -16,13 +16,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from django.db.models import Count, F, Subquery, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from suiban.homebound.models import MISS_REASONS, Enrolment, Visit, VisitTeacher, VisitWeek
 from suiban.homebound.services import current_plan, param, today
 from suiban.homebound.visits import _plan_on, is_term_week, term_ranges, week_start
-from suiban.org.models import SchoolYear, Term
+from suiban.org.calendar import own_calendar_region_paths, own_calendar_school_ids, school_year_dates
+from suiban.org.models import Region, School, SchoolYear, Term
 
 CENT = Decimal("0.01")
 
@@ -38,20 +39,23 @@ class YearWeeks:
     share: Decimal  # passed / len(counted)
 
 
-def year_weeks(school_year: SchoolYear, school, on: date | None = None) -> YearWeeks:
+def year_weeks(school_year: SchoolYear, school, on: date | None = None, *, calendar_of=...) -> YearWeeks:
+    """The weeks that count for ``school_year`` at ``school``: its term weeks (or every week when holiday visits
+    count) by the calendar of ``calendar_of`` (default the school: a district with its own start date has its own
+    weeks, ORG-2)."""
     on = on or today()
+    subject = school if calendar_of is ... else calendar_of
     holidays_count = param(school, "homebound_holiday_visits_count")
-    return _year_weeks(school_year.pk, school_year.start_date, school_year.end_date, bool(holidays_count), on)
+    start, end = school_year_dates(school_year, subject)
+    terms = tuple(term_ranges(school_year, subject))
+    return _year_weeks(start, end, terms, bool(holidays_count), on)
 
 
 @lru_cache(maxsize=64)
-def _year_weeks(year_id, start: date, end: date, holidays_count: bool, on: date) -> YearWeeks:
-    """Memoised per school year, policy and day (the calendar of terms changes only with the school year)."""
-    terms = Term.objects.filter(school_year_id=year_id).order_by("number").values_list("start_date", "end_date")
-    terms = list(terms)
-    school_year = SchoolYear(pk=year_id, start_date=start, end_date=end)
-    mondays, d = [], week_start(school_year.start_date)
-    while d <= school_year.end_date:
+def _year_weeks(start: date, end: date, terms: tuple, holidays_count: bool, on: date) -> YearWeeks:
+    """Memoised per calendar, policy and day."""
+    mondays, d = [], week_start(start)
+    while d <= end:
         if holidays_count or is_term_week(d, terms):
             mondays.append(d)
         d += timedelta(days=7)
@@ -64,9 +68,10 @@ def progress(enrolment: Enrolment, on: date | None = None) -> dict:
     """HB-4: hours this year against the yearly minimum with the forecast at the current pace, visits this week
     against the weekly minimum, each week of the year so far, hours owed against hours delivered with the missing
     hours split by reason."""
-    on = min(on or today(), enrolment.school_year.end_date)
     e = enrolment
-    terms = term_ranges(e.school_year)
+    year_first, year_last = school_year_dates(e.school_year, e.school)  # the school's own calendar (ORG-2)
+    on = min(on or today(), year_last)
+    terms = term_ranges(e.school_year, e.school)
     versions = list(e.plan_versions.all())
     rows = {w.week_start: w for w in VisitWeek.objects.filter(enrolment=e)}
     yw = year_weeks(e.school_year, e.school, on)
@@ -78,7 +83,7 @@ def progress(enrolment: Enrolment, on: date | None = None) -> dict:
         forecast = hours_year
     this_week = week_start(on)
     weeks = []
-    first = week_start(max(e.start_date or e.school_year.start_date, e.school_year.start_date))
+    first = week_start(max(e.start_date or year_first, year_first))
     d = first
     owed = Decimal(0)
     while d <= this_week:
@@ -116,7 +121,7 @@ def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -
     """Hours owed by the plan over the past term weeks against hours delivered, the gap split by reason: the
     planned hours of each missed or cancelled visit by its reason, the shortfall of short visits, and the rest
     as not recorded."""
-    terms = term_ranges(e.school_year)
+    terms = term_ranges(e.school_year, e.school)
     past = Visit.objects.filter(enrolment=e, date__lt=this_week).only("date", "status", "reason", "hours", "short")
     delivered, by_reason = Decimal(0), defaultdict(Decimal)
     for v in past:
@@ -137,10 +142,12 @@ def _missing_by_reason(e: Enrolment, this_week: date, versions, owed: Decimal) -
     return {"delivered": _q(delivered), "by_reason": out}
 
 
-def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None = None, enrolments=None) -> Decimal:
+def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None = None, enrolments=None):
     """The share of the year's counted weeks passed (by the policy of the school, or of the first enrolment's
-    school among ``enrolments``, default all of the year): one look-up by primary key, whatever the number of
-    enrolments. ``school_year`` None: the year of ``enrolments`` (filtered to one year by the caller)."""
+    school among ``enrolments``, default all of the year), per calendar (ORG-2): a plain figure where every region
+    keeps the installation's dates, else an expression choosing each enrolment's figure by its school or region.
+    One look-up by primary key whatever the number of enrolments (plus, where some schools set their own dates,
+    one for their regions). ``school_year`` None: the year of ``enrolments`` (filtered to one year by the caller)."""
     qs = Enrolment.objects.all() if enrolments is None else enrolments
     if school_year is not None:
         qs = qs.filter(school_year=school_year)
@@ -149,11 +156,45 @@ def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None =
     first = (qs.order_by("pk").select_related("school", "school_year")
              .only("id", "school__id", "school__region_path", "school_year__id", "school_year__start_year",
                    "school_year__start_date", "school_year__end_date").first())
-    return year_weeks(school_year or first.school_year, first.school, on).share if first else Decimal(0)
+    if first is None:
+        return Decimal(0)
+    year, school = school_year or first.school_year, first.school
+    default = year_weeks(year, school, on, calendar_of=None).share
+    branches = []
+    own_schools = own_calendar_school_ids()
+    if own_schools:
+        for s in School.objects.filter(pk__in=own_schools).only("id", "region_path"):
+            branches.append((Q(school_id=s.pk), year_weeks(year, school, on, calendar_of=s).share))
+    for path in sorted(own_calendar_region_paths(), key=len, reverse=True):  # the nearest region wins
+        branches.append((Q(region_path__startswith=path),
+                         year_weeks(year, school, on, calendar_of=Region(path=path)).share))
+    if all(share == default for _q_, share in branches):
+        return default
+    return Case(*[When(q, then=Value(share)) for q, share in branches], default=Value(default),
+                output_field=DecimalField(max_digits=30, decimal_places=20))
 
 
-def behind_filter(qs, share: Decimal):
-    """Active enrolments whose hours so far are below the yearly minimum's share of the year passed."""
+def regional_calendars() -> bool:
+    """Whether any region or school keeps calendar dates of its own (ORG-2)."""
+    return bool(own_calendar_region_paths() or own_calendar_school_ids())
+
+
+def share_of(enrolment, share) -> Decimal:
+    """The share of the year passed that applies to one enrolment of a list filtered with ``behind_filter``."""
+    return share if isinstance(share, Decimal) else enrolment.pace_share
+
+
+def installation_share(share) -> Decimal:
+    """The figure of a ``pace_share`` answer for the regions that keep the installation's calendar."""
+    return share if isinstance(share, Decimal) else share.default.value
+
+
+def behind_filter(qs, share):
+    """Active enrolments whose hours so far are below the yearly minimum's share of the year passed (``share``: a
+    figure, or the expression of ``pace_share`` when regions keep calendars of their own)."""
+    if not isinstance(share, Decimal):
+        qs = qs.annotate(pace_share=share)
+        return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * F("pace_share"))
     return qs.filter(state=Enrolment.ACTIVE, hours_delivered__lt=F("required_year") * share)
 
 
@@ -165,7 +206,8 @@ BEHIND_FIELDS = ("id", "student_id", "school_id", "region_path", "state", "hours
 def behind_pace(user, school_year: SchoolYear | None, *, on: date | None = None, school_id=None, region_path=None):
     """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
     year passed — so that the forecast misses it. One query per page (school and teachers' names included), reading
-    only the columns the list shows. ``school_year`` None: the current one, as a subquery of the list's queries."""
+    only the columns the list shows. ``school_year`` None: the current one, as a subquery of the list's queries.
+    Answers (list, share): the share as ``pace_share`` answers it — ``share_of(row, share)`` is a row's figure."""
     if school_year is None:
         current = SchoolYear.objects.filter(start_date__lte=today()).order_by("-start_date").values("pk")[:1]
         scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=Subquery(current))

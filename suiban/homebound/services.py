@@ -24,6 +24,7 @@ from suiban.core.scoping import can, has_perm
 from suiban.core.services import check_version
 from suiban.core.services import field_error as _err
 from suiban.homebound.models import CRITERIA, CRITERION_LABELS, REHAB_AREAS, Enrolment, EnrolmentDocument, PlanVersion
+from suiban.org.calendar import current_school_year, school_year_dates
 from suiban.org.models import Region, SchoolYear
 from suiban.staff.models import Pool, PoolMember, StaffMember
 from suiban.staff.selectors import pool_staff
@@ -266,7 +267,8 @@ def enrolment_create(*, actor, student: Student, school_year: SchoolYear | None 
     unknown = set(plan) - set(PLAN_KEYS)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
-    school_year = school_year or SchoolYear.current(today())
+    # The year in course by the student's school calendar (ORG-2: a district may start its year later).
+    school_year = school_year or current_school_year(student.school if student.school_id else None, today())
     if school_year is None:
         raise DomainError(_("There is no current school year."), field="school_year")
     errors = []
@@ -280,8 +282,9 @@ def enrolment_create(*, actor, student: Student, school_year: SchoolYear | None 
     errors += _delivering(delivering_school, delivering_centre, school)
     values = _plan_values(plan, None, school, errors)
     errors += check_teachers(values["teacher_ids"], school, school_year)
-    start = start_date or max(school_year.start_date, min(today(), school_year.end_date))
-    if not school_year.start_date <= start <= school_year.end_date:
+    first, last = school_year_dates(school_year, school)  # the school's own calendar (ORG-2)
+    start = start_date or max(first, min(today(), last))
+    if not first <= start <= last:
         errors.append(_err("start_date", _("The start date lies within the school year.")))
     e = Enrolment(student=student, school=school, region_path=school.region_path, school_year=school_year,
                   place=(place or "").strip()[:200], delivering_school=delivering_school,
@@ -350,7 +353,8 @@ def enrolment_update(*, actor, enrolment: Enrolment, version: int | None = None,
             errors += check_teachers(values["teacher_ids"], e.school, e.school_year)
             effective = fields.get("effective_from") or (e.start_date if e.state == Enrolment.DRAFT
                                                          else max(today(), e.start_date))
-            if not e.school_year.start_date <= effective <= e.school_year.end_date:
+            first, last = school_year_dates(e.school_year, e.school)
+            if not first <= effective <= last:
                 errors.append(_err("effective_from", _("The plan takes effect within the school year.")))
             new_plan = (values, effective)
         target = fields.get("state")

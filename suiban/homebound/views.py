@@ -92,8 +92,10 @@ def enrolment_list(request):
         qs = qs.filter(state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     share = selectors.year_weeks(year, page[0].school).share if year and len(page) else 0
+    own = year is not None and selectors.regional_calendars()
     for e in page:
-        e.expected = e.required_year * share
+        # A school whose region keeps its own calendar has its own share of the year passed (ORG-2).
+        e.expected = e.required_year * (selectors.year_weeks(year, e.school).share if own else share)
         e.behind = e.state == Enrolment.ACTIVE and e.hours_delivered < e.expected
     return render(request, "homebound/enrolment_list.html", {
         "page": page, "state": state, "states": Enrolment.STATE_CHOICES, "year": year, "sort": sort,
@@ -408,9 +410,10 @@ def behind(request):
     qs, share = selectors.behind_pace(request.user, year) if year else (Enrolment.objects.none(), 0)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for e in page:
-        e.expected = e.required_year * share
+        e.expected = e.required_year * selectors.share_of(e, share)
         e.gap = e.expected - e.hours_delivered
-    return render(request, "homebound/behind.html", {"page": page, "year": year, "share": share * 100})
+    return render(request, "homebound/behind.html", {"page": page, "year": year,
+                                                     "share": selectors.installation_share(share) * 100})
 
 
 @permission_required("homebound.subsidy")

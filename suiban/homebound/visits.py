@@ -46,6 +46,7 @@ from suiban.homebound.models import (
     VisitWeek,
 )
 from suiban.homebound.services import check_teachers, current_plan, param, raise_coded, teachers_with_pool, today
+from suiban.org.calendar import local_values, school_year_dates, term_dates
 from suiban.org.models import Term
 from suiban.staff.models import StaffMember
 
@@ -114,12 +115,13 @@ def check_visit(enrolment: Enrolment, values: dict, *, disowning: bool = False,
     errors = []
     staff = teachers_with_pool(values["teacher_ids"], enrolment.school, enrolment.school_year)
     school, year = enrolment.school, enrolment.school_year
+    year_first, year_last = school_year_dates(year, school)  # the school's own calendar (ORG-2)
     day = _date(values.get("date"))
     if day is None:
         errors.append(_err("date", _("This field is required."), "required"))
     elif day > today():
         errors.append(_err("date", _("The date is in the future.")))
-    elif not (year.start_date <= day <= year.end_date):
+    elif not (year_first <= day <= year_last):
         errors.append(_err("date", _("The visit lies within the enrolment's school year.")))
     if values["mode"] not in (Visit.ONSITE, Visit.REMOTE):
         errors.append(_err("mode", _("Choose on site or remote.")))
@@ -243,7 +245,7 @@ def visit_record(*, actor, enrolment: Enrolment, date, teacher_ids=(), start_tim
 def _record(actor, e: Enrolment, values: dict, client_ref: str) -> Visit:
     versions = list(e.plan_versions.all())  # one query, or none when the caller prefetched them
     day = _date(values["date"])
-    terms = term_ranges(e.school_year)
+    terms = term_ranges(e.school_year, e.school)
     delivered = values["status"] == Visit.DELIVERED
     hours = (hours_between(_time(values["start_time"]), _time(values["end_time"])) or Decimal(0)) if delivered \
         else Decimal(0)
@@ -436,14 +438,17 @@ _TERMS: dict = {}  # (school year id, start, end) â†’ (expires, [(start, end), â
 _TERMS_SECONDS = 60
 
 
-def term_ranges(school_year) -> list[tuple[date, date]]:
-    """The school year's terms as (start, end), in order; kept a minute per process (a term changes once a year,
-    and a change in this process empties the cache at once)."""
-    key = (school_year.pk, school_year.start_date, school_year.end_date)
+def term_ranges(school_year, subject=None) -> list[tuple[date, date]]:
+    """The school year's terms as (start, end), in order, with the dates of ``subject``'s region (ORG-2: a district
+    that sets its own start date has its own first term); kept a minute per process and calendar (a term changes
+    once a year, and a change in this process empties the cache at once)."""
+    own = tuple(sorted(local_values(subject).items()))
+    key = (school_year.pk, school_year.start_date, school_year.end_date, own)
     hit = _TERMS.get(key)
     if hit is not None and hit[0] > monotonic():
         return list(hit[1])
-    ranges = [(t.start_date, t.end_date) for t in Term.objects.filter(school_year=school_year).order_by("number")]
+    terms = list(Term.objects.filter(school_year=school_year).select_related("school_year").order_by("number"))
+    ranges = [term_dates(t, subject) if own else (t.start_date, t.end_date) for t in terms]
     _TERMS[key] = (monotonic() + _TERMS_SECONDS, tuple(ranges))
     return ranges
 
@@ -465,7 +470,7 @@ def counts_for_year(d: date, school, terms) -> bool:
 def refresh_weeks(e: Enrolment, weeks: set[date], *, terms=None) -> None:
     """Recompute the summary rows of these weeks and the enrolment's year figures from the visits (call under the
     enrolment's lock)."""
-    terms = terms if terms is not None else term_ranges(e.school_year)
+    terms = terms if terms is not None else term_ranges(e.school_year, e.school)
     versions = list(e.plan_versions.all())
     rows = []
     for monday in sorted(weeks):

@@ -53,6 +53,7 @@ from suiban.iep.models import (
     PlanVersion,
     Review,
 )
+from suiban.org.calendar import current_school_year
 from suiban.org.models import SchoolYear
 from suiban.students.models import Student
 
@@ -232,7 +233,8 @@ def plan_create(*, actor, student: Student, school_year: SchoolYear | None = Non
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
-    school_year = school_year or SchoolYear.current(today())
+    # The year in course by the student's school calendar (ORG-2: a district may start its year later).
+    school_year = school_year or current_school_year(student.school if student.school_id else None, today())
     if school_year is None:
         raise DomainError(_("There is no current school year."), field="school_year")
     # HB-8: a student taught at home (送教上门) has a plan like any student in inclusion.

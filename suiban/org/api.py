@@ -41,7 +41,10 @@ class ClassOut(Schema):
     name: str
     grade: int
     school_year: str
-    inclusion_count: int
+    inclusion_count: int = Field(description="active pupils placed 随班就读 (regular class) in this ordinary class "
+                                             "(PL-4); 0 for a special class")
+    pupil_count: int = Field(0, description="active pupils of the class, whatever their placement; the figure of a "
+                                            "special class (附设特教班, PL-2)")
     class_teacher: str | None
     kind: Literal["ordinary", "special"] = Field(
         "ordinary", description="ordinary class, or special: a special class attached to an ordinary school "
@@ -140,5 +143,5 @@ def school_classes(request, school_id: int, page: Query[PageIn], grade: int | No
         qs = qs.filter(kind=kind)
     return paginate(qs, page, lambda c: {
         "id": c.id, "version": c.version, "name": c.name, "grade": c.grade, "school_year": c.school_year.name,
-        "inclusion_count": c.inclusion_count, "kind": c.kind,
+        "inclusion_count": c.inclusion_count, "pupil_count": c.pupil_count, "kind": c.kind,
         "class_teacher": c.class_teacher.display_name if c.class_teacher else None})

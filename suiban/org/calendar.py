@@ -112,3 +112,18 @@ def _own_calendar_school_ids() -> frozenset[int]:
 
     return frozenset(PolicyOverride.objects.filter(name__in=CALENDAR_PARAMS, school__isnull=False)
                      .values_list("school_id", flat=True))
+
+
+def current_school_year(subject=None, today: date | None = None) -> SchoolYear | None:
+    """The school year in course for ``subject``'s school or region on ``today``: where its region sets a start date
+    of its own, the year that has begun by that date (a district starting on 25 September is still in last year's
+    on 10 September); elsewhere the installation's current year (``SchoolYear.current``)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    own = local_values(subject)
+    if "school_year_start" not in own:
+        return SchoolYear.current(today)
+    start = month_day(today.year, own["school_year_start"])
+    start_year = today.year if start <= today else today.year - 1
+    return SchoolYear.objects.filter(start_year=start_year).first() or SchoolYear.current(today)

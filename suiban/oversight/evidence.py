@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from suiban.core.registry import Evidence, evidence
+from suiban.org.calendar import local_term, school_year_dates
 from suiban.oversight.models import Activity
 
 
 def _activities(school, school_year):
-    return Activity.objects.filter(school=school, held_on__gte=school_year.start_date,
-                                   held_on__lte=school_year.end_date)
+    first, last = school_year_dates(school_year, school)  # the school's own calendar (ORG-2)
+    return Activity.objects.filter(school=school, held_on__gte=first, held_on__lte=last)
 
 
 def line_11(school, school_year) -> Evidence:
@@ -23,12 +24,14 @@ def line_11(school, school_year) -> Evidence:
     from suiban.org.models import Term
 
     acts = _activities(school, school_year)
-    terms = list(Term.objects.filter(school_year=school_year, start_date__lte=school_year.end_date))
+    first, last = school_year_dates(school_year, school)
+    terms = [local_term(t, school) for t in Term.objects.filter(school_year=school_year).order_by("number")]
+    terms = [t for t in terms if t.start_date <= last]
     inclusion_terms = {t.number for t in terms
                        if acts.filter(kind="inclusion", held_on__gte=t.start_date, held_on__lte=t.end_date).exists()}
-    started = [t for t in terms if t.start_date <= school_year.end_date and t.start_date <= _today()]
-    peers = PeerSupport.objects.filter(school=school, starts_on__lte=school_year.end_date).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=school_year.start_date)).count()
+    started = [t for t in terms if t.start_date <= last and t.start_date <= _today()]
+    peers = PeerSupport.objects.filter(school=school, starts_on__lte=last).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=first)).count()
     contacts = acts.filter(kind="home_school").count()
     score = Decimal("0")
     if started and len(inclusion_terms) >= len(started):

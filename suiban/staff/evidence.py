@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from suiban import policy
 from suiban.core.registry import Evidence, evidence
+from suiban.org.calendar import local_term, school_year_dates
 from suiban.org.models import Term
 from suiban.staff.models import ItinerantVisit, PoolMember, StaffYear, Training, WorkingGroup
 
@@ -48,9 +49,10 @@ def working_group(school, school_year) -> Evidence:
 def itinerant(school, school_year) -> Evidence:
     """10 (10 points): visited every term with records (4); improvements answered (3); support given to others
     (3, not held by the system: the panel scores it)."""
-    terms = list(Term.objects.filter(school_year=school_year).order_by("number"))
-    visits = list(ItinerantVisit.objects.filter(school=school, date__gte=school_year.start_date,
-                                                date__lte=school_year.end_date))
+    # The school's own calendar (ORG-2): a district that starts its year later has its own terms.
+    terms = [local_term(t, school) for t in Term.objects.filter(school_year=school_year).order_by("number")]
+    first, last = school_year_dates(school_year, school)
+    visits = list(ItinerantVisit.objects.filter(school=school, date__gte=first, date__lte=last))
     today = timezone.localdate()
     begun = [t for t in terms if t.start_date <= today] or terms[:1]
     visited = [t for t in begun if any(t.start_date <= v.date <= t.end_date for v in visits)]

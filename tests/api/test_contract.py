@@ -59,7 +59,6 @@ DEMO_USERS = ["admin", "secadmin", "auditor", "fj_province", "hc_bureau", "hc_ce
 MASKED_ID = re.compile(r"^\d{6}\*{12}$")  # the region prefix only (SEC-4: nothing the record shows completes it)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-INCLUSION = ("regular_class", "special_class")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
@@ -121,7 +120,9 @@ def klass(world, name, code=HC_S1):
 
 
 def inclusion_count(school_class) -> int:
-    return Student.objects.filter(school_class=school_class, placement__in=INCLUSION, status="active").count()
+    """Active pupils placed 随班就读 in an ordinary class (PL-4); a special class has none (PL-2)."""
+    return Student.objects.filter(school_class=school_class, school_class__kind="ordinary",
+                                  placement="regular_class", status="active").count()
 
 
 def new_student_payload(world, seq: int, *, grade=3, class_name=EMPTY_G3_CLASS, birth=date(2018, 3, 4),

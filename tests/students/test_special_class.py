@@ -9,7 +9,7 @@ import itertools
 from datetime import date
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suiban.core.errors import DomainError
 from suiban.core.idnumbers import make_id_number
@@ -237,3 +237,25 @@ def test_the_place_page_names_a_special_class_as_such(world, user_client):
     html = user_client("hc_s1_resource").get(f"/students/{s.pk}/place/").content.decode()
     assert "三年级（3）班（附设特教班）" in html
     assert f'value="{sc.pk}"' in html
+
+
+def test_class_lists_count_in_inclusion_only_pupils_placed_in_ordinary_classes(world, api_client, user_client):
+    """PL-2, PL-4: the classes API's inclusion_count counts the active pupils placed 随班就读 in an ordinary class —
+    not a special-class pupil recorded there, and nothing for a special class (附设特教班), whose pupils are its own
+    figure (pupil_count); the class pages show the special class's pupils as such, not as 随班就读."""
+    full = world.classes[(HC_S1, class_name(3, 1))]
+    new_student(world, grade=3, placement="special_class", school_class=full)
+    sc = special_class(world, grade=5)
+    for _ in range(4):
+        new_student(world, grade=5, placement="special_class", school_class=sc)
+    school = world.schools[HC_S1]
+    r = api_client("hc_s1_leader").get(f"/api/v1/schools/{school.pk}/classes?page_size=100")
+    by_id = {k["id"]: k for k in r.json()["items"]}
+    assert by_id[full.pk]["inclusion_count"] == regular_in(full) == 3
+    assert by_id[full.pk]["pupil_count"] == 4
+    assert (by_id[sc.pk]["inclusion_count"], by_id[sc.pk]["pupil_count"], by_id[sc.pk]["kind"]) == (0, 4, "special")
+    with translation.override("zh-hans"):
+        for url in (f"/org/schools/{school.pk}/", "/org/classes/"):
+            html = user_client("hc_s1_leader").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+            row = next(r for r in html.split("<tr>") if sc.name in r)
+            assert "特教班学生 4 人" in row, row
