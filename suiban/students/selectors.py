@@ -1,8 +1,6 @@
 """Reads of student data: the roster query with its filters and pinyin ordering (PL-13)."""
 
-from django.db import connection
 from django.db.models import F
-from django.db.models.functions import Collate
 
 from suiban.core.crypto import lookup_hashes
 from suiban.org.models import Region, SchoolClass
@@ -13,10 +11,9 @@ ROSTER_FILTERS = ("school", "class_id", "grade", "disability_category", "disabil
 
 
 def pinyin(field: str):
-    """Order Chinese names by pinyin: the ICU collation zh-u-co-pinyin on PostgreSQL (created by a migration);
-    elsewhere (SQLite) the stored pinyin sort key beside the name (``<field>_pinyin``, set by the services)."""
-    if connection.vendor == "postgresql":
-        return Collate(F(field), "zh_pinyin")
+    """Order Chinese names by pinyin (PL-13) on every database: the stored sort key beside the name
+    (``<field>_pinyin``, set by the services), which reads a family name as a family name (曾 zēng, 单 shàn)
+    where a collation would take the character's common reading, and which the roster indexes cover."""
     return F(f"{field}_pinyin")
 
 
