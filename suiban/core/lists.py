@@ -62,7 +62,7 @@ def xlsx_response(*, title: str, headers: list[str], rows, filename: str, widths
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from suiban.core.xlsx import safe_row
+    from suiban.core.xlsx import a4_landscape, safe_row
 
     wb = Workbook()
     ws = wb.active
@@ -79,12 +79,7 @@ def xlsx_response(*, title: str, headers: list[str], rows, filename: str, widths
         count += 1
     for i, w in enumerate(widths or [14] * len(headers), start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    ws.print_title_rows = "2:2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws, "2:2")
     ws.freeze_panes = "A3"
     resp = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="{filename}"'

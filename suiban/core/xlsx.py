@@ -29,3 +29,17 @@ def safe_cell(value):
 
 def safe_row(values) -> list:
     return [safe_cell(v) for v in values]
+
+
+def a4_landscape(ws, title_rows: str | None = None) -> None:
+    """Print a wide sheet on A4 landscape, every column fitted to the page width, as many pages down as needed,
+    with ``title_rows`` (e.g. "2:2") repeated on each page (documents rule). Works on write-only sheets too."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows

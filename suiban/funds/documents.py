@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from suiban.core import audit
+from suiban.core.xlsx import a4_landscape
 from suiban.funds import services
 from suiban.funds.models import LedgerEntry, category_label, source_label
 
@@ -55,12 +56,7 @@ def _styles(wb):
 
 
 def _page_setup(ws, title_rows: str):
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = title_rows
+    a4_landscape(ws, title_rows)
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.print_options.horizontalCentered = True
 

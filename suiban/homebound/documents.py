@@ -6,6 +6,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from suiban.core.xlsx import a4_landscape
 from suiban.homebound.models import MISS_REASONS, Enrolment, Visit
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -168,12 +169,7 @@ def workload_xlsx(rows: list[dict], school_year) -> bytes:
         ws.append(line)
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 24
-    ws.print_title_rows = "2:2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws, "2:2")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from suiban.core.xlsx import a4_landscape
 from suiban.rooms import rubric as rb
 from suiban.rooms.models import Assessment
 
@@ -223,11 +224,7 @@ def score_sheet_xlsx(d: dict) -> bytes:
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
     for col, width in zip("ABCDEFGH", (14, 16, 60, 7, 12, 8, 9, 32), strict=True):
         ws.column_dimensions[col].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws)
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.print_title_rows = "3:3"
     ws.freeze_panes = "A4"

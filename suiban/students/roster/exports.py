@@ -12,7 +12,7 @@ from suiban.core import audit
 from suiban.core.errors import PermissionDenied
 from suiban.core.grades import grade_label
 from suiban.core.scoping import grants_for, has_perm
-from suiban.core.xlsx import safe_cell
+from suiban.core.xlsx import a4_landscape, safe_cell
 from suiban.org.models import Region, School
 from suiban.students import selectors
 from suiban.students.roster.columns import (
@@ -75,7 +75,6 @@ def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: s
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.worksheet import Worksheet
 
     from suiban.students.api import identity_checker, student_out
     from suiban.students.services import check_purpose
@@ -95,11 +94,7 @@ def build_export(actor, filters: dict, *, full_numbers: bool = False, purpose: s
     ws.freeze_panes = "A3"
     ws.print_title_rows = "1:2"
     # A4 landscape, all columns on the page width, as many pages down as needed (documents rule).
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws)
     ws.print_options.horizontalCentered = True
     ncols = len(EXPORT_HEADERS)
     ws.merged_cells.add(f"A1:{get_column_letter(ncols - 3)}1")
