@@ -135,12 +135,48 @@ def token_issue(*, user: User) -> tuple[str, ApiToken]:
     return key, tok
 
 
+def _token_lookup(connection):
+    """(SQL, converters) of the token look-up on this connection: the account of an unexpired token, one
+    statement written once per process instead of compiled by the ORM on every API request (the fixed cost of
+    a request, issue "the fixed cost of a request halved"). Converters are the ORM's own (SQLite's dates)."""
+    cached = _TOKEN_SQL.get(connection.alias)
+    if cached is None:
+        qn = connection.ops.quote_name
+        fields = User._meta.concrete_fields
+        cols = ", ".join(f"u.{qn(f.column)}" for f in fields)
+        sql = (f"SELECT {cols} FROM {qn(ApiToken._meta.db_table)} t JOIN {qn(User._meta.db_table)} u "  # noqa: S608 — our own table and column names; values are parameters
+               f"ON u.{qn('id')} = t.{qn('user_id')} WHERE t.{qn('key_hash')} = %s AND t.{qn('expires_at')} > %s")
+        converters = []
+        for i, f in enumerate(fields):
+            col = f.get_col(User._meta.db_table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                converters.append((i, col, found))
+        cached = _TOKEN_SQL[connection.alias] = (sql, [f.attname for f in fields], converters)
+    return cached
+
+
+_TOKEN_SQL: dict = {}
+
+
 def token_user(key: str) -> User | None:
-    tok = (ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key),
-                                                          expires_at__gt=timezone.now()).first())
-    if tok is None or not tok.user.is_active:
+    """The active account of an unexpired API token, or None."""
+    from django.db import connections, router
+
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    sql, names, converters = _token_lookup(connection)
+    with connection.cursor() as cur:
+        cur.execute(sql, [ApiToken.hash(key), connection.ops.adapt_datetimefield_value(timezone.now())])
+        row = cur.fetchone()
+    if row is None:
         return None
-    return tok.user
+    row = list(row)
+    for i, col, funcs in converters:
+        for func in funcs:
+            row[i] = func(row[i], col, connection)
+    user = User.from_db(alias, names, row)
+    return user if user.is_active else None
 
 
 def _revoke_tokens(user: User) -> None:

@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import models
+from django.db import connections, models, router
+from django.utils import timezone
 
 from suiban.core.middleware import client_address
 from suiban.core.models import AuditEvent
@@ -85,7 +86,8 @@ def record(actor, action: str, obj=None, *, changes=None, result="success",
            username: str | None = None) -> AuditEvent:
     region_path, school_id = object_scope(obj)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor=user,
         actor_username=strip_control(username if username is not None else (user.username if user else ""),
                                      multiline=False)[:150],
@@ -100,3 +102,30 @@ def record(actor, action: str, obj=None, *, changes=None, result="success",
         region_path=region_path,
         school_id=school_id,
     )
+    _insert(event)
+    return event
+
+
+_INSERT_SQL: dict = {}
+
+
+def _insert(event: AuditEvent) -> None:
+    """One INSERT of an audit row, written once per connection: every audited request (a list view too) writes a
+    row, and the ORM's save machinery (compile, signals) cost more than the insert itself. Only inserts: the log
+    stays append-only (``AuditEvent.save`` refuses updates; triggers refuse them in the database)."""
+    connection = connections[router.db_for_write(AuditEvent)]
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    sql = _INSERT_SQL.get(connection.alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql = (f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 — our own table and column names; values are parameters
+               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        if connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {qn(AuditEvent._meta.pk.column)}"
+        _INSERT_SQL[connection.alias] = sql
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        event.pk = cur.fetchone()[0] if connection.features.can_return_columns_from_insert else cur.lastrowid
+    event._state.adding = False
+    event._state.db = connection.alias
