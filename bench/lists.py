@@ -121,6 +121,42 @@ def ensure_student_records(log):
             cur.execute(f"ANALYZE {t}")
 
 
+CASE_EVERY = 15  # one case a 15 students: ≈ 4,000 cases in the 60,000-student province, with their timelines
+
+
+def ensure_cases(log):
+    """The generated province has no cases; a province's year holds thousands (identifications, reassessments,
+    transfers). Add them once (SQL, PostgreSQL only): a reassessment for one student in ``CASE_EVERY`` over the
+    last 365 days, a third of them under review, each with its timeline — marked by the applicant "基准"."""
+    from django.db import connection, transaction
+
+    from suiban.demo import scale
+    from suiban.students.models import Case, CaseEvent, Student
+
+    if connection.vendor != "postgresql" or Case.objects.filter(applicant="基准").exists():
+        return
+    log("Generating cases with their timelines …")
+    ca, ev, st = (m._meta.db_table for m in (Case, CaseEvent, Student))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO {ca} (version, created_at, updated_at, kind, student_id, school_id, region_path, state,
+                applicant, reason, committee_opinion, decision, outcome, direction, refusal_reason,
+                school_conditions, guardian_wishes, at_enrolment, target_response, deadline)
+            SELECT 1, t, t, 'reassessment', s.id, s.school_id, s.region_path,
+                   CASE WHEN s.id %% 3 = 0 THEN 'under_review' ELSE 'submitted' END, '基准', '年度复测', '', '', '',
+                   '', '', '', '', false, '', (t + interval '30 days')::date
+            FROM (SELECT s.*, now() - ((s.id %% 365) * interval '1 day') AS t FROM {st} s
+                  WHERE s.region_path LIKE %s AND s.id %% %s = 0) s""", [f"{scale.PROVINCE_CODE}/%", CASE_EVERY])
+        cur.execute(f"""
+            INSERT INTO {ev} (case_id, at, actor_id, from_state, to_state, note)
+            SELECT c.id, c.created_at, NULL::bigint, '', 'submitted', '' FROM {ca} c WHERE c.applicant = '基准'
+            UNION ALL
+            SELECT c.id, c.created_at + interval '2 days', NULL::bigint, 'submitted', 'under_review', ''
+            FROM {ca} c WHERE c.applicant = '基准' AND c.state = 'under_review'""")
+        for t in (ca, ev):
+            cur.execute(f"ANALYZE {t}")
+
+
 def list_benchmarks(args, log, u, api, pages, want):
     from django.utils import timezone
 
@@ -133,6 +169,8 @@ def list_benchmarks(args, log, u, api, pages, want):
         return []
     if any(want(f"Lists API {n}") for n in ("evaluations", "peer-support", "aids")):
         ensure_student_records(log)
+    if want("Lists API cases") or want("Lists page /cases/"):
+        ensure_cases(log)
     if want("Lists API audit") or want("Lists page /audit/"):
         ensure_audit_rows(log)
     school = School.objects.visible_to(u["scale_school"]).order_by("id").first()

@@ -62,8 +62,14 @@ class User(AbstractUser):
         """The user's current role assignments, read once per request (one query)."""
         cached = getattr(self, "_assignments_cache", None)
         if cached is None:
+            from django.apps import apps
+
+            # One account's rows: no join on the account for the default ordering, and the scope student's
+            # encrypted columns are neither read nor decrypted (the scope shows the name).
+            student = apps.get_model("students", "Student")
             cached = list(RoleAssignment.objects.filter(user=self, revoked_at__isnull=True)
-                          .select_related(*RoleAssignment.SCOPE_RELATED))
+                          .select_related(*RoleAssignment.SCOPE_RELATED).order_by("role", "id")
+                          .defer(*student.encrypted_fields("student")))
             self._assignments_cache = cached
         return cached
 

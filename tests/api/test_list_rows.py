@@ -1,0 +1,46 @@
+"""API.md "Lists": a list answers each item exactly as the item's own endpoint answers it (less the fields only the
+detail carries). The lists read plain rows and render them without re-validating (``suiban.core.api_tools.listed``);
+these tests hold them to the details, which still go through the models and the declared schemas."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def _pairs(client, list_path, detail_path, detail_only):
+    page = client.get(f"{API}/{list_path}?page_size=500")
+    assert page.status_code == 200
+    items = page.json()["items"]
+    assert items, f"the demo world has {list_path} to compare"
+    for item in items:
+        detail = client.get(f"{API}/{detail_path.format(id=item['id'])}")
+        assert detail.status_code == 200
+        expected = {k: v for k, v in detail.json().items() if k not in detail_only}
+        yield item, expected
+
+
+def test_student_list_rows_equal_the_records_they_list(api_client):
+    """PL-13, SEC-4: each roster row is the record as ``GET /students/{id}`` answers it (masks, guardians, school
+    and class names), less the detail's family situation and warnings."""
+    client = api_client("hc_bureau")
+    for item, expected in _pairs(client, "students", "students/{id}", {"family_situation", "warnings"}):
+        assert item == expected
+
+
+def test_case_list_rows_equal_the_cases_they_list(api_client, world):
+    """PL-9, PL-5: each case row is the case as ``GET /cases/{id}`` answers it — names, processing window, whose
+    step is next and the timeline with its people — less the detail's attachments and allowed steps."""
+    from suiban.students.cases import services as svc
+    from suiban.students.models import Case
+
+    case = Case.objects.visible_to(world.users["hc_bureau"]).order_by("id").first()
+    svc.case_note(actor=world.users["hc_bureau"], case=case, note="已电话联系家长")  # an event with a person
+    client = api_client("hc_bureau")
+    seen = 0
+    for item, expected in _pairs(client, "cases", "cases/{id}",
+                                 {"attachments", "allowed_transitions", "can_respond"}):
+        assert item == expected
+        seen += 1
+    assert seen == Case.objects.visible_to(world.users["hc_bureau"]).count()
