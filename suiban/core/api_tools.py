@@ -55,6 +55,30 @@ def listed(out: dict) -> HttpResponse:
     return HttpResponse(json.dumps(out, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8")
 
 
+def values_page(qs, page: "PageIn", columns: dict[str, str], *, finish=None, cap: int | None = None,
+                capped: bool = False):
+    """``paginate`` for a list whose items are plain columns: one page read with ``values_list`` (``columns`` maps
+    each answer key to its lookup, ``__`` through a join), ``finish(item)`` shapes an item further (a nested
+    object), and the answer is rendered by ``listed``. ``capped``/``cap`` cap the count as ``paginate`` does."""
+    if capped and cap is None:
+        cap = COUNT_CAP
+    if cap is None:
+        total, exact = qs.count(), True
+    else:
+        total, exact = capped_count(qs, cap)
+    start = (page.page - 1) * page.page_size
+    keys = list(columns)
+    items = [dict(zip(keys, row, strict=True))
+             for row in qs.values_list(*columns.values())[start:start + page.page_size]]
+    if finish is not None:
+        for item in items:
+            finish(item)
+    out = {"count": total, "items": items}
+    if cap is not None:
+        out["count_exact"] = exact
+    return listed(out)
+
+
 # Identifiers and pages are bounded so no query parameter can overflow the database's integers.
 Id = Annotated[int, Field(ge=1, le=2**53)]
 

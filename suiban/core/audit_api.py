@@ -3,7 +3,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router
 
-from suiban.core.api_tools import PageIn, Schema, paginate, require
+from suiban.core.api_tools import PageIn, Schema, require, values_page
 from suiban.core.views import audit_queryset
 
 
@@ -43,7 +43,6 @@ def audit_events(request, filters: Query[AuditFilter], page: Query[PageIn]):
     """Audit events within the caller's scope (audit administrator; bureau officers for their region)."""
     require(request, "audit.view")
     qs = audit_queryset(request.user, filters.dict(exclude_none=True))
-    return paginate(qs, page, capped=True, serialize=lambda e: {
-        "id": e.id, "at": e.at, "actor": e.actor_username, "action": e.action, "object_type": e.object_type,
-        "object_id": e.object_id, "result": e.result, "client_address": e.client_address, "changes": e.changes,
-    })
+    return values_page(qs, page, {"id": "id", "at": "at", "actor": "actor_username", "action": "action",
+                                  "object_type": "object_type", "object_id": "object_id", "result": "result",
+                                  "client_address": "client_address", "changes": "changes"}, capped=True)

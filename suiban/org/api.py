@@ -2,7 +2,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router
 
-from suiban.core.api_tools import Id, PageIn, Schema, paginate, require
+from suiban.core.api_tools import Id, PageIn, Schema, paginate, require, values_page
 from suiban.core.scoping import get_visible_or_404
 from suiban.org import selectors
 from suiban.org.models import Region, School
@@ -77,6 +77,16 @@ def _region(r):
             "parent_id": r.parent_id, "profile": r.profile}
 
 
+REGION_COLUMNS = {k: k for k in ("id", "version", "code", "name", "level", "parent_id", "profile")}
+SCHOOL_COLUMNS = {**{k: k for k in ("id", "version", "code", "name", "kind", "address", "is_active")},
+                  "region_id": "region_id", "region_code": "region__code", "region_name": "region__name"}
+
+
+def _school_region(item):
+    """A list row of ``SCHOOL_COLUMNS`` as ``_school`` answers it: the region as a nested reference."""
+    item["region"] = {"id": item.pop("region_id"), "code": item.pop("region_code"), "name": item.pop("region_name")}
+
+
 def _school(s):
     return {"id": s.id, "version": s.version, "code": s.code, "name": s.name, "kind": s.kind, "address": s.address,
             "is_active": s.is_active, "region": {"id": s.region.id, "code": s.region.code, "name": s.region.name}}
@@ -93,7 +103,7 @@ def regions(request, page: Query[PageIn], level: Literal["province", "city", "di
         qs = qs.filter(parent_id=parent or parent_id)
     if code:
         qs = qs.filter(code=code)
-    return paginate(qs, page, _region)
+    return values_page(qs, page, REGION_COLUMNS)
 
 
 @router.get("/regions/{region_id}", response=RegionOut)
@@ -115,7 +125,7 @@ def schools(request, page: Query[PageIn], filters: Query[SchoolFilter]):
         qs = qs.filter(code=filters.code)
     if filters.name:
         qs = qs.filter(name__icontains=filters.name)
-    return paginate(qs, page, _school)
+    return values_page(qs, page, SCHOOL_COLUMNS, finish=_school_region)
 
 
 @router.get("/schools/{school_id}", response=SchoolOut)

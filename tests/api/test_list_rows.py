@@ -44,3 +44,14 @@ def test_case_list_rows_equal_the_cases_they_list(api_client, world):
         assert item == expected
         seen += 1
     assert seen == Case.objects.visible_to(world.users["hc_bureau"]).count()
+
+
+@pytest.mark.parametrize(("user", "list_path", "detail_path"), [
+    ("fj_province", "regions", "regions/{id}"),
+    ("fj_province", "schools", "schools/{id}"),
+    ("hc_s1_leader", "schools", "schools/{id}"),
+])
+def test_organisation_list_rows_equal_their_records(api_client, user, list_path, detail_path):
+    """ORG-1, ORG-4: each region and school row of a list is the record as its own endpoint answers it."""
+    for item, expected in _pairs(api_client(user), list_path, detail_path, set()):
+        assert item == expected
