@@ -2,7 +2,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router
 
-from suiban.core.api_tools import Id, PageIn, Schema, paginate, require, values_page
+from suiban.core.api_tools import Id, PageIn, Schema, require, values_page
 from suiban.core.scoping import get_visible_or_404
 from suiban.org import selectors
 from suiban.org.models import Region, School
@@ -151,7 +151,18 @@ def school_classes(request, school_id: int, page: Query[PageIn], grade: int | No
         qs = qs.filter(grade=grade)
     if kind:
         qs = qs.filter(kind=kind)
-    return paginate(qs, page, lambda c: {
-        "id": c.id, "version": c.version, "name": c.name, "grade": c.grade, "school_year": c.school_year.name,
-        "inclusion_count": c.inclusion_count, "pupil_count": c.pupil_count, "kind": c.kind,
-        "class_teacher": c.class_teacher.display_name if c.class_teacher else None})
+    return values_page(qs, page, CLASS_COLUMNS, finish=_class_row)
+
+
+CLASS_COLUMNS = {"id": "id", "version": "version", "name": "name", "grade": "grade",
+                 "school_year": "school_year__start_year", "inclusion_count": "inclusion_count",
+                 "pupil_count": "pupil_count", "kind": "kind", "teacher_username": "class_teacher__username",
+                 "teacher_full_name": "class_teacher__full_name"}
+
+
+def _class_row(item):
+    """A class row of ``CLASS_COLUMNS`` as the list answers it: the school year's name ("2026-2027") and the class
+    teacher's display name (full name, else username)."""
+    item["school_year"] = f"{item['school_year']}-{item['school_year'] + 1}"
+    username, full_name = item.pop("teacher_username"), item.pop("teacher_full_name")
+    item["class_teacher"] = (full_name or username) if username else None

@@ -55,3 +55,25 @@ def test_organisation_list_rows_equal_their_records(api_client, user, list_path,
     """ORG-1, ORG-4: each region and school row of a list is the record as its own endpoint answers it."""
     for item, expected in _pairs(api_client(user), list_path, detail_path, set()):
         assert item == expected
+
+
+def test_class_list_rows_name_the_year_and_the_class_teacher(api_client, world):
+    """PL-2, PL-4: each class row names its school year and class teacher as the records say, with its counts."""
+    from suiban.org.models import School, SchoolClass
+    from suiban.org.selectors import classes_with_inclusion_count
+
+    school = School.objects.visible_to(world.users["hc_s1_leader"]).order_by("id").first()
+    classes = SchoolClass.objects.filter(school=school).select_related("school_year", "class_teacher")
+    teacher = world.users["hc_s1_class"]
+    named = classes.order_by("-school_year__start_year", "grade", "name").first()
+    SchoolClass.objects.filter(pk=named.pk).update(class_teacher=teacher)
+    items = api_client("hc_s1_leader").get(f"/api/v1/schools/{school.pk}/classes?page_size=500").json()["items"]
+    assert items
+    by_id = {c.pk: c for c in classes_with_inclusion_count(classes)}
+    for item in items:
+        c = by_id[item["id"]]
+        assert item == {"id": c.pk, "version": c.version, "name": c.name, "grade": c.grade,
+                        "school_year": c.school_year.name, "inclusion_count": c.inclusion_count,
+                        "pupil_count": c.pupil_count, "kind": c.kind,
+                        "class_teacher": c.class_teacher.display_name if c.class_teacher else None}
+    assert any(item["class_teacher"] == teacher.display_name for item in items)
