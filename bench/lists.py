@@ -157,6 +157,43 @@ def ensure_cases(log):
             cur.execute(f"ANALYZE {t}")
 
 
+def floor_rows(args, log, u):
+    """What any request costs before its list's SQL, measured in the same run: a request through the whole stack
+    (middleware, routing, the API's error answer) that reads nothing — ``GET /api/v1/me`` without a token, 401 —
+    and the token look-up's SQL alone, raw. A list whose bare SQL is below their sum cannot be within 2× of it."""
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from bench.run import measure, summary
+    from suiban.accounts.models import ApiToken
+    from suiban.accounts.services import _token_lookup, token_issue
+
+    log("… reference: the floor of a request")
+    anon = Client()
+
+    def unauthenticated():
+        if anon.get("/api/v1/me").status_code != 401:
+            raise AssertionError("expected 401")
+
+    key, _tok = token_issue(user=u["scale_district"])
+    sql, _names, _conv = _token_lookup(connection)
+
+    def token_sql():
+        with connection.cursor() as cur:
+            cur.execute(sql, [ApiToken.hash(key), connection.ops.adapt_datetimefield_value(timezone.now())])
+            cur.fetchall()
+
+    opts = {"repeat": args.repeat, "warmup": args.warmup, "budget": args.budget}
+    return [
+        {"name": "Lists reference: a request that reads nothing (GET /api/v1/me without a token → 401)",
+         "kind": "reference", "user": "—", "path": "/api/v1/me", "status": "ok",
+         **summary(measure(unauthenticated, **opts))},
+        {"name": "Lists reference: the token look-up's SQL alone, raw", "kind": "reference", "user": "scale_district",
+         "path": "—", "status": "ok", **summary(measure(token_sql, **opts))},
+    ]
+
+
 def list_benchmarks(args, log, u, api, pages, want):
     from django.utils import timezone
 
@@ -165,7 +202,7 @@ def list_benchmarks(args, log, u, api, pages, want):
     from suiban.org.models import School
 
     names = [e[0] for e in endpoints(0, timezone.localdate())]
-    if not any(want(n) for n in names):
+    if not any(want(n) for n in [*names, "Lists reference"]):
         return []
     if any(want(f"Lists API {n}") for n in ("evaluations", "peer-support", "aids")):
         ensure_student_records(log)
@@ -174,7 +211,7 @@ def list_benchmarks(args, log, u, api, pages, want):
     if want("Lists API audit") or want("Lists page /audit/"):
         ensure_audit_rows(log)
     school = School.objects.visible_to(u["scale_school"]).order_by("id").first()
-    rows = []
+    rows = floor_rows(args, log, u) if want("Lists reference") or want("Lists API") else []
     monday = week_start(timezone.localdate())
     for name, path, tables in endpoints(school.pk if school else 0, monday):
         if not want(name):

@@ -723,9 +723,9 @@ def main(argv=None):
     info["args"] = vars(args)
     rows = run_benchmarks(args, log)
     iep_only = bool(rows) and all(r["name"].startswith("IEP") for r in rows)
-    lists_only = bool(rows) and all(r["kind"] == "list2" for r in rows)
-    peer_only = bool(rows) and all(r["kind"] == "peer import" for r in rows)
     core = [r for r in rows if r["kind"] != "reference"]  # bench/staff.py reference_row: beside, not a module's
+    lists_only = bool(core) and all(r["kind"] == "list2" for r in core)
+    peer_only = bool(rows) and all(r["kind"] == "peer import" for r in rows)
     module = next((m for m, kinds in (("staff", ("filing", "page")), ("homebound", ("hb behind", "hb record")),
                                        ("funds", ("ledger totals",)))
                    if core and all(r["kind"] in kinds and (m != "staff" or "staff" in r["name"]) for r in core)), None)
