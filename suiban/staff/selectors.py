@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from suiban import policy
-from suiban.org.models import School, SchoolYear, Term
+from suiban.org.models import Region, School, SchoolYear, Term
 from suiban.staff.models import ItinerantVisit, Pool, PoolMember, StaffMember, StaffYear, Training
 
 # ST-5: the home-delivery workload beside the performance-pay uplift. The home-delivery module registers a
@@ -149,6 +149,37 @@ def filing_rows(schools, school_year: SchoolYear) -> list[dict]:
         out.append({"school": s, "school_id": s.pk, "state": st, "filed_at": s.filed_at, "deadline": deadline,
                     "pool_id": s.pool_id, "draft": s.pool_id is not None and st == MISSING,
                     "overdue": st == MISSING and today > deadline})
+    return out
+
+
+FILING_VALUES = ("id", "code", "name", "region_id", "region_path", "pool_id", "pool_state", "filed_at", "filed_late")
+
+
+def filing_items(schools, school_year: SchoolYear) -> list[dict]:
+    """The API's rows of one page of ``filing_schools``: plain rows of the page query (no model instances), the
+    deadline resolved once per district (and per school only for a school with its own override of ⚙
+    pool_filing_deadline), the state from the pool's stored ``filed_late`` (ST-1)."""
+    from suiban.policy.resolve import overridden
+
+    own = overridden("pool_filing_deadline")[0]
+    deadlines: dict = {}
+    out = []
+    for r in schools.values(*FILING_VALUES):
+        key = (r["region_path"], r["id"] if r["id"] in own else None)
+        deadline = deadlines.get(key)
+        if deadline is None:
+            subject = School(pk=key[1], region_path=key[0]) if key[1] else Region(path=key[0])
+            deadline = deadlines[key] = deadline_for(subject, school_year)
+        filed_at = r["filed_at"]
+        if r["pool_state"] != Pool.FILED or filed_at is None:
+            state = MISSING
+        elif r["filed_late"] is None:
+            state = LATE if timezone.localtime(filed_at).date() > deadline else FILED
+        else:
+            state = LATE if r["filed_late"] else FILED
+        out.append({"school_id": r["id"], "school_name": r["name"], "school_code": r["code"],
+                    "region_id": r["region_id"], "state": state, "filed_at": filed_at, "deadline": deadline,
+                    "pool_id": r["pool_id"]})
     return out
 
 
