@@ -153,12 +153,14 @@ def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None =
         qs = qs.filter(school_year=school_year)
     if school_id:
         qs = qs.filter(school_id=school_id)
-    first = (qs.order_by("pk").select_related("school", "school_year")
-             .only("id", "school__id", "school__region_path", "school_year__id", "school_year__start_year",
-                   "school_year__start_date", "school_year__end_date").first())
+    # One plain row (no model instances): the first enrolment's school and, unless given, its school year.
+    first = next(iter(qs.order_by("pk").values_list(
+        "school_id", "school__region_path", "school_year_id", "school_year__start_year", "school_year__start_date",
+        "school_year__end_date")[:1]), None)
     if first is None:
         return Decimal(0)
-    year, school = school_year or first.school_year, first.school
+    school = School(pk=first[0], region_path=first[1])
+    year = school_year or SchoolYear(pk=first[2], start_year=first[3], start_date=first[4], end_date=first[5])
     default = year_weeks(year, school, on, calendar_of=None).share
     branches = []
     own_schools = own_calendar_school_ids()
