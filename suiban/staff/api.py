@@ -183,8 +183,9 @@ def pool_filing(request, page: Query[PageIn], school_year: str | None = Query(No
         if region is None:
             raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
         region_path = region.path
-    qs = selectors.filing_schools(request.user, sy, region_path=region_path, state=state)
-    total = (qs if state else selectors.filing_base(request.user, region_path=region_path)).count()
+    base = selectors.filing_base(request.user, region_path=region_path)
+    qs = selectors.filing_schools(request.user, sy, state=state, base=base)
+    total = (qs if state else base).count()  # every school in scope needs no join to count
     start = (page.page - 1) * page.page_size
     items = selectors.filing_items(qs[start:start + page.page_size], sy)
     out = {"count": total, "items": items, "school_year": sy.name}

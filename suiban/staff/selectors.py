@@ -112,11 +112,12 @@ def filing_base(user, *, region_path: str | None = None):
 FILING_FIELDS = ("id", "code", "name", "kind", "region_id", "region_path", "is_active", "region__id", "region__name")
 
 
-def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None):
+def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None,
+                   base=None):
     """Ordinary schools in the user's scope with their pool of the school year joined (annotated ``pool_id``,
     ``pool_state``, ``filed_at``, ``filed_late``): one query per page, filters in SQL, only the columns the filing
-    page and API show (ST-1)."""
-    qs = (filing_base(user, region_path=region_path)
+    page and API show (ST-1). ``base``: the caller's ``filing_base`` (built once for the list and its count)."""
+    qs = ((filing_base(user, region_path=region_path) if base is None else base)
           .annotate(pool=FilteredRelation("pools", condition=Q(pools__school_year=school_year)))
           .annotate(pool_id=F("pool__id"), pool_state=F("pool__state"), filed_at=F("pool__filed_at"),
                     filed_late=F("pool__filed_late"))
