@@ -161,9 +161,10 @@ def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None =
 
 
 def first_enrolment(qs) -> tuple[School, SchoolYear] | None:
-    """The school and school year of the first enrolment of ``qs``, read as one plain row (no model instances)."""
+    """The school and school year of the first enrolment of ``qs``, read as one plain row (no model instances); the
+    school's region path is the one the enrolment keeps (written from its school), so no join to the school."""
     first = next(iter(qs.order_by("pk").values_list(
-        "school_id", "school__region_path", "school_year_id", "school_year__start_year", "school_year__start_date",
+        "school_id", "region_path", "school_year_id", "school_year__start_year", "school_year__start_date",
         "school_year__end_date")[:1]), None)
     if first is None:
         return None
