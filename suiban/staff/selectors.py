@@ -132,12 +132,14 @@ def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = N
     return qs
 
 
-def filing_state(school, school_year, pool_state, filed_at, filed_late: bool | None = None) -> str:
-    """ST-1: filed on or before the ⚙ deadline → filed; after it → late (judged when filed); else missing."""
+def filing_state(school, school_year, pool_state, filed_at, filed_late: bool | None = None, *,
+                 deadline: date | None = None) -> str:
+    """ST-1: filed on or before the ⚙ deadline → filed; after it → late (judged when filed); else missing.
+    ``deadline``: the school's, when the caller has it already."""
     if pool_state != Pool.FILED or filed_at is None:
         return MISSING
     if filed_late is None:
-        filed_late = timezone.localtime(filed_at).date() > deadline_for(school, school_year)
+        filed_late = timezone.localtime(filed_at).date() > (deadline or deadline_for(school, school_year))
     return LATE if filed_late else FILED
 
 
@@ -171,15 +173,9 @@ def filing_items(schools, school_year: SchoolYear) -> list[dict]:
         if deadline is None:
             subject = School(pk=key[1], region_path=key[0]) if key[1] else Region(path=key[0])
             deadline = deadlines[key] = deadline_for(subject, school_year)
-        filed_at = r["filed_at"]
-        if r["pool_state"] != Pool.FILED or filed_at is None:
-            state = MISSING
-        elif r["filed_late"] is None:
-            state = LATE if timezone.localtime(filed_at).date() > deadline else FILED
-        else:
-            state = LATE if r["filed_late"] else FILED
+        state = filing_state(None, school_year, r["pool_state"], r["filed_at"], r["filed_late"], deadline=deadline)
         out.append({"school_id": r["id"], "school_name": r["name"], "school_code": r["code"],
-                    "region_id": r["region_id"], "state": state, "filed_at": filed_at, "deadline": deadline,
+                    "region_id": r["region_id"], "state": state, "filed_at": r["filed_at"], "deadline": deadline,
                     "pool_id": r["pool_id"]})
     return out
 
