@@ -10,6 +10,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Schema as PlainSchema
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, has_perm
 from suiban.homebound import documents, selectors, services, visits
@@ -547,7 +548,7 @@ def _docx(data: bytes, name: str) -> HttpResponse:
 
 
 # --- district list and workload ------------------------------------------------------------------------------
-class HomeboundBehindOut(Schema):
+class HomeboundBehindOut(PlainSchema):
     enrolment_id: int
     student_id: int
     student_name: str
@@ -559,7 +560,7 @@ class HomeboundBehindOut(Schema):
     required_year: float
 
 
-class HomeboundBehindPage(Schema):
+class HomeboundBehindPage(PlainSchema):
     count: int
     items: list[HomeboundBehindOut]
     share_of_year_passed: float
@@ -569,6 +570,10 @@ class HomeboundBehindFilter(Schema):
     school_id: Id | None = None
     region_id: Id | None = None
     school_year: str | None = Field(None, max_length=9)
+
+
+BEHIND_VALUES = ("id", "student_id", "student__name", "school_id", "school__name", "teacher_names",
+                 "hours_delivered", "required_year")
 
 
 @router.get("/homebound/behind-pace", response=HomeboundBehindPage)
@@ -586,11 +591,14 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
     qs, share = selectors.behind_pace(request.user, sy, school_id=filters.school_id, region_path=region_path)
     total = qs.count()
     start = (page.page - 1) * page.page_size
-    items = [{"enrolment_id": e.pk, "student_id": e.student_id, "student_name": e.student.name,
-              "school_id": e.school_id, "school_name": e.school.name, "teachers": e.teacher_names,
-              "hours_year": float(e.hours_delivered),
-              "expected_to_date": float(e.required_year * selectors.share_of(e, share)),
-              "required_year": float(e.required_year)} for e in qs[start:start + page.page_size]]
+    # Plain rows of the page query (no model instances); the expected hours from the row's share of the year.
+    fields = BEHIND_VALUES if isinstance(share, Decimal) else (*BEHIND_VALUES, "pace_share")
+    items = [{"enrolment_id": r["id"], "student_id": r["student_id"], "student_name": r["student__name"],
+              "school_id": r["school_id"], "school_name": r["school__name"], "teachers": r["teacher_names"],
+              "hours_year": float(r["hours_delivered"]),
+              "expected_to_date": float(r["required_year"] * r.get("pace_share", share)),
+              "required_year": float(r["required_year"])}
+             for r in qs.values(*fields)[start:start + page.page_size]]
     return {"count": total, "items": items, "share_of_year_passed": float(selectors.installation_share(share))}
 
 

@@ -153,12 +153,27 @@ def pace_share(school_year: SchoolYear | None, school_id=None, on: date | None =
         qs = qs.filter(school_year=school_year)
     if school_id:
         qs = qs.filter(school_id=school_id)
-    first = (qs.order_by("pk").select_related("school", "school_year")
-             .only("id", "school__id", "school__region_path", "school_year__id", "school_year__start_year",
-                   "school_year__start_date", "school_year__end_date").first())
+    first = first_enrolment(qs)
     if first is None:
         return Decimal(0)
-    year, school = school_year or first.school_year, first.school
+    school, year = first
+    return year_share(school_year or year, school, on)
+
+
+def first_enrolment(qs) -> tuple[School, SchoolYear] | None:
+    """The school and school year of the first enrolment of ``qs``, read as one plain row (no model instances); the
+    school's region path is the one the enrolment keeps (written from its school), so no join to the school."""
+    first = next(iter(qs.order_by("pk").values_list(
+        "school_id", "region_path", "school_year_id", "school_year__start_year", "school_year__start_date",
+        "school_year__end_date")[:1]), None)
+    if first is None:
+        return None
+    return (School(pk=first[0], region_path=first[1]),
+            SchoolYear(pk=first[2], start_year=first[3], start_date=first[4], end_date=first[5]))
+
+
+def year_share(year: SchoolYear, school, on: date | None = None):
+    """``pace_share`` of the school year by the policy of ``school``: a figure, or an expression per calendar."""
     default = year_weeks(year, school, on, calendar_of=None).share
     branches = []
     own_schools = own_calendar_school_ids()
@@ -205,19 +220,27 @@ BEHIND_FIELDS = ("id", "student_id", "school_id", "region_path", "state", "hours
 
 def behind_pace(user, school_year: SchoolYear | None, *, on: date | None = None, school_id=None, region_path=None):
     """HB-4: active enrolments in the user's scope whose hours so far are below the yearly minimum's share of the
-    year passed — so that the forecast misses it. One query per page (school and teachers' names included), reading
-    only the columns the list shows. ``school_year`` None: the current one, as a subquery of the list's queries.
+    year passed — so that the forecast misses it. One look-up of the first enrolment in scope (its school's policy
+    and the year's dates give the share; ``school_year`` None: the current one, a subquery of that look-up), then
+    one query per page (school and teachers' names included) and the count, filtered by the year's id, reading only
+    the columns the list shows. No enrolment in scope that year: an empty list, no further query.
     Answers (list, share): the share as ``pace_share`` answers it — ``share_of(row, share)`` is a row's figure."""
+    base = Enrolment.objects.visible_to(user, "homebound.view")
+    if school_id:
+        base = base.filter(school_id=school_id)
+    if region_path:
+        base = base.filter(region_path__startswith=region_path)
     if school_year is None:
         current = SchoolYear.objects.filter(start_date__lte=today()).order_by("-start_date").values("pk")[:1]
-        scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=Subquery(current))
+        first = first_enrolment(base.filter(school_year=Subquery(current)))
     else:
-        scoped = Enrolment.objects.visible_to(user, "homebound.view").filter(school_year=school_year)
-    if school_id:
-        scoped = scoped.filter(school_id=school_id)
-    if region_path:
-        scoped = scoped.filter(region_path__startswith=region_path)
-    share = pace_share(school_year, school_id, on, enrolments=scoped)
+        first = first_enrolment(base.filter(school_year=school_year))
+    if first is None:  # no enrolment in scope this year: nothing is behind, no further query
+        return Enrolment.objects.none(), Decimal(0)
+    school, year = first
+    # The year found by the first look-up: the list's count and page filter by its id, with no subquery.
+    scoped = base.filter(school_year_id=year.pk)
+    share = year_share(school_year or year, school, on)
     qs = (behind_filter(scoped, share).select_related("student", "school").only(*BEHIND_FIELDS)
           .order_by("school__code", "student__name", "id"))
     return qs, share

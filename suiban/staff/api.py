@@ -12,6 +12,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Schema as PlainSchema
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
@@ -99,7 +100,7 @@ class FileIn(Schema):
     version: int | None = None
 
 
-class FilingItem(Schema):
+class FilingItem(PlainSchema):
     school_id: int
     school_name: str
     school_code: str
@@ -110,7 +111,7 @@ class FilingItem(Schema):
     pool_id: int | None
 
 
-class FilingPage(Schema):
+class FilingPage(PlainSchema):
     count: int
     items: list[FilingItem]
     school_year: str
@@ -182,13 +183,11 @@ def pool_filing(request, page: Query[PageIn], school_year: str | None = Query(No
         if region is None:
             raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
         region_path = region.path
-    qs = selectors.filing_schools(request.user, sy, region_path=region_path, state=state)
-    total = (qs if state else selectors.filing_base(request.user, region_path=region_path)).count()
+    base = selectors.filing_base(request.user, region_path=region_path)
+    qs = selectors.filing_schools(request.user, sy, state=state, base=base)
+    total = (qs if state else base).count()  # every school in scope needs no join to count
     start = (page.page - 1) * page.page_size
-    rows = selectors.filing_rows(qs[start:start + page.page_size], sy)
-    items = [{"school_id": r["school_id"], "school_name": r["school"].name, "school_code": r["school"].code,
-              "region_id": r["school"].region_id, "state": r["state"], "filed_at": r["filed_at"],
-              "deadline": r["deadline"], "pool_id": r["pool_id"]} for r in rows]
+    items = selectors.filing_items(qs[start:start + page.page_size], sy)
     out = {"count": total, "items": items, "school_year": sy.name}
     if counts:
         out["counts"] = selectors.filing_counts(request.user, sy, region_path=region_path)

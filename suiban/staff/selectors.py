@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from suiban import policy
-from suiban.org.models import School, SchoolYear, Term
+from suiban.org.models import Region, School, SchoolYear, Term
 from suiban.staff.models import ItinerantVisit, Pool, PoolMember, StaffMember, StaffYear, Training
 
 # ST-5: the home-delivery workload beside the performance-pay uplift. The home-delivery module registers a
@@ -112,11 +112,12 @@ def filing_base(user, *, region_path: str | None = None):
 FILING_FIELDS = ("id", "code", "name", "kind", "region_id", "region_path", "is_active", "region__id", "region__name")
 
 
-def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None):
+def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = None, state: str | None = None,
+                   base=None):
     """Ordinary schools in the user's scope with their pool of the school year joined (annotated ``pool_id``,
     ``pool_state``, ``filed_at``, ``filed_late``): one query per page, filters in SQL, only the columns the filing
-    page and API show (ST-1)."""
-    qs = (filing_base(user, region_path=region_path)
+    page and API show (ST-1). ``base``: the caller's ``filing_base`` (built once for the list and its count)."""
+    qs = ((filing_base(user, region_path=region_path) if base is None else base)
           .annotate(pool=FilteredRelation("pools", condition=Q(pools__school_year=school_year)))
           .annotate(pool_id=F("pool__id"), pool_state=F("pool__state"), filed_at=F("pool__filed_at"),
                     filed_late=F("pool__filed_late"))
@@ -131,12 +132,14 @@ def filing_schools(user, school_year: SchoolYear, *, region_path: str | None = N
     return qs
 
 
-def filing_state(school, school_year, pool_state, filed_at, filed_late: bool | None = None) -> str:
-    """ST-1: filed on or before the ⚙ deadline → filed; after it → late (judged when filed); else missing."""
+def filing_state(school, school_year, pool_state, filed_at, filed_late: bool | None = None, *,
+                 deadline: date | None = None) -> str:
+    """ST-1: filed on or before the ⚙ deadline → filed; after it → late (judged when filed); else missing.
+    ``deadline``: the school's, when the caller has it already."""
     if pool_state != Pool.FILED or filed_at is None:
         return MISSING
     if filed_late is None:
-        filed_late = timezone.localtime(filed_at).date() > deadline_for(school, school_year)
+        filed_late = timezone.localtime(filed_at).date() > (deadline or deadline_for(school, school_year))
     return LATE if filed_late else FILED
 
 
@@ -149,6 +152,31 @@ def filing_rows(schools, school_year: SchoolYear) -> list[dict]:
         out.append({"school": s, "school_id": s.pk, "state": st, "filed_at": s.filed_at, "deadline": deadline,
                     "pool_id": s.pool_id, "draft": s.pool_id is not None and st == MISSING,
                     "overdue": st == MISSING and today > deadline})
+    return out
+
+
+FILING_VALUES = ("id", "code", "name", "region_id", "region_path", "pool_id", "pool_state", "filed_at", "filed_late")
+
+
+def filing_items(schools, school_year: SchoolYear) -> list[dict]:
+    """The API's rows of one page of ``filing_schools``: plain rows of the page query (no model instances), the
+    deadline resolved once per district (and per school only for a school with its own override of ⚙
+    pool_filing_deadline), the state from the pool's stored ``filed_late`` (ST-1)."""
+    from suiban.policy.resolve import overridden
+
+    own = overridden("pool_filing_deadline")[0]
+    deadlines: dict = {}
+    out = []
+    for r in schools.values(*FILING_VALUES):
+        key = (r["region_path"], r["id"] if r["id"] in own else None)
+        deadline = deadlines.get(key)
+        if deadline is None:
+            subject = School(pk=key[1], region_path=key[0]) if key[1] else Region(path=key[0])
+            deadline = deadlines[key] = deadline_for(subject, school_year)
+        state = filing_state(None, school_year, r["pool_state"], r["filed_at"], r["filed_late"], deadline=deadline)
+        out.append({"school_id": r["id"], "school_name": r["name"], "school_code": r["code"],
+                    "region_id": r["region_id"], "state": state, "filed_at": r["filed_at"], "deadline": deadline,
+                    "pool_id": r["pool_id"]})
     return out
 
 

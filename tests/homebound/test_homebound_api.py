@@ -269,3 +269,25 @@ def test_behind_pace_endpoint_runs_four_queries(api_client, world, year, pool, a
     body = r.json()
     qs, share = selectors.behind_pace(world.users["hc_bureau"], year)
     assert body["count"] == qs.count() >= 3 and body["share_of_year_passed"] == float(share)
+
+
+def test_behind_pace_without_enrolments_in_scope_is_one_look_up(api_client, world, year, pool, active_enrolment):
+    """HB-4: a school with no enrolment this year answers an empty list behind pace after one look-up (the token and
+    the first enrolment), no count or page query; a school with some still lists them by the year the look-up
+    found."""
+    from suiban.org.models import School
+
+    e = active_enrolment()
+    other = School.objects.exclude(pk=e.school_id).filter(region_path=e.region_path).first()
+    c = api_client("hc_bureau")
+    c.get("/api/v1/homebound/behind-pace")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.get(f"/api/v1/homebound/behind-pace?school_id={other.pk}")
+    assert r.status_code == 200 and r.json()["count"] == 0 and r.json()["items"] == []
+    assert len(ctx.captured_queries) <= 2, "\n".join(q["sql"] for q in ctx.captured_queries)
+    with CaptureQueriesContext(connection) as ctx:
+        body = c.get(f"/api/v1/homebound/behind-pace?school_id={e.school_id}").json()
+    assert e.pk in {i["enrolment_id"] for i in body["items"]} and body["count"] == len(body["items"])
+    count, page = ctx.captured_queries[-2:]
+    assert "SELECT" not in count["sql"].upper().split("FROM", 1)[1]  # the year by its id, no subquery
+    assert str(e.school_year_id) in page["sql"]

@@ -138,6 +138,25 @@ def test_deadline_is_a_policy_parameter(world, api_client):
     assert selectors.deadline_for(school, _year()).strftime("%m-%d") == "12-31"
 
 
+def test_filing_list_answers_each_schools_deadline(world, api_client):
+    """ST-1: the bureau's filing list gives each school the ⚙ pool_filing_deadline of its own policy — a district
+    override for the district's schools, a school's own override for that school alone."""
+    from suiban.policy import services as policy_services
+    from suiban.policy.resolve import invalidate
+
+    s1, s2 = _school(S1), _school(S2)
+    policy_services.override_set(actor=world.users["hc_bureau"], name="pool_filing_deadline", value="10-15",
+                                 region=s1.region, note="test")
+    policy_services.override_set(actor=world.users["hc_bureau"], name="pool_filing_deadline", value="11-30",
+                                 school=s2, note="test")
+    invalidate()
+    items = api_client("hc_bureau").get("/api/v1/pools/filing?page_size=500").json()["items"]
+    deadlines = {i["school_code"]: i["deadline"][5:] for i in items}
+    assert deadlines[S2] == "11-30"
+    assert deadlines[S1] == "10-15"
+    assert {d for c, d in deadlines.items() if c != S2 and c.startswith(S1[:8])} == {"10-15"}
+
+
 def test_school_leader_reminded_until_filed_and_finding_after_deadline(world):
     """ST-1: the school's inbox reminds the leader to file the pool; after the deadline a missing pool is a
     finding, a pool filed after it is a late finding."""
