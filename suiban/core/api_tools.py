@@ -55,6 +55,15 @@ def listed(out: dict) -> HttpResponse:
     return HttpResponse(json.dumps(out, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8")
 
 
+def total_of(page: "PageIn", rows_on_page: int, count) -> int:
+    """The list's total, without a count query when the page tells it: a page that is not full ends the list
+    (its start plus its rows) if it holds rows or is the first. Otherwise ``count()`` answers."""
+    start = (page.page - 1) * page.page_size
+    if rows_on_page < page.page_size and (rows_on_page or start == 0):
+        return start + rows_on_page
+    return count()
+
+
 def values_page(qs, page: "PageIn", columns: dict[str, str], *, finish=None, cap: int | None = None,
                 capped: bool = False):
     """``paginate`` for a list whose items are plain columns: one page read with ``values_list`` (``columns`` maps

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, listed, require, total_of
 from suiban.core.api_tools import Schema as PlainSchema
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, has_perm
@@ -589,7 +589,6 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
             raise DomainError(_("The object does not exist or is outside your scope."), field="region_id")
         region_path = region.path
     qs, share = selectors.behind_pace(request.user, sy, school_id=filters.school_id, region_path=region_path)
-    total = qs.count()
     start = (page.page - 1) * page.page_size
     # Plain rows of the page query (no model instances); the expected hours from the row's share of the year.
     fields = BEHIND_VALUES if isinstance(share, Decimal) else (*BEHIND_VALUES, "pace_share")
@@ -599,7 +598,8 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
               "expected_to_date": float(r["required_year"] * r.get("pace_share", share)),
               "required_year": float(r["required_year"])}
              for r in qs.values(*fields)[start:start + page.page_size]]
-    return {"count": total, "items": items, "share_of_year_passed": float(selectors.installation_share(share))}
+    return listed({"count": total_of(page, len(items), qs.count), "items": items,
+                   "share_of_year_passed": float(selectors.installation_share(share))})
 
 
 class HomeboundWorkloadOut(Schema):
