@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from suiban.core import audit
 from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
-from suiban.core.lists import xlsx_response
+from suiban.core.lists import put_labels, xlsx_response
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.iep import documents, selectors, services
@@ -86,7 +86,7 @@ def plan_export(request):
 def plan_list(request):
     qs, filters, sort = _listed_plans(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(_plan_rows(page))
+    rows = list(_plan_rows(put_labels(page, "state")))
     schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
                    .order_by("code")[:301])
     if len(schools) > 300:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from suiban.core import audit
 from suiban.core.api_tools import capped_paginator
 from suiban.core.errors import DomainError
-from suiban.core.lists import xlsx_response
+from suiban.core.lists import put_labels, xlsx_response
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.iep import lists as iep_lists
@@ -151,7 +151,7 @@ def session_export(request):
 def session_list(request):
     qs, filters, sort, student = _listed_sessions(request)
     page = capped_paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))  # millions in a province
-    rows = _session_rows(request.user, list(page))
+    rows = _session_rows(request.user, put_labels(page, "outcome"))
     return render(request, "iep/session_list.html", {
         "page": page, "rows": rows, "filters": filters, "student": student, "sort": sort,
         "outcomes": Session._meta.get_field("outcome").choices, "can_log": has_perm(request.user, "iep.edit"),
