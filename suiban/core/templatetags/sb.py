@@ -325,3 +325,57 @@ def grade_options(grades, selected):
     from suiban.core.grades import grade_label as label
 
     return options([(g, label(g)) for g in grades], selected)
+
+
+@register.filter(expects_localtime=True)
+def ymd(value):
+    """``{{ d|ymd }}`` = ``{{ d|date:"Y-m-d" }}`` (a datetime in the current time zone), without the general
+    date formatter: list rows show several dates each."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if value in (None, ""):
+        return ""
+    from django.template.defaultfilters import date
+
+    return date(value, "Y-m-d")
+
+
+@register.filter(expects_localtime=True)
+def ymd_hms(value):
+    """``{{ t|ymd_hms }}`` = ``{{ t|date:"Y-m-d H:i:s" }}`` (in the current time zone)."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+                f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
+    if value in (None, ""):
+        return ""
+    from django.template.defaultfilters import date
+
+    return date(value, "Y-m-d H:i:s")
+
+
+@register.filter
+def hours(value, places="-2"):
+    """``{{ h|hours }}`` = ``{{ h|floatformat:"-2" }}`` for class hours (``"-1"``: one place): whole numbers
+    without decimals, others with the places given. The common case (a non-negative number, "." as the
+    separator, no grouping) is formatted directly; anything else goes through floatformat."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    from django.conf import settings
+    from django.template.defaultfilters import floatformat
+    from django.utils.formats import get_format
+
+    try:
+        n = -int(places)
+        d = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, int | float) else None
+        if (d is None or n <= 0 or not d.is_finite() or d < 0 or settings.USE_THOUSAND_SEPARATOR
+                or get_format("DECIMAL_SEPARATOR") != "."):
+            return floatformat(value, places)
+        if d == d.to_integral_value():
+            return str(int(d))
+        return f"{d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP):f}"
+    except (InvalidOperation, ValueError, TypeError):
+        return floatformat(value, places)
