@@ -288,14 +288,16 @@ def pk_url(name, pk):
 
 @register.simple_tag
 def attendance_names(students):
-    """A session's students, "、"-separated, the absent ones struck through (the sessions list)."""
+    """A session's students, "、"-separated, the absent ones struck through (the sessions list): pairs of
+    (student or name, absent)."""
     from django.utils.html import format_html, format_html_join
     from django.utils.translation import gettext as _
 
     absent_title = _("absent")
+    pairs = ((st if isinstance(st, str) else st.name, absent) for st, absent in students)
     return format_html_join("、", "{}", (
         (format_html('<span class="text-decoration-line-through text-muted" title="{}">{}</span>', absent_title,
-                     st.name) if absent else st.name,) for st, absent in students))
+                     name) if absent else name,) for name, absent in pairs))
 
 
 @register.simple_tag
