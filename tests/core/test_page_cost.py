@@ -147,3 +147,25 @@ def test_the_shell_context_computes_the_menu_only_when_asked(world):
     ctx = shell(request)
     assert callable(ctx["shell_menu"])
     assert [i["key"] for _g, items in ctx["shell_menu"]() for i in items if i["active"]] == ["students"]
+
+
+def test_below_minimum_rows_are_the_rows_the_loop_drew():
+    """IEP-5: the below-minimum rows built in one pass equal the template loop they replace (overdue mark,
+    "—" for no class, hours without needless decimals, names escaped)."""
+    class Obj:
+        def __init__(self, **kw):
+            self.__dict__.update(kw)
+
+    rows = [Obj(pk=7, name="<李>", school=Obj(name="一中"), school_class=None, delivered_hours=Decimal("0.50"),
+                minimum=Decimal("2.0"), shortfall=Decimal("1.50")),
+            Obj(pk=8, name="王", school=Obj(name="二中"), school_class=Obj(name="三年级（1）班"),
+                delivered_hours=Decimal("1.00"), minimum=Decimal("2.5"), shortfall=Decimal("1.50"))]
+    old = ('{% load sb %}{% for s in rows %}<tr data-student="{{ s.pk }}"{% if overdue %} class="sb-overdue"'
+           '{% endif %}><td><a href="{% url "iep:student_weekly" s.pk %}">{{ s.name }}</a></td><td>'
+           '{{ s.school.name }}</td><td class="text-nowrap">{{ s.school_class.name|default:"—" }}</td>'
+           '<td class="text-end">{{ s.delivered_hours|floatformat:"-2" }}</td><td class="text-end">'
+           '{{ s.minimum|floatformat:"-1" }}</td><td class="text-end text-danger">{{ s.shortfall|floatformat:"-2" }}'
+           '</td></tr>{% endfor %}')
+    for overdue in (True, False):
+        assert _render("{% load sb %}{% below_minimum_rows rows overdue %}", rows=rows, overdue=overdue) == \
+            _render(old, rows=rows, overdue=overdue)
