@@ -6,7 +6,6 @@ a reference to another record by that record's name. Codes no table knows are co
 verb; an app may add exact labels with ``ACTION_LABELS.update(...)`` in its own module.
 """
 
-from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -137,10 +136,9 @@ def _is_chinese() -> bool:
 
 
 def _model(object_type: str):
-    for model in apps.get_models():
-        if model._meta.model_name == object_type:
-            return model
-    return None
+    from suiban.core.templatetags.sb import _models_by_name
+
+    return _models_by_name().get(object_type)
 
 
 def _field(model, name):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 from django.db.models.expressions import OrderBy
+from django.utils.functional import Promise
 
 
 def _expr(e):
@@ -86,3 +87,17 @@ def xlsx_response(*, title: str, headers: list[str], rows, filename: str, widths
     wb.save(resp)
     resp.rows_written = count
     return resp
+
+
+def put_labels(objects, *fields: str) -> list:
+    """``<field>_label`` on each object: the label of its choice (what ``get_<field>_display()`` says), from a
+    dict built once per page instead of once per row and field."""
+    objects = list(objects)
+    if objects:
+        meta = type(objects[0])._meta
+        for name in fields:
+            labels = {k: str(v) if isinstance(v, Promise) else v for k, v in meta.get_field(name).flatchoices}
+            for o in objects:
+                value = getattr(o, name)
+                setattr(o, f"{name}_label", labels.get(value, value))
+    return objects

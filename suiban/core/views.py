@@ -11,7 +11,7 @@ from suiban.core import audit
 from suiban.core.api_tools import capped_paginator
 from suiban.core.audit_display import VERBS, present
 from suiban.core.home import panels_for
-from suiban.core.lists import Sorting
+from suiban.core.lists import Sorting, put_labels
 from suiban.core.models import AuditEvent
 from suiban.core.permissions import check_known
 from suiban.core.scoping import has_perm
@@ -145,7 +145,7 @@ AUDIT_SORT = Sorting({"at": ("at",)}, default="-at")
 def audit_list(request):
     qs, sort = AUDIT_SORT.apply(audit_queryset(request.user, request.GET), request.GET.get("sort"))
     page = capped_paginator(qs, 50).get_page(request.GET.get("page"))  # a year of a province: ~10⁶ rows
-    page.object_list = present(page.object_list)
+    page.object_list = put_labels(present(page.object_list), "result")
     filters = {k: request.GET.get(k, "") for k in AUDIT_FILTERS}
     return render(request, "core/audit_list.html", {
         "page": page, "filters": filters, "results": AuditEvent.RESULT_CHOICES, "sort": sort,

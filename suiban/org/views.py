@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from suiban.core.errors import DomainError, apply_to_form
+from suiban.core.lists import put_labels
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org import selectors, services
@@ -109,6 +110,7 @@ def school_list(request):
             qs = qs.filter(region_path__startswith=region.path)
     qs, sort = _sorted(qs, request, {"code", "name", "kind"}, "code")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = put_labels(page.object_list, "kind")
     return render(request, "org/school_list.html", {
         "page": page, "q": q, "kind": kind, "region": region_id, "sort": sort, "kinds": School.KIND_CHOICES,
         "regions": regions, "can_manage": has_perm(request.user, "org.manage_schools"),

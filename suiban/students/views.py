@@ -50,17 +50,44 @@ def _student(request, pk, perm=None):
                               request.user, pk, perm)
 
 
+ROSTER_COLUMNS = ("id", "name", "gender", "id_number_masked", "school__name", "school_class__name", "grade",
+                  "disability_category", "disability_grade", "placement", "status")
+
+
+def _roster_rows(page) -> list[dict]:
+    """The roster page's rows as the table shows them (labels in the current language, "—" for no value)."""
+    from suiban.core.grades import grade_label
+    from suiban.students.models import GENDER_CHOICES
+
+    labels = {f: {k: str(v) for k, v in choices} for f, choices in (
+        ("gender", GENDER_CHOICES), ("disability_category", CATEGORY_CHOICES), ("placement", PLACEMENT_CHOICES),
+        ("status", STATUS_CHOICES))}
+    grades: dict = {}
+    rows = []
+    for r in page:
+        grade = r["grade"]
+        if grade not in grades:
+            grades[grade] = grade_label(grade)
+        rows.append({
+            "pk": r["id"], "name": r["name"], "id_number_masked": r["id_number_masked"],
+            "school": r["school__name"], "school_class": r["school_class__name"] or "—", "grade": grades[grade],
+            "disability_grade": r["disability_grade"] or "—",
+            **{f: labels[f].get(r[f], r[f]) for f in labels},
+        })
+    return rows
+
+
 @permission_required("students.view")
 def student_list(request):
     filters = {k: request.GET.get(k, "") for k in selectors.ROSTER_FILTERS}
     clean = {k: v for k, v in filters.items() if v and (k not in ("school", "class_id", "grade", "disability_grade",
                                                                    "region") or v.isdigit())}
-    # Masks only (privacy by default, SEC-4): the numbers themselves are not read, not decrypted.
-    qs = selectors.roster(request.user, clean).select_related("school", "school_class").defer(
-        "family_situation", "medical_notes", *Student.NUMBER_FIELDS)
+    # Masks only (privacy by default, SEC-4): the numbers themselves are not read, not decrypted. The page shows
+    # values only, so it reads the shown columns as values and puts each code's label in once per page.
+    qs = selectors.roster(request.user, clean).values(*ROSTER_COLUMNS)
     qs, sort = sorting.STUDENTS.apply(qs, request.GET.get("sort"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(s, False) for s in page]
+    rows = _roster_rows(page)
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="", object_repr="roster",
                  changes={"filters": clean, "count": len(rows)})
     # A drop-down of schools for a school or district; a province picks a district (and may type a school code).

@@ -78,12 +78,24 @@ def bs(field):
 @register.filter
 def object_type_label(model_name):
     """'schoolclass' → the model's verbose name in the current language (audit log display)."""
-    from django.apps import apps
+    model = _models_by_name().get(model_name)
+    return model._meta.verbose_name if model is not None else model_name
 
-    for model in apps.get_models():
-        if model._meta.model_name == model_name:
-            return model._meta.verbose_name
-    return model_name
+
+def _models_by_name() -> dict:
+    """model_name → model, the first registered of that name (built once: the models are fixed at start-up)."""
+    global _MODELS_BY_NAME
+    if _MODELS_BY_NAME is None:
+        from django.apps import apps
+
+        found: dict = {}
+        for model in apps.get_models():
+            found.setdefault(model._meta.model_name, model)
+        _MODELS_BY_NAME = found
+    return _MODELS_BY_NAME
+
+
+_MODELS_BY_NAME = None
 
 
 @register.filter
@@ -178,3 +190,214 @@ def sort_link(context, key, label):
                            params.urlencode(), label, "bi-caret-up-fill" if up else "bi-caret-down-fill",
                            _("ascending") if up else _("descending"))
     return format_html('<a class="btn btn-sm btn-outline-secondary" href="?{}">{}</a>', params.urlencode(), label)
+
+
+@register.simple_tag(takes_context=True)
+def shell_menu_html(context):
+    """The side menu of the page shell (core.menu.menu_html: built once per set of permissions, active entry
+    and language)."""
+    from suiban.core.menu import menu_html
+
+    request = context["request"]
+    return menu_html(request.user, request.path)
+
+
+class FixedNode(template.Node):
+    """Renders its body once per language (and the values named after the tag) and then reuses the output."""
+
+    def __init__(self, nodelist, vary):
+        self.nodelist, self.vary, self.rendered = nodelist, vary, {}
+
+    def render(self, context):
+        from django.urls import get_script_prefix
+        from django.utils.translation import get_language
+
+        key = (get_language(), get_script_prefix(), *(v.resolve(context) for v in self.vary))
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(self.rendered) > 64:
+                self.rendered.clear()
+            self.rendered[key] = html
+        return html
+
+
+@register.tag
+def fixed(parser, token):
+    """``{% fixed [value …] %}…{% endfixed %}``: a part of a page that depends only on the language (and the
+    values named), e.g. the shell's static links, labels and dialogs — rendered once, not on every request.
+    Nothing user- or request-specific (no csrf_token, no user, no path) may be inside."""
+    vary = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("endfixed",))
+    parser.delete_first_token()
+    return FixedNode(nodelist, vary)
+
+
+_CASE_STATE_CSS = {"effective": "success", "decided": "primary", "rejected": "danger", "withdrawn": "secondary",
+                   "committee_opinion": "info"}
+_PLAN_STATE_CSS = {"draft": "text-bg-secondary", "in_review": "text-bg-warning", "in_force": "text-bg-success"}
+
+
+@register.simple_tag
+def case_state_badge(state, label):
+    """A case's state as a coloured badge (``students/case_state_badge.html``); a tag, not an include, so a
+    50-row list does not render 50 templates."""
+    from django.utils.html import format_html
+
+    return format_html('<span class="badge sb-case-state text-bg-{}" data-state="{}">{}</span>',
+                       _CASE_STATE_CSS.get(state, "warning"), state, label)
+
+
+@register.simple_tag
+def plan_state_badge(state, label):
+    """An education plan's state as a coloured badge (``iep/_state_badge.html``)."""
+    from django.utils.html import format_html
+
+    return format_html('<span class="badge sb-plan-state {}" data-state="{}">{}</span>',
+                       _PLAN_STATE_CSS.get(state, "text-bg-dark"), state, label)
+
+
+@register.simple_tag
+def overdue_badge():
+    """The "overdue" mark of a list row (``core/_overdue_badge.html``)."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    return format_html('<span class="badge sb-overdue-badge"><i class="bi bi-exclamation-triangle-fill" '
+                       'aria-hidden="true"></i> {}</span>', _("Overdue"))
+
+
+_PK_SENTINEL = 987654321987654321
+_PK_URLS: dict[tuple, tuple[str, str]] = {}
+
+
+@register.simple_tag
+def pk_url(name, pk):
+    """``{% pk_url "students:detail" s.pk %}`` = ``{% url "students:detail" s.pk %}`` for a route whose only
+    argument is an integer id: the route is reversed once (per script prefix and URLconf), then each row's
+    address is the id put in its place — a list of 50 rows reverses nothing."""
+    from django.urls import get_script_prefix, get_urlconf, reverse
+
+    key = (name, get_script_prefix(), get_urlconf())
+    parts = _PK_URLS.get(key)
+    if parts is None:
+        head, sep, tail = reverse(name, args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
+        parts = _PK_URLS[key] = (head, tail)
+    return f"{parts[0]}{int(pk)}{parts[1]}"
+
+
+@register.simple_tag
+def attendance_names(students):
+    """A session's students, "、"-separated, the absent ones struck through (the sessions list): pairs of
+    (student or name, absent)."""
+    from django.utils.html import format_html, format_html_join
+    from django.utils.translation import gettext as _
+
+    absent_title = _("absent")
+    pairs = ((st if isinstance(st, str) else st.name, absent) for st, absent in students)
+    return format_html_join("、", "{}", (
+        (format_html('<span class="text-decoration-line-through text-muted" title="{}">{}</span>', absent_title,
+                     name) if absent else name,) for name, absent in pairs))
+
+
+@register.simple_tag
+def options(items, selected, value="", label=""):
+    """The ``<option>``s of a filter drop-down, the chosen one ``selected``: ``{% options kinds filters.kind %}``
+    for (value, label) pairs, ``{% options schools filters.school "pk" "name" %}`` for objects. The same markup
+    as a template loop, built in one pass (a district's roster offers 100+ schools)."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    chosen = "" if selected is None else str(selected)
+    out = []
+    for item in items:
+        if value:
+            v, text = getattr(item, value), getattr(item, label)
+        else:
+            v, text = item
+        v = str(v)
+        out.append(f'<option value="{conditional_escape(v)}" {"selected" if v == chosen else ""}>'
+                   f"{conditional_escape(text)}</option>")
+    return mark_safe("".join(out))  # noqa: S308 — values and labels escaped above
+
+
+@register.simple_tag
+def grade_options(grades, selected):
+    """The grade filter's options: the grade as a word (三年级), the number as the value."""
+    from suiban.core.grades import grade_label as label
+
+    return options([(g, label(g)) for g in grades], selected)
+
+
+@register.filter(expects_localtime=True)
+def ymd(value):
+    """``{{ d|ymd }}`` = ``{{ d|date:"Y-m-d" }}`` (a datetime in the current time zone), without the general
+    date formatter: list rows show several dates each."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if value in (None, ""):
+        return ""
+    from django.template.defaultfilters import date
+
+    return date(value, "Y-m-d")
+
+
+@register.filter(expects_localtime=True)
+def ymd_hms(value):
+    """``{{ t|ymd_hms }}`` = ``{{ t|date:"Y-m-d H:i:s" }}`` (in the current time zone)."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+                f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
+    if value in (None, ""):
+        return ""
+    from django.template.defaultfilters import date
+
+    return date(value, "Y-m-d H:i:s")
+
+
+@register.filter
+def hours(value, places="-2"):
+    """``{{ h|hours }}`` = ``{{ h|floatformat:"-2" }}`` for class hours (``"-1"``: one place): whole numbers
+    without decimals, others with the places given. The common case (a non-negative number, "." as the
+    separator, no grouping) is formatted directly; anything else goes through floatformat."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    from django.conf import settings
+    from django.template.defaultfilters import floatformat
+    from django.utils.formats import get_format
+
+    try:
+        n = -int(places)
+        d = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, int | float) else None
+        if (d is None or n <= 0 or not d.is_finite() or d < 0 or settings.USE_THOUSAND_SEPARATOR
+                or get_format("DECIMAL_SEPARATOR") != "."):
+            return floatformat(value, places)
+        if d == d.to_integral_value():
+            return str(int(d))
+        return f"{d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP):f}"
+    except (InvalidOperation, ValueError, TypeError):
+        return floatformat(value, places)
+
+
+@register.simple_tag
+def below_minimum_rows(rows, overdue):
+    """The rows of a week on the below-minimum page (IEP-5): up to 100 a week, two weeks a page — built in one
+    pass rather than a template loop of six cells a row (the same markup)."""
+    from django.utils.html import conditional_escape as esc
+    from django.utils.safestring import mark_safe
+
+    mark = ' class="sb-overdue"' if overdue else ""
+    out = []
+    for s in rows:
+        school_class = s.school_class.name if s.school_class else ""
+        out.append(
+            f'<tr data-student="{int(s.pk)}"{mark}><td><a href="{pk_url("iep:student_weekly", s.pk)}">{esc(s.name)}'
+            f'</a></td><td>{esc(s.school.name)}</td><td class="text-nowrap">{esc(school_class or "—")}</td>'
+            f'<td class="text-end">{esc(hours(s.delivered_hours))}</td>'
+            f'<td class="text-end">{esc(hours(s.minimum, "-1"))}</td>'
+            f'<td class="text-end text-danger">{esc(hours(s.shortfall))}</td></tr>')
+    return mark_safe("".join(out))  # noqa: S308 — every value escaped above

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from suiban.core import audit
-from suiban.core.crypto import lookup_hashes
+from suiban.core.crypto import EncryptedTextField, lookup_hashes
 from suiban.core.errors import DomainError, PermissionDenied, VersionConflict
-from suiban.core.lists import xlsx_response
+from suiban.core.lists import put_labels, xlsx_response
 from suiban.core.scoping import can, get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.iep import documents, selectors, services
@@ -42,6 +42,7 @@ from suiban.org.models import School, SchoolYear
 from suiban.students.models import ACTIVE_STATUSES, INCLUSION_PLACEMENTS, Student
 
 EXPORT_LIMIT = 20000
+PLAN_SECRETS = [f.name for f in Plan._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 
 
 # --- plans --------------------------------------------------------------------------------------------------
@@ -85,8 +86,9 @@ def plan_export(request):
 @permission_required("iep.view")
 def plan_list(request):
     qs, filters, sort = _listed_plans(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(_plan_rows(page))
+    # The page shows none of the plan's encrypted texts: they are not read (nor decrypted) for 50 rows.
+    page = Paginator(qs.defer(*PLAN_SECRETS), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(_plan_rows(put_labels(page, "state")))
     schools = list(School.objects.visible_to(request.user, "iep.view").only("id", "name", "code")
                    .order_by("code")[:301])
     if len(schools) > 300:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from suiban.core import audit
 from suiban.core.crypto import lookup_hashes
 from suiban.core.errors import DomainError, apply_to_form
-from suiban.core.lists import xlsx_response
+from suiban.core.lists import put_labels, xlsx_response
 from suiban.core.scoping import get_visible_or_404, has_perm
 from suiban.core.views import permission_required
 from suiban.org.models import School
@@ -105,6 +105,7 @@ def case_list(request):
     qs, filters, sort = _listed(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = svc.today()
+    page.object_list = put_labels(page.object_list, "kind", "state")
     for c in page:
         c.next_step = next_step(c)
         c.due = case_lists.due_date(c)
