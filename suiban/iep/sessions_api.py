@@ -243,8 +243,8 @@ _SESSION_VALUES = {
 def session_items(user, page_qs) -> list[dict]:
     """The list rows of a page of sessions, in ``SessionOut``'s order of fields: the page (with the school's name
     and who logged it), its attendances (with each student's name, class and whether ``user`` may see the student,
-    SEC-2), its goals and its corrections — four queries; a fifth only when a correction or the original values
-    name a student no longer in the session."""
+    SEC-2), its goals and the corrections of those corrected (version above 1) — three or four queries; one more
+    only when a correction or the original values name a student no longer in the session."""
     keys = list(_SESSION_VALUES)
     rows = [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*_SESSION_VALUES.values())]
     if not rows:
@@ -266,10 +266,12 @@ def session_items(user, page_qs) -> list[dict]:
     for sid, goal_id in (Session.goals.through.objects.filter(session_id__in=by_id)
                          .values_list("session_id", "goal_id")):
         goals[sid].append(goal_id)
+    # Every correction raises the session's version (SEC-6): a page of sessions still at version 1 has none.
+    corrected = [sid for sid, r in by_id.items() if r["version"] > 1]
     for sid, number, reason, at, by, before, after in (
-            SessionCorrection.objects.filter(session_id__in=by_id).order_by("session_id", "number")
+            SessionCorrection.objects.filter(session_id__in=corrected).order_by("session_id", "number")
             .values_list("session_id", "number", "reason", "corrected_at", "corrected_by__username", "before",
-                         "after")):
+                         "after") if corrected else ()):
         corrections[sid].append({"number": number, "reason": reason, "corrected_at": at, "corrected_by": by,
                                  "before": before, "after": after})
     # Students named only in the original values or a correction (removed from the session since): asked apart.

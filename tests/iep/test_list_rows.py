@@ -119,9 +119,17 @@ def _queries(client, path):
 
 def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, past_term, corrected_group):
     """IEP-5: the session list is the count, the page, its attendances (with each student's visibility), goals
-    and corrections — one more only when a page names a student removed from a session since (SEC-2)."""
+    and — when a session of the page was corrected — corrections; one more only when a page names a student
+    removed from a session since (SEC-2)."""
     c = api_client("hc_s1_leader")
     empty = _queries(c, "/api/v1/sessions?page_size=100&date_to=2000-01-01")
+    day = full_weeks(past_term)[6]
+    student_ids = [a.student_id for a in Session.objects.get(pk=corrected_group).attendances.all()]
+    r = api_client("hc_s1_resource").post("/api/v1/sessions", {
+        "student_ids": student_ids, "date": str(day), "hours": 1, "kind": "individual_tutoring",
+        "teacher_name": "李梅"})
+    assert r.status_code == 201, r.content
+    assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={day}&date_to={day}") == empty + 2
     demo_only = f"/api/v1/sessions?page_size=100&date_from={past_term.end_date + timedelta(days=1)}"
     assert _queries(c, demo_only) == empty + 3
     monday = full_weeks(past_term)[4]
