@@ -447,13 +447,13 @@ def list_plans(request, filters: Query[PlanFilter], page: Query[PageIn], sort: s
     """Plans in scope (IEP-1): a class teacher sees their class's, a guardian only their child's plan in force.
     ``sort``: student, school, class, school_year, state, revision or last_review (``-`` for descending); any
     other value keeps the newest school year first."""
-    from suiban.iep.lists import sort_plans
+    from suiban.iep.lists import page_count, sort_plans
 
     require(request, "iep.view")
     qs, _sort = sort_plans(selectors.plans(request.user, field_named(filters.dict(exclude_none=True))), sort)
-    total = qs.count()
     start = (page.page - 1) * page.page_size
-    return listed({"count": total, "items": plan_items(qs[start:start + page.page_size])})
+    items = plan_items(qs[start:start + page.page_size])
+    return listed({"count": page_count(qs, start, page.page_size, len(items))[0], "items": items})
 
 
 # A list row as ``plan_out`` answers it, read as plain values: {key of the answer: ORM path}, in ``PlanOut``'s

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from suiban.core.api_tools import Id, PageIn, capped_count, listed, require
+from suiban.core.api_tools import Id, PageIn, listed, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
 from suiban.iep.filters import field_named
 from suiban.iep.lists import SESSIONS as SESSION_SORT
+from suiban.iep.lists import page_count
 from suiban.iep.models import Session, SessionAttendance, SessionCorrection
 from suiban.org.models import Region, SchoolYear, Term
 from suiban.students.models import Student
@@ -225,9 +226,10 @@ def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn], s
     if "date_to" in f:
         qs = qs.filter(date__lte=f["date_to"])
     qs, _sort = SESSION_SORT.apply(qs, sort)
-    total, exact = capped_count(qs)  # a province holds millions of sessions: the count is capped (API.md)
     start = (page.page - 1) * page.page_size
     items = session_items(request.user, qs[start:start + page.page_size])
+    # a province holds millions of sessions: the count is capped (API.md)
+    total, exact = page_count(qs, start, page.page_size, len(items), capped=True)
     return listed({"count": total, "count_exact": exact, "items": items})
 
 
@@ -322,7 +324,6 @@ def below_minimum(request, filters: Query[BelowMinimumFilter], page: Query[PageI
         raise DomainError(_("The object does not exist or is outside your scope."), field="region")
     result = selectors.below_minimum(request.user, week, f)
     qs = result.students
-    total = qs.count()
     start = (page.page - 1) * page.page_size
     items = [{"student_id": pk, "student_name": name, "school_id": school_id, "school_name": school_name,
               "class_id": class_id, "class_name": class_name, "grade": grade,
@@ -333,6 +334,7 @@ def below_minimum(request, filters: Query[BelowMinimumFilter], page: Query[PageI
                  else qs[start:start + page.page_size].values_list(
                      "id", "name", "school_id", "school__name", "school_class_id", "school_class__name", "grade",
                      "delivered_hours", "minimum"))]
+    total, _exact = page_count(qs, start, page.page_size, len(items))
     return listed({"count": total, "items": items, "week_start": result.week_start,
                    "school_days": result.school_days})
 

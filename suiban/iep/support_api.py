@@ -12,6 +12,7 @@ from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import support
 from suiban.iep.filters import field_named
+from suiban.iep.lists import page_count
 from suiban.iep.models import AidIssue, Evaluation, EvaluationScore, PeerSupport
 from suiban.org.models import SchoolYear, Term
 from suiban.students.models import Student
@@ -176,9 +177,9 @@ def _filtered(request, model, f: dict):
 def _page(qs, page: PageIn, items):
     """{count, items} of one page, the items built by ``items(page_qs)`` as plain values and rendered without
     validating each again (``listed``)."""
-    total = qs.count()
     start = (page.page - 1) * page.page_size
-    return listed({"count": total, "items": items(qs[start:start + page.page_size])})
+    rows = items(qs[start:start + page.page_size])
+    return listed({"count": page_count(qs, start, page.page_size, len(rows))[0], "items": rows})
 
 
 def _rows(page_qs, fields: dict) -> list[dict]:

@@ -118,9 +118,9 @@ def _queries(client, path):
 
 
 def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, past_term, corrected_group):
-    """IEP-5: the session list is the count, the page, its attendances (with each student's visibility), goals
-    and — when a session of the page was corrected — corrections; one more only when a page names a student
-    removed from a session since (SEC-2)."""
+    """IEP-5: the session list is the page, its attendances (with each student's visibility), goals and — when a
+    session of the page was corrected — corrections (and the count when the page is full); one more only when a
+    page names a student removed from a session since (SEC-2)."""
     c = api_client("hc_s1_leader")
     empty = _queries(c, "/api/v1/sessions?page_size=100&date_to=2000-01-01")
     day = full_weeks(past_term)[6]
@@ -131,7 +131,8 @@ def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, p
     assert r.status_code == 201, r.content
     assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={day}&date_to={day}") == empty + 2
     demo_only = f"/api/v1/sessions?page_size=100&date_from={past_term.end_date + timedelta(days=1)}"
-    assert _queries(c, demo_only) == empty + 3
+    full = len(c.get(demo_only).json()["items"]) == 100  # a full page counts; a page not full tells the count
+    assert _queries(c, demo_only) == empty + 3 + full
     monday = full_weeks(past_term)[4]
     assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={monday}&date_to={monday}") == empty + 4
 
@@ -139,12 +140,12 @@ def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, p
 @pytest.mark.parametrize("path,extra", [("/api/v1/evaluations", 1), ("/api/v1/peer-support", 0),
                                         ("/api/v1/aids", 0), ("/api/v1/ieps", 0)])
 def test_support_and_plan_lists_run_a_fixed_number_of_queries(api_client, world, path, extra):
-    """IEP-1, IEP-6, IEP-7, IEP-8: the count and the page (evaluations: and the page's scores), however many rows
-    the page holds."""
+    """IEP-1, IEP-6, IEP-7, IEP-8: the page (evaluations: and the page's scores; the count when the page is full),
+    however many rows the page holds."""
     c = api_client("hc_bureau")
     empty = _queries(c, f"{path}?page_size=500&student_id=999999999")
     full = _queries(c, f"{path}?page_size=500")
-    assert empty <= 3 and full == empty + extra
+    assert empty <= 2 and full == empty + extra  # the token's look-up and the page (it tells the count)
 
 
 def test_terms_answer_the_terms_with_the_current_one_marked(api_client, world):
@@ -153,8 +154,8 @@ def test_terms_answer_the_terms_with_the_current_one_marked(api_client, world):
     from suiban.org.models import Term
 
     c = api_client("hc_s1_resource")
-    # an empty page of sessions runs its count and its page: the terms are one query
-    assert _queries(c, "/api/v1/terms") == _queries(c, "/api/v1/sessions?page_size=1&date_to=2000-01-01") - 1
+    # like an empty first page of sessions (its page only: it tells the count), the terms are one query
+    assert _queries(c, "/api/v1/terms") == _queries(c, "/api/v1/sessions?page_size=1&date_to=2000-01-01")
     current = selectors.current_term()
     expected = [{"id": t.pk, "code": selectors.term_code(t), "school_year": t.school_year.name, "number": t.number,
                  "name": str(t), "start_date": t.start_date, "end_date": t.end_date,
@@ -174,3 +175,29 @@ def test_the_current_term_among_the_terms_read_is_the_current_term(world):
     days.append(min(t.start_date for t in terms) - timedelta(days=1))
     for day in days:
         assert selectors.current_term_among(terms, day) == selectors.current_term(day), day
+
+
+def test_a_page_that_is_not_full_tells_the_count(api_client, world, monkeypatch):
+    """IEP-5 (API.md "Lists"): a first page holding fewer rows than asked is the whole list — no count query, the
+    same count; a last page gives start + its rows; a full page, or an empty one past the end, counts; the cap
+    still applies (``count_exact: false``)."""
+    from suiban.core import api_tools
+
+    c = api_client("hc_s1_leader")
+    n = Session.objects.visible_to(world.users["hc_s1_leader"], "iep.records").count()
+    assert n > 3
+    for size, page in ((n + 5, 1), (n - 1, 2), (3, 1), (3, n + 2)):
+        c.get(f"/api/v1/sessions?page_size={size}&page={page}")
+        with CaptureQueriesContext(connection) as ctx:
+            body = c.get(f"/api/v1/sessions?page_size={size}&page={page}").json()
+        assert body["count"] == n and body["count_exact"] is True
+        counted = any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+        assert counted == (size * page >= n + size or size * page <= n), (size, page)
+    monkeypatch.setattr(api_tools, "COUNT_CAP", 2)
+    body = c.get(f"/api/v1/sessions?page_size={n + 5}").json()
+    assert (body["count"], body["count_exact"], len(body["items"])) == (2, False, n)
+    for path in ("/api/v1/evaluations", "/api/v1/aids", "/api/v1/peer-support", "/api/v1/ieps"):
+        full = c.get(f"{path}?page_size=500").json()
+        assert full["count"] == len(full["items"]) < 500
+        if full["count"] > 1:
+            assert c.get(f"{path}?page_size=1&page=2").json()["count"] == full["count"]
