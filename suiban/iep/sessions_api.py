@@ -245,8 +245,9 @@ _SESSION_VALUES = {
 def session_items(user, page_qs) -> list[dict]:
     """The list rows of a page of sessions, in ``SessionOut``'s order of fields: the page (with the school's name
     and who logged it), its attendances (with each student's name, class and whether ``user`` may see the student,
-    SEC-2), its goals and the corrections of those corrected (version above 1) — three or four queries; one more
-    only when a correction or the original values name a student no longer in the session."""
+    SEC-2), the goals of those logged with goals or corrected, and the corrections of those corrected (version
+    above 1) — two to four queries; one more only when a correction or the original values name a student no
+    longer in the session."""
     keys = list(_SESSION_VALUES)
     rows = [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*_SESSION_VALUES.values())]
     if not rows:
@@ -265,11 +266,13 @@ def session_items(user, page_qs) -> list[dict]:
         if ok:
             visible.add(student_id)
             students[sid].append({"id": student_id, "name": name, "class_id": class_id, "absent": absent})
-    for sid, goal_id in (Session.goals.through.objects.filter(session_id__in=by_id)
-                         .values_list("session_id", "goal_id")):
-        goals[sid].append(goal_id)
-    # Every correction raises the session's version (SEC-6): a page of sessions still at version 1 has none.
+    # Every correction raises the session's version (SEC-6): a session still at version 1 has none, and its goals
+    # are among those it was logged with (only logging and corrections set them; deleting a goal drops it).
     corrected = [sid for sid, r in by_id.items() if r["version"] > 1]
+    with_goals = [sid for sid, r in by_id.items() if r["version"] > 1 or (r["original"] or {}).get("goal_ids")]
+    for sid, goal_id in (Session.goals.through.objects.filter(session_id__in=with_goals)
+                         .values_list("session_id", "goal_id") if with_goals else ()):
+        goals[sid].append(goal_id)
     for sid, number, reason, at, by, before, after in (
             SessionCorrection.objects.filter(session_id__in=corrected).order_by("session_id", "number")
             .values_list("session_id", "number", "reason", "corrected_at", "corrected_by__username", "before",

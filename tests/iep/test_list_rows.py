@@ -17,7 +17,7 @@ from suiban.demo import world as demo
 from suiban.iep import api as plan_api
 from suiban.iep import selectors, sessions_api, support_api
 from suiban.iep.lists import sort_plans
-from suiban.iep.models import AidIssue, Evaluation, PeerSupport, Session
+from suiban.iep.models import AidIssue, Evaluation, Goal, PeerSupport, Session
 from suiban.students.models import Student
 
 HC_S1 = "3502050101"
@@ -48,6 +48,13 @@ def corrected_group(world, api_client, new_student, past_term):
                                     "absent_student_ids": [third.pk]}).json()
     r = c.post(f"/api/v1/sessions/{s['id']}/corrections", {"reason": "名单有误", "student_ids": [mine.pk, third.pk]})
     assert r.status_code == 201, r.content
+    # and, the same week, a session logged with goals and never corrected
+    goal_ids = list(Goal.objects.filter(plan__student=mine, plan__state="in_force", kind="short_term")
+                    .values_list("pk", flat=True)[:2])
+    assert goal_ids
+    r = c.post("/api/v1/sessions", {"student_ids": [mine.pk], "date": str(monday + timedelta(days=1)), "hours": 1,
+                                    "kind": "individual_tutoring", "teacher_name": "李梅", "goal_ids": goal_ids})
+    assert r.status_code == 201 and r.json()["goal_ids"] == sorted(goal_ids), r.content
     return s["id"]
 
 
@@ -118,9 +125,9 @@ def _queries(client, path):
 
 
 def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, past_term, corrected_group):
-    """IEP-5: the session list is the page, its attendances (with each student's visibility), goals and — when a
-    session of the page was corrected — corrections (and the count when the page is full); one more only when a
-    page names a student removed from a session since (SEC-2)."""
+    """IEP-5: the session list is the page and its attendances (with each student's visibility); the goals when a
+    session of the page was logged with goals or corrected, the corrections when one was corrected (and the count
+    when the page is full); one more only when a page names a student removed from a session since (SEC-2)."""
     c = api_client("hc_s1_leader")
     empty = _queries(c, "/api/v1/sessions?page_size=100&date_to=2000-01-01")
     day = full_weeks(past_term)[6]
@@ -129,12 +136,15 @@ def test_session_list_runs_a_fixed_number_of_queries_a_page(api_client, world, p
         "student_ids": student_ids, "date": str(day), "hours": 1, "kind": "individual_tutoring",
         "teacher_name": "李梅"})
     assert r.status_code == 201, r.content
-    assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={day}&date_to={day}") == empty + 2
+    assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={day}&date_to={day}") == empty + 1
     demo_only = f"/api/v1/sessions?page_size=100&date_from={past_term.end_date + timedelta(days=1)}"
     full = len(c.get(demo_only).json()["items"]) == 100  # a full page counts; a page not full tells the count
     assert _queries(c, demo_only) == empty + 3 + full
     monday = full_weeks(past_term)[4]
     assert _queries(c, f"/api/v1/sessions?page_size=100&date_from={monday}&date_to={monday}") == empty + 4
+    tuesday = monday + timedelta(days=1)
+    goals_only = f"/api/v1/sessions?page_size=100&date_from={tuesday}&date_to={tuesday}"
+    assert _queries(c, goals_only) == empty + 2  # logged with goals, never corrected
 
 
 @pytest.mark.parametrize("path,extra", [("/api/v1/evaluations", 1), ("/api/v1/peer-support", 0),
