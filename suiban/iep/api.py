@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Status
 
 from suiban import policy
 from suiban.core import audit
-from suiban.core.api_tools import Id, PageIn, Schema, require
+from suiban.core.api_tools import Id, PageIn, Schema, listed, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import can, get_visible_or_404
 from suiban.iep import selectors, services
@@ -447,13 +447,41 @@ def list_plans(request, filters: Query[PlanFilter], page: Query[PageIn], sort: s
     """Plans in scope (IEP-1): a class teacher sees their class's, a guardian only their child's plan in force.
     ``sort``: student, school, class, school_year, state, revision or last_review (``-`` for descending); any
     other value keeps the newest school year first."""
-    from suiban.iep.lists import sort_plans
+    from suiban.iep.lists import page_count, sort_plans
 
     require(request, "iep.view")
     qs, _sort = sort_plans(selectors.plans(request.user, field_named(filters.dict(exclude_none=True))), sort)
-    total = qs.count()
     start = (page.page - 1) * page.page_size
-    return {"count": total, "items": [plan_out(p) for p in qs[start:start + page.page_size]]}
+    items = plan_items(qs[start:start + page.page_size])
+    return listed({"count": page_count(qs, start, page.page_size, len(items))[0], "items": items})
+
+
+# A list row as ``plan_out`` answers it, read as plain values: {key of the answer: ORM path}, in ``PlanOut``'s
+# order; "school_year" (a start year) and "next_review_due" (the school's region) are completed after the query.
+_PLAN_VALUES = {
+    "id": "id", "version": "version", "revision": "revision", "student_id": "student_id",
+    "student_name": "student__name", "school_id": "school_id", "school_name": "school__name",
+    "class_id": "student__school_class_id", "class_name": "student__school_class__name",
+    "school_year": "school_year__start_year", "state": "state", "start_date": "start_date", "end_date": "end_date",
+    "in_force_on": "in_force_on", "closed_on": "closed_on", "last_review_on": "last_review_on",
+    "next_review_due": "school__region_path", "created_at": "created_at", "updated_at": "updated_at",
+}
+
+
+def plan_items(page_qs) -> list[dict]:
+    """The list rows of a page of plans (one query: the page with the student's, class's, school's and school
+    year's names and the last review date)."""
+    keys = list(_PLAN_VALUES)
+    items = [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*_PLAN_VALUES.values())]
+    due = selectors.next_reviews_due([(i["state"], i["in_force_on"], i["last_review_on"], i["school_id"],
+                                       i["next_review_due"]) for i in items])
+    years = {}
+    for item, next_due in zip(items, due, strict=True):
+        start = item["school_year"]
+        if start not in years:
+            years[start] = SchoolYear(start_year=start).name
+        item["school_year"], item["next_review_due"] = years[start], next_due
+    return items
 
 
 @router.post("/ieps", response={201: PlanDetailOut}, by_alias=True)

@@ -76,6 +76,22 @@ def next_review_due(plan: Plan, last_review_on: date | None) -> date | None:
     return _add_weeks(last_review_on or plan.in_force_on, policy.value(plan.school, "iep_review_interval_weeks"))
 
 
+def next_reviews_due(rows) -> list[date | None]:
+    """``next_review_due`` of plans read as plain values: each row a (state, in_force_on, last_review_on,
+    school_id, school's region_path); the interval resolved once per school of the rows (cached policy)."""
+    weeks: dict[int, int] = {}
+    out = []
+    for state, in_force_on, last_review_on, school_id, region_path in rows:
+        if state != "in_force":
+            out.append(None)
+            continue
+        if school_id not in weeks:
+            weeks[school_id] = policy.value(School(pk=school_id, region_path=region_path),
+                                            "iep_review_interval_weeks")
+        out.append(_add_weeks(last_review_on or in_force_on, weeks[school_id]))
+    return out
+
+
 @dataclass
 class Findings:
     school_year: str | None
@@ -190,6 +206,17 @@ def current_term(on: date | None = None) -> Term | None:
     on = on or today()
     return (Term.objects.filter(start_date__lte=on, end_date__gte=on).select_related("school_year").first()
             or Term.objects.filter(start_date__lte=on).select_related("school_year").order_by("-start_date").first())
+
+
+def current_term_among(terms, on: date | None = None) -> Term | None:
+    """``current_term(on)`` picked from every term of the installation already read (with their school years'
+    start years): the term ``on`` falls in (the first by school year and number), else the latest begun."""
+    on = on or today()
+    running = [t for t in terms if t.start_date <= on <= t.end_date]
+    if running:
+        return min(running, key=lambda t: (t.school_year.start_year, t.number))
+    begun = [t for t in terms if t.start_date <= on]
+    return max(begun, key=lambda t: t.start_date) if begun else None
 
 
 TERM_CODE = re.compile(r"^\s*(\d{4})-(\d{4})-([12])\s*$")
@@ -325,8 +352,8 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
     delivered hours in ``week`` are below their school's minimum — in SQL: the students LEFT JOIN that week's
     summary rows, the minimum as a CASE over districts, filtered and counted by the database."""
     monday = week_start(week)
-    terms = list(Term.objects.filter(start_date__lte=monday + timedelta(days=SCHOOL_DAYS - 1),
-                                     end_date__gte=monday))
+    around = _terms_around(monday)  # one query: the terms of the week are among them
+    terms = [t for t in around if t.start_date <= monday + timedelta(days=SCHOOL_DAYS - 1) and t.end_date >= monday]
     days = _school_days(monday, terms)
     students = Student.objects.visible_to(user, "iep.records").filter(placement__in=INCLUSION_PLACEMENTS,
                                                                    status__in=ACTIVE_STATUSES)
@@ -340,7 +367,7 @@ def below_minimum(user, week: date, filters: dict) -> BelowMinimum:
         students = students.filter(region_path__startswith=region.path) if region else students.none()
     if not days and not _local_calendars():  # not a term week anywhere: the minimum does not apply
         return BelowMinimum(monday, 0, students.none())
-    minimum = _minimum_case(students, days, monday, _terms_around(monday))
+    minimum = _minimum_case(students, days, monday, around)
     qs = (students
           .annotate(week_row=FilteredRelation("iep_weekly_hours", condition=Q(iep_weekly_hours__week_start=monday)))
           .annotate(delivered_hours=Coalesce(F("week_row__delivered_hours"), Value(Decimal("0")),

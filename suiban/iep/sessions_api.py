@@ -5,19 +5,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from suiban.core.api_tools import Id, PageIn, capped_count, require
+from suiban.core.api_tools import Id, PageIn, listed, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
 from suiban.iep.filters import field_named
 from suiban.iep.lists import SESSIONS as SESSION_SORT
-from suiban.iep.models import Session, SessionAttendance
-from suiban.org.models import Region, Term
+from suiban.iep.lists import page_count
+from suiban.iep.models import Session, SessionAttendance, SessionCorrection
+from suiban.org.models import Region, SchoolYear, Term
 from suiban.students.models import Student
 
 Outcome = Literal["delivered", "student_absent", "teacher_absent", "cancelled"]
@@ -225,11 +226,80 @@ def list_sessions(request, filters: Query[SessionFilter], page: Query[PageIn], s
     if "date_to" in f:
         qs = qs.filter(date__lte=f["date_to"])
     qs, _sort = SESSION_SORT.apply(qs, sort)
-    total, exact = capped_count(qs)  # a province holds millions of sessions: the count is capped (API.md)
     start = (page.page - 1) * page.page_size
-    rows = list(_related(qs)[start:start + page.page_size])
-    visible = _visible_students(request.user, rows)
-    return {"count": total, "count_exact": exact, "items": [session_out(s, visible) for s in rows]}
+    items = session_items(request.user, qs[start:start + page.page_size])
+    # a province holds millions of sessions: the count is capped (API.md)
+    total, exact = page_count(qs, start, page.page_size, len(items), capped=True)
+    return listed({"count": total, "count_exact": exact, "items": items})
+
+
+# A list row as ``session_out`` answers it, read as plain values (no model instances, no prefetching).
+_SESSION_VALUES = {
+    "id": "id", "version": "version", "school_id": "school_id", "school_name": "school__name", "date": "date",
+    "hours": "hours", "kind": "kind", "teacher_name": "teacher_name", "outcome": "outcome",
+    "cancel_reason": "cancel_reason", "notes": "notes", "is_group": "is_group", "client_ref": "client_ref",
+    "logged_by": "logged_by__username", "created_at": "created_at", "original": "original",
+}
+
+
+def session_items(user, page_qs) -> list[dict]:
+    """The list rows of a page of sessions, in ``SessionOut``'s order of fields: the page (with the school's name
+    and who logged it), its attendances (with each student's name, class and whether ``user`` may see the student,
+    SEC-2), the goals of those logged with goals or corrected, and the corrections of those corrected (version
+    above 1) — two to four queries; one more only when a correction or the original values name a student no
+    longer in the session."""
+    keys = list(_SESSION_VALUES)
+    rows = [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*_SESSION_VALUES.values())]
+    if not rows:
+        return []
+    by_id = {r["id"]: r for r in rows}
+    students = {sid: [] for sid in by_id}
+    goals = {sid: [] for sid in by_id}
+    corrections = {sid: [] for sid in by_id}
+    visible, named = set(), set()
+    seen = Student.objects.visible_to(user, "iep.records").filter(pk=OuterRef("student_id"))
+    for sid, student_id, name, class_id, absent, ok in (
+            SessionAttendance.objects.filter(session_id__in=by_id).order_by("session_id", "student_id")
+            .annotate(ok=Exists(seen))
+            .values_list("session_id", "student_id", "student__name", "student__school_class_id", "absent", "ok")):
+        named.add(student_id)
+        if ok:
+            visible.add(student_id)
+            students[sid].append({"id": student_id, "name": name, "class_id": class_id, "absent": absent})
+    # Every correction raises the session's version (SEC-6): a session still at version 1 has none, and its goals
+    # are among those it was logged with (only logging and corrections set them; deleting a goal drops it).
+    corrected = [sid for sid, r in by_id.items() if r["version"] > 1]
+    with_goals = [sid for sid, r in by_id.items() if r["version"] > 1 or (r["original"] or {}).get("goal_ids")]
+    for sid, goal_id in (Session.goals.through.objects.filter(session_id__in=with_goals)
+                         .values_list("session_id", "goal_id") if with_goals else ()):
+        goals[sid].append(goal_id)
+    for sid, number, reason, at, by, before, after in (
+            SessionCorrection.objects.filter(session_id__in=corrected).order_by("session_id", "number")
+            .values_list("session_id", "number", "reason", "corrected_at", "corrected_by__username", "before",
+                         "after") if corrected else ()):
+        corrections[sid].append({"number": number, "reason": reason, "corrected_at": at, "corrected_by": by,
+                                 "before": before, "after": after})
+    # Students named only in the original values or a correction (removed from the session since): asked apart.
+    others = {i for r in rows for values in [r["original"], *[v for c in corrections[r["id"]]
+                                                               for v in (c["before"], c["after"])]]
+              for i in (values or {}).get("student_ids", []) if i not in named}
+    if others:
+        visible.update(Student.objects.visible_to(user, "iep.records").filter(pk__in=others)
+                       .values_list("pk", flat=True))
+    items = []
+    for r in rows:
+        sid = r["id"]
+        for c in corrections[sid]:
+            c["before"], c["after"] = _only_visible(c["before"], visible), _only_visible(c["after"], visible)
+        items.append({
+            "id": sid, "version": r["version"], "school_id": r["school_id"], "school_name": r["school_name"],
+            "date": r["date"], "hours": float(r["hours"]), "kind": r["kind"], "teacher_name": r["teacher_name"],
+            "outcome": r["outcome"], "cancel_reason": r["cancel_reason"], "notes": r["notes"],
+            "is_group": r["is_group"], "students": students[sid], "goal_ids": sorted(goals[sid]),
+            "client_ref": r["client_ref"], "logged_by": r["logged_by"], "created_at": r["created_at"],
+            "original": _only_visible(r["original"], visible), "corrections": corrections[sid],
+        })
+    return items
 
 
 @router.post("/sessions", response={201: SessionOut})
@@ -257,14 +327,19 @@ def below_minimum(request, filters: Query[BelowMinimumFilter], page: Query[PageI
         raise DomainError(_("The object does not exist or is outside your scope."), field="region")
     result = selectors.below_minimum(request.user, week, f)
     qs = result.students
-    total = qs.count()
     start = (page.page - 1) * page.page_size
-    items = [{"student_id": s.pk, "student_name": s.name, "school_id": s.school_id, "school_name": s.school.name,
-              "class_id": s.school_class_id, "class_name": s.school_class.name if s.school_class_id else None,
-              "grade": s.grade, "delivered_hours": float(s.delivered_hours), "minimum": float(s.minimum),
-              "shortfall": float(Decimal(s.minimum) - Decimal(s.delivered_hours))}
-             for s in qs[start:start + page.page_size]]
-    return {"count": total, "items": items, "week_start": result.week_start, "school_days": result.school_days}
+    items = [{"student_id": pk, "student_name": name, "school_id": school_id, "school_name": school_name,
+              "class_id": class_id, "class_name": class_name, "grade": grade,
+              "delivered_hours": float(delivered), "minimum": float(minimum),
+              "shortfall": float(Decimal(minimum) - Decimal(delivered))}
+             for pk, name, school_id, school_name, class_id, class_name, grade, delivered, minimum
+             in ([] if result.scope is None  # not a term week: nothing listed (and no week's hours to read)
+                 else qs[start:start + page.page_size].values_list(
+                     "id", "name", "school_id", "school__name", "school_class_id", "school_class__name", "grade",
+                     "delivered_hours", "minimum"))]
+    total, _exact = page_count(qs, start, page.page_size, len(items))
+    return listed({"count": total, "items": items, "week_start": result.week_start,
+                   "school_days": result.school_days})
 
 
 @router.get("/sessions/{session_id}", response=SessionOut)
@@ -301,11 +376,13 @@ class TermOut(Schema):
 def list_terms(request):
     """The terms of the school calendar, newest first (the ``term`` of weekly hours and evaluations)."""
     require(request, "iep.records")
-    current = selectors.current_term()
-    return [{"id": t.pk, "code": selectors.term_code(t), "school_year": t.school_year.name, "number": t.number,
-             "name": str(t), "start_date": t.start_date, "end_date": t.end_date,
-             "current": current is not None and t.pk == current.pk}
-            for t in Term.objects.select_related("school_year").order_by("-start_date")]
+    terms = [Term(pk=pk, number=number, start_date=start, end_date=end, school_year=SchoolYear(start_year=year))
+             for pk, number, start, end, year in Term.objects.order_by("-start_date").values_list(
+                 "id", "number", "start_date", "end_date", "school_year__start_year")]
+    current = selectors.current_term_among(terms)  # the same term as ``current_term()``, without asking again
+    return listed([{"id": t.pk, "code": selectors.term_code(t), "school_year": t.school_year.name,
+                    "number": t.number, "name": str(t), "start_date": t.start_date, "end_date": t.end_date,
+                    "current": current is not None and t.pk == current.pk} for t in terms])
 
 
 @router.get("/students/{student_id}/weekly-hours", response=list[WeeklyHoursOut])

@@ -7,13 +7,14 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Status
 
-from suiban.core.api_tools import Id, PageIn, Schema, require
+from suiban.core.api_tools import Id, PageIn, Schema, listed, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import support
 from suiban.iep.filters import field_named
-from suiban.iep.models import AidIssue, Evaluation, PeerSupport
-from suiban.org.models import Term
+from suiban.iep.lists import page_count
+from suiban.iep.models import AidIssue, Evaluation, EvaluationScore, PeerSupport
+from suiban.org.models import SchoolYear, Term
 from suiban.students.models import Student
 
 Dimension = Literal["moral", "academic", "health", "arts", "social_practice", "science", "life_skills"]
@@ -165,7 +166,7 @@ def _student_for_write(request, student_id: int) -> Student:
 def _filtered(request, model, f: dict):
     require(request, "iep.records")
     f = field_named(f)
-    qs = model.objects.visible_to(request.user).select_related("student").defer(*Student.encrypted_fields("student"))
+    qs = model.objects.visible_to(request.user)
     if f.get("student_id") is not None:
         qs = qs.filter(student_id=f["student_id"])
     if f.get("school") is not None:
@@ -173,10 +174,18 @@ def _filtered(request, model, f: dict):
     return qs
 
 
-def _page(qs, page: PageIn, out):
-    total = qs.count()
+def _page(qs, page: PageIn, items):
+    """{count, items} of one page, the items built by ``items(page_qs)`` as plain values and rendered without
+    validating each again (``listed``)."""
     start = (page.page - 1) * page.page_size
-    return {"count": total, "items": [out(o) for o in qs[start:start + page.page_size]]}
+    rows = items(qs[start:start + page.page_size])
+    return listed({"count": page_count(qs, start, page.page_size, len(rows))[0], "items": rows})
+
+
+def _rows(page_qs, fields: dict) -> list[dict]:
+    """The page read as plain values: {key of the answer: ORM path} (joined names through ``__``)."""
+    keys = list(fields)
+    return [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*fields.values())]
 
 
 # --- evaluations --------------------------------------------------------------------------------------------
@@ -202,7 +211,40 @@ def list_evaluations(request, filters: Query[EvaluationFilter], page: Query[Page
     qs = _filtered(request, Evaluation, f)
     if "term" in f:
         qs = qs.filter(term_id=f["term"])
-    return _page(_eval_related(qs).order_by("-evaluated_on", "-id"), page, evaluation_out)
+    return _page(qs.order_by("-evaluated_on", "-id"), page, evaluation_items)
+
+
+_EVALUATION_VALUES = {
+    "id": "id", "version": "version", "student_id": "student_id", "student_name": "student__name",
+    "school_id": "school_id", "term_id": "term_id", "term_number": "term__number",
+    "term_year": "term__school_year__start_year", "plan_id": "plan_id", "evaluated_on": "evaluated_on",
+    "evaluator_name": "evaluator_name", "summary": "summary", "social_adaptation": "social_adaptation",
+    "compensation": "compensation", "labour_skills": "labour_skills", "created_at": "created_at",
+}
+
+
+def evaluation_items(page_qs) -> list[dict]:
+    """The list rows of a page of evaluations as ``evaluation_out`` answers them, read as plain values: the page
+    (with the student's name and the term) and the scores of its evaluations — two queries."""
+    rows = _rows(page_qs, _EVALUATION_VALUES)
+    scores = {r["id"]: [] for r in rows}
+    if scores:
+        for eid, dimension, level, comment in (EvaluationScore.objects.filter(evaluation_id__in=scores)
+                                               .order_by("evaluation_id", "id")
+                                               .values_list("evaluation_id", "dimension", "level", "comment")):
+            scores[eid].append({"dimension": dimension, "level": level, "comment": comment})
+    terms = {}  # the term as its model names it ("2025-2026 第一学期"), once per term of the page
+    for r in rows:
+        if r["term_id"] not in terms:
+            terms[r["term_id"]] = str(Term(number=r["term_number"],
+                                           school_year=SchoolYear(start_year=r["term_year"])))
+    return [{"id": r["id"], "version": r["version"], "student_id": r["student_id"],
+             "student_name": r["student_name"], "school_id": r["school_id"], "term_id": r["term_id"],
+             "term": terms[r["term_id"]], "plan_id": r["plan_id"], "evaluated_on": r["evaluated_on"],
+             "evaluator_name": r["evaluator_name"], "summary": r["summary"], "dimensions": scores[r["id"]],
+             "emphasis": {"social_adaptation": r["social_adaptation"], "compensation": r["compensation"],
+                          "labour_skills": r["labour_skills"]},
+             "created_at": r["created_at"]} for r in rows]
 
 
 @router.post("/evaluations", response={201: EvaluationOut})
@@ -236,7 +278,23 @@ def peer_out(p: PeerSupport) -> dict:
 @router.get("/peer-support", response=PeerSupportPage)
 def list_peer_support(request, filters: Query[SupportFilter], page: Query[PageIn]):
     """Classmates assigned to support students (IEP-7)."""
-    return _page(_filtered(request, PeerSupport, filters.dict(exclude_none=True)), page, peer_out)
+    return _page(_filtered(request, PeerSupport, filters.dict(exclude_none=True)), page, peer_items)
+
+
+_PEER_VALUES = {
+    "id": "id", "version": "version", "student_id": "student_id", "student_name": "student__name",
+    "school_id": "school_id", "mode": "mode", "peers": "peers", "starts_on": "starts_on", "ends_on": "ends_on",
+    "notes": "notes", "created_at": "created_at",
+}
+
+
+def peer_items(page_qs) -> list[dict]:
+    """The list rows of a page of peer support as ``peer_out`` answers them (one query); each peer with exactly
+    the fields of ``PeerIO``."""
+    rows = _rows(page_qs, _PEER_VALUES)
+    for r in rows:
+        r["peers"] = [{"name": p.get("name", ""), "student_id": p.get("student_id")} for p in r["peers"] or []]
+    return rows
 
 
 @router.post("/peer-support", response={201: PeerSupportOut})
@@ -265,7 +323,19 @@ def list_aids(request, filters: Query[AidFilter], page: Query[PageIn]):
         qs = qs.filter(kind=f["kind"])
     if f.get("outstanding"):
         qs = qs.filter(returned_on__isnull=True)
-    return _page(qs, page, aid_out)
+    return _page(qs, page, aid_items)
+
+
+_AID_VALUES = {
+    "id": "id", "version": "version", "student_id": "student_id", "student_name": "student__name",
+    "school_id": "school_id", "item": "item", "kind": "kind", "issued_on": "issued_on",
+    "returned_on": "returned_on", "notes": "notes", "created_at": "created_at",
+}
+
+
+def aid_items(page_qs) -> list[dict]:
+    """The list rows of a page of aids as ``aid_out`` answers them (one query)."""
+    return _rows(page_qs, _AID_VALUES)
 
 
 @router.post("/aids", response={201: AidOut})

@@ -391,7 +391,7 @@ def test_plan_list_query_count_does_not_grow_with_the_plans(api_client, new_stud
         _create(api_client, "hc_s1_resource", {"student_id": new_student().pk})
     with CaptureQueriesContext(connection) as second:
         body = c.get("/api/v1/ieps?page_size=500").json()
-    assert len(second) == len(first) <= 8
+    assert len(second) == len(first) <= 3  # the token's look-up, the count and the page
     assert body["count"] >= 3
 
 

@@ -346,7 +346,7 @@ def test_below_minimum_is_one_sql_whatever_the_number_of_students(api_client, ne
     with CaptureQueriesContext(connection) as second:
         n2 = c.get(url).json()["count"]
     assert n2 == n1 + 4
-    assert len(second) == len(first) <= 10
+    assert len(second) == len(first) <= 4  # the token's look-up, the week's terms, the count and the page
 
 
 def test_session_list_query_count_does_not_grow_with_the_sessions(api_client, new_student, past_term):
@@ -363,7 +363,9 @@ def test_session_list_query_count_does_not_grow_with_the_sessions(api_client, ne
         api_client("hc_s1_resource").post(f"/api/v1/sessions/{s['id']}/corrections", {"reason": "改", "hours": 2})
     with CaptureQueriesContext(connection) as second:
         body = c.get("/api/v1/sessions?page_size=100").json()
-    assert len(second) == len(first) <= 10
+    # the token's look-up, the count, the page, its attendances, goals and corrections (the demo's and these
+    # sessions were corrected)
+    assert len(second) == len(first) <= 6
     assert body["count"] >= 4
 
 
