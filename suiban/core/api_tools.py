@@ -45,7 +45,7 @@ def problem(status: int, code: str, title=None, detail=None, errors=None) -> Htt
                         content_type="application/problem+json; charset=utf-8")
 
 
-def listed(out: dict) -> HttpResponse:
+def listed(out: dict | list) -> HttpResponse:
     """A list answer the endpoint built as plain values, rendered exactly as ninja renders it (same encoder, same
     content type) but without validating and dumping each item again through the declared schema: on a 50-row
     page that costs as much as the page's SQL. The schema still documents the answer, and the contract and
@@ -55,26 +55,28 @@ def listed(out: dict) -> HttpResponse:
     return HttpResponse(json.dumps(out, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8")
 
 
-def total_of(page: "PageIn", rows_on_page: int, count) -> int:
-    """The list's total, without a count query when the page tells it: a page that is not full ends the list
-    (its start plus its rows) if it holds rows or is the first. Otherwise ``count()`` answers."""
-    start = (page.page - 1) * page.page_size
-    if rows_on_page < page.page_size and (rows_on_page or start == 0):
-        return start + rows_on_page
-    return count()
+def page_count(qs, start: int, page_size: int, shown: int, *, capped: bool = False,
+               cap: int | None = None) -> tuple[int, bool]:
+    """(count, exact) of a list whose page starting at row ``start`` holds ``shown`` rows. The rows are in a
+    total order, so a page that is not full (and not empty past the first page) ends the list: it tells the
+    count without counting — a school's lists mostly fit in one page. Otherwise the count query runs, capped at
+    ``cap`` (``COUNT_CAP`` with ``capped``; ``capped_count``: the same answer either way)."""
+    if capped and cap is None:
+        cap = COUNT_CAP
+    if shown < page_size and (shown or start == 0):
+        total = start + shown
+        if cap is not None and total > cap:
+            return cap, False
+        return total, True
+    return capped_count(qs, cap) if cap is not None else (qs.count(), True)
 
 
 def values_page(qs, page: "PageIn", columns: dict[str, str], *, finish=None, cap: int | None = None,
                 capped: bool = False):
     """``paginate`` for a list whose items are plain columns: one page read with ``values_list`` (``columns`` maps
     each answer key to its lookup, ``__`` through a join), ``finish(item)`` shapes an item further (a nested
-    object), and the answer is rendered by ``listed``. ``capped``/``cap`` cap the count as ``paginate`` does."""
-    if capped and cap is None:
-        cap = COUNT_CAP
-    if cap is None:
-        total, exact = qs.count(), True
-    else:
-        total, exact = capped_count(qs, cap)
+    object), and the answer is rendered by ``listed``. ``capped``/``cap`` cap the count as ``paginate`` does; a
+    page that is not full tells the count (``page_count``)."""
     start = (page.page - 1) * page.page_size
     keys = list(columns)
     items = [dict(zip(keys, row, strict=True))
@@ -82,8 +84,9 @@ def values_page(qs, page: "PageIn", columns: dict[str, str], *, finish=None, cap
     if finish is not None:
         for item in items:
             finish(item)
+    total, exact = page_count(qs, start, page.page_size, len(items), capped=capped, cap=cap)
     out = {"count": total, "items": items}
-    if cap is not None:
+    if capped or cap is not None:
         out["count_exact"] = exact
     return listed(out)
 
@@ -111,17 +114,12 @@ def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
 
 def paginate(qs, page: PageIn, serialize, *, cap: int | None = None, capped: bool = False):
     """{count, items} of one page; with ``capped`` (or a ``cap``) the count is capped at ``cap`` (default
-    ``COUNT_CAP``) and ``count_exact`` says so."""
-    if capped and cap is None:
-        cap = COUNT_CAP
-    if cap is None:
-        total, exact = qs.count(), True
-    else:
-        total, exact = capped_count(qs, cap)
+    ``COUNT_CAP``) and ``count_exact`` says so. A page that is not full tells the count (``page_count``)."""
     start = (page.page - 1) * page.page_size
     items = [serialize(o) for o in qs[start:start + page.page_size]]
+    total, exact = page_count(qs, start, page.page_size, len(items), capped=capped, cap=cap)
     out = {"count": total, "items": items}
-    if cap is not None:
+    if capped or cap is not None:
         out["count_exact"] = exact
     return out
 

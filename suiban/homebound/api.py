@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, listed, require, total_of
+from suiban.core.api_tools import Id, PageIn, listed, page_count, require
 from suiban.core.api_tools import Schema as PlainSchema
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, has_perm
@@ -598,7 +598,7 @@ def list_behind(request, filters: Query[HomeboundBehindFilter], page: Query[Page
               "expected_to_date": float(r["required_year"] * r.get("pace_share", share)),
               "required_year": float(r["required_year"])}
              for r in qs.values(*fields)[start:start + page.page_size]]
-    return listed({"count": total_of(page, len(items), qs.count), "items": items,
+    return listed({"count": page_count(qs, start, page.page_size, len(items))[0], "items": items,
                    "share_of_year_passed": float(selectors.installation_share(share))})
 
 

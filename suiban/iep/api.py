@@ -447,7 +447,8 @@ def list_plans(request, filters: Query[PlanFilter], page: Query[PageIn], sort: s
     """Plans in scope (IEP-1): a class teacher sees their class's, a guardian only their child's plan in force.
     ``sort``: student, school, class, school_year, state, revision or last_review (``-`` for descending); any
     other value keeps the newest school year first."""
-    from suiban.iep.lists import page_count, sort_plans
+    from suiban.core.api_tools import page_count
+    from suiban.iep.lists import sort_plans
 
     require(request, "iep.view")
     qs, _sort = sort_plans(selectors.plans(request.user, field_named(filters.dict(exclude_none=True))), sort)

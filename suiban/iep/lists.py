@@ -81,18 +81,3 @@ SESSION_HEADERS = [(gettext_lazy("session date"), 12), (gettext_lazy("school"), 
 BELOW_HEADERS = [(gettext_lazy("week of"), 12), (gettext_lazy("student"), 10), (gettext_lazy("school"), 24),
                  (gettext_lazy("class"), 14), (gettext_lazy("delivered"), 9), (gettext_lazy("minimum"), 9),
                  (gettext_lazy("shortfall"), 9), (gettext_lazy("Overdue"), 8)]
-
-
-def page_count(qs, start: int, page_size: int, shown: int, *, capped: bool = False) -> tuple[int, bool]:
-    """(count, exact) of a list whose page starting at row ``start`` holds ``shown`` rows. The rows are in a
-    total order, so a page that is not full (and not empty past the first page) ends the list: it tells the
-    count without counting — a school's lists mostly fit in one page. Otherwise the count query runs, capped at
-    ``COUNT_CAP`` with ``capped`` (``capped_count``: the same answer either way)."""
-    from suiban.core import api_tools
-
-    if shown < page_size and (shown or start == 0):
-        total = start + shown
-        if capped and total > api_tools.COUNT_CAP:
-            return api_tools.COUNT_CAP, False
-        return total, True
-    return api_tools.capped_count(qs) if capped else (qs.count(), True)

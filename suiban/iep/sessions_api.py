@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from suiban.core.api_tools import Id, PageIn, listed, require
+from suiban.core.api_tools import Id, PageIn, listed, page_count, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import selectors, sessions
 from suiban.iep.filters import field_named
 from suiban.iep.lists import SESSIONS as SESSION_SORT
-from suiban.iep.lists import page_count
 from suiban.iep.models import Session, SessionAttendance, SessionCorrection
 from suiban.org.models import Region, SchoolYear, Term
 from suiban.students.models import Student

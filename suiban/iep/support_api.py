@@ -7,12 +7,11 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Status
 
-from suiban.core.api_tools import Id, PageIn, Schema, listed, require
+from suiban.core.api_tools import Id, PageIn, Schema, listed, page_count, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.iep import support
 from suiban.iep.filters import field_named
-from suiban.iep.lists import page_count
 from suiban.iep.models import AidIssue, Evaluation, EvaluationScore, PeerSupport
 from suiban.org.models import SchoolYear, Term
 from suiban.students.models import Student

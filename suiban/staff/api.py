@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, require
+from suiban.core.api_tools import Id, PageIn, listed, page_count, require
 from suiban.core.api_tools import Schema as PlainSchema
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
@@ -185,13 +185,14 @@ def pool_filing(request, page: Query[PageIn], school_year: str | None = Query(No
         region_path = region.path
     base = selectors.filing_base(request.user, region_path=region_path)
     qs = selectors.filing_schools(request.user, sy, state=state, base=base)
-    total = (qs if state else base).count()  # every school in scope needs no join to count
     start = (page.page - 1) * page.page_size
     items = selectors.filing_items(qs[start:start + page.page_size], sy)
-    out = {"count": total, "items": items, "school_year": sy.name}
+    # every school in scope needs no join to count; a page that is not full tells the count
+    total, _exact = page_count(qs if state else base, start, page.page_size, len(items))
+    out = {"count": total, "items": items, "school_year": sy.name, "counts": None}
     if counts:
         out["counts"] = selectors.filing_counts(request.user, sy, region_path=region_path)
-    return out
+    return listed(out)
 
 
 def _pool(request, pool_id: int) -> Pool:

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router
 from ninja import Status as HttpStatus
 
 from suiban.core import audit
-from suiban.core.api_tools import Id, PageIn, Schema, listed, require
+from suiban.core.api_tools import Id, PageIn, Schema, listed, page_count, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404, grants_for
 from suiban.org.models import School, SchoolClass
@@ -204,9 +204,9 @@ def list_students(request, filters: Query[StudentFilter], page: Query[PageIn], s
     any other value keeps the name order."""
     require(request, "students.view")
     qs, _sort = sorting.STUDENTS.apply(selectors.roster(request.user, filters.to_filters()), sort)
-    total = qs.count()
     start = (page.page - 1) * page.page_size
     items = list_items(qs[start:start + page.page_size])
+    total, _exact = page_count(qs, start, page.page_size, len(items))
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="",
                  object_repr="roster", changes={"filters": filters.to_filters(), "count": len(items)})
     return listed({"count": total, "items": items})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from suiban.core.api_tools import Id, PageIn, Schema, listed, require
+from suiban.core.api_tools import Id, PageIn, Schema, listed, page_count, require
 from suiban.core.errors import DomainError
 from suiban.core.scoping import get_visible_or_404
 from suiban.org.models import School
@@ -224,9 +224,9 @@ def list_cases(request, filters: Query[CaseFilter], page: Query[PageIn], sort: s
 
     require(request, "cases.view")
     qs, _sort = CASES.apply(filtered(request.user, filters.dict(exclude_none=True)), sort)
-    total = qs.count()
     start = (page.page - 1) * page.page_size
-    return listed({"count": total, "items": list_items(qs[start:start + page.page_size])})
+    items = list_items(qs[start:start + page.page_size])
+    return listed({"count": page_count(qs, start, page.page_size, len(items))[0], "items": items})
 
 
 # A list row as ``case_out`` answers it, read as plain values: no model instances, the student's encrypted columns
