@@ -522,5 +522,5 @@ def test_case_lists_use_a_fixed_number_of_queries(api_client, user_client, new_s
         assert api.get("/api/v1/cases?page_size=500").json()["count"] >= 5
     with CaptureQueriesContext(connection) as many_page:
         assert page.get("/cases/").status_code == 200
-    assert len(many) == len(one)
+    assert len(many) <= len(one)  # no query per row (a page that is not full needs no count query either)
     assert len(many_page) == len(one_page)
