@@ -523,4 +523,8 @@ def test_case_lists_use_a_fixed_number_of_queries(api_client, user_client, new_s
     with CaptureQueriesContext(connection) as many_page:
         assert page.get("/cases/").status_code == 200
     assert len(many) <= len(one)  # no query per row (a page that is not full needs no count query either)
-    assert len(many_page) == len(one_page)
+
+    def data(ctx):  # the page's own queries: whether the session is read again is not the list's doing
+        return [q for q in ctx.captured_queries if "django_session" not in q["sql"]]
+
+    assert len(data(many_page)) == len(data(one_page))
