@@ -84,10 +84,10 @@ def student_list(request):
                                                                    "region") or v.isdigit())}
     # Masks only (privacy by default, SEC-4): the numbers themselves are not read, not decrypted. The page shows
     # values only, so it reads the shown columns as values and puts each code's label in once per page.
-    qs = selectors.roster(request.user, clean).values(*ROSTER_COLUMNS)
-    qs, sort = sorting.STUDENTS.apply(qs, request.GET.get("sort"))
+    # The count runs on the plain roster (no join for the names); only the page reads the joined values.
+    qs, sort = sorting.STUDENTS.apply(selectors.roster(request.user, clean), request.GET.get("sort"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _roster_rows(page)
+    rows = _roster_rows(page.object_list.values(*ROSTER_COLUMNS))
     audit.record(request.user, "students.list.viewed", object_type="student", object_id="", object_repr="roster",
                  changes={"filters": clean, "count": len(rows)})
     # A drop-down of schools for a school or district; a province picks a district (and may type a school code).
