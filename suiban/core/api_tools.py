@@ -75,20 +75,16 @@ def values_page(qs, page: "PageIn", columns: dict[str, str], *, finish=None, cap
                 capped: bool = False):
     """``paginate`` for a list whose items are plain columns: one page read with ``values_list`` (``columns`` maps
     each answer key to its lookup, ``__`` through a join), ``finish(item)`` shapes an item further (a nested
-    object), and the answer is rendered by ``listed``. ``capped``/``cap`` cap the count as ``paginate`` does; a
-    page that is not full tells the count (``page_count``)."""
-    start = (page.page - 1) * page.page_size
+    object), and the answer is rendered by ``listed``."""
     keys = list(columns)
-    items = [dict(zip(keys, row, strict=True))
-             for row in qs.values_list(*columns.values())[start:start + page.page_size]]
-    if finish is not None:
-        for item in items:
+
+    def items_of(page_qs):
+        items = [dict(zip(keys, row, strict=True)) for row in page_qs.values_list(*columns.values())]
+        for item in items if finish is not None else ():
             finish(item)
-    total, exact = page_count(qs, start, page.page_size, len(items), capped=capped, cap=cap)
-    out = {"count": total, "items": items}
-    if capped or cap is not None:
-        out["count_exact"] = exact
-    return listed(out)
+        return items
+
+    return listed(_page_answer(qs, page, items_of, cap=cap, capped=capped))
 
 
 # Identifiers and pages are bounded so no query parameter can overflow the database's integers.
@@ -115,8 +111,13 @@ def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
 def paginate(qs, page: PageIn, serialize, *, cap: int | None = None, capped: bool = False):
     """{count, items} of one page; with ``capped`` (or a ``cap``) the count is capped at ``cap`` (default
     ``COUNT_CAP``) and ``count_exact`` says so. A page that is not full tells the count (``page_count``)."""
+    return _page_answer(qs, page, lambda page_qs: [serialize(o) for o in page_qs], cap=cap, capped=capped)
+
+
+def _page_answer(qs, page: PageIn, items_of, *, cap: int | None, capped: bool) -> dict:
+    """{count, items[, count_exact]} of one page: ``items_of`` reads the page's slice of ``qs``."""
     start = (page.page - 1) * page.page_size
-    items = [serialize(o) for o in qs[start:start + page.page_size]]
+    items = items_of(qs[start:start + page.page_size])
     total, exact = page_count(qs, start, page.page_size, len(items), capped=capped, cap=cap)
     out = {"count": total, "items": items}
     if capped or cap is not None:
